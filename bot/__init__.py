@@ -1,0 +1,3 @@
+"""Defy Gravity bootcamp bot."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,250 @@
+"""Settings from the environment and an optional `.env` file.
+
+Every variable is validated at start-up; a wrong value becomes one clear line
+naming the variable and the form it expects (see `ConfigError`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_ROOT = "https://api.telegram.org"
+SHIPPED_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+# A real token is "<bot id>:<35 characters>"; these are the examples people paste.
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
+_PLACEHOLDER_TOKENS = {
+    "123456:abc-def1234ghikl-zyx57w2v1u123ew11",
+    "110201543:aahdqtcvcl1vgr7nfqrtcq6jfr1fnvc7tbnc",
+}
+_PLACEHOLDER_WORDS = (
+    "changeme",
+    "change-me",
+    "change_me",
+    "your_token",
+    "your-token",
+    "yourtoken",
+    "placeholder",
+    "xxxxx",
+    "<token>",
+)
+
+# What each variable expects, for the one-line error message.
+EXPECTED = {
+    "BOT_TOKEN": "the token @BotFather gave you, like 123456789:AAF...",
+    "BOT_API_BASE_URL": "an http(s) URL such as https://api.telegram.org",
+    "DATABASE_URL": "a URL such as sqlite+aiosqlite:///bootcamp.db or postgresql://user@host/db",
+    "BOT_DATA_DIR": "a directory path",
+    "BOT_ADMIN_IDS": "comma-separated numeric Telegram user ids, like 12345,67890",
+    "BOT_DEFAULT_TIMEZONE": "an IANA time zone name such as Europe/Berlin or UTC",
+    "BOT_DEFAULT_REMINDER_TIME": "a time as HH:MM, like 07:00",
+    "BOT_BROADCAST_RATE": "a number of messages per second between 1 and 30",
+    "CONTENT_DIR": "a directory holding the series content",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "BOT_AUTO_MIGRATE": "1 or 0",
+}
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; `str()` is the one line to show."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        hide_input_in_errors=True,
+    )
+
+    bot_token: SecretStr | None = Field(default=None, alias="BOT_TOKEN")
+    api_base_url: str = Field(default=TELEGRAM_API_ROOT, alias="BOT_API_BASE_URL")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    data_dir: Path = Field(default=Path(), alias="BOT_DATA_DIR")
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=(), alias="BOT_ADMIN_IDS")
+    default_timezone: str = Field(default="UTC", alias="BOT_DEFAULT_TIMEZONE")
+    default_reminder_time: time = Field(default=time(7, 0), alias="BOT_DEFAULT_REMINDER_TIME")
+    broadcast_rate: float = Field(default=25.0, alias="BOT_BROADCAST_RATE")
+    content_dir: Path = Field(default=SHIPPED_CONTENT_DIR, alias="CONTENT_DIR")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    auto_migrate: bool = Field(default=True, alias="BOT_AUTO_MIGRATE")
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _check_token(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        raw = raw.strip()
+        lowered = raw.lower()
+        secret_part = lowered.partition(":")[2]
+        if (
+            lowered in _PLACEHOLDER_TOKENS
+            or any(word in lowered for word in _PLACEHOLDER_WORDS)
+            or (secret_part and len(set(secret_part)) <= 2)
+        ):
+            raise ValueError("is a placeholder, not a real token")
+        if not _TOKEN_RE.match(raw):
+            raise ValueError("does not look like a bot token")
+        return SecretStr(raw)
+
+    @field_validator("api_base_url", mode="before")
+    @classmethod
+    def _check_base_url(cls, value: Any) -> str:
+        text = str(value).strip().rstrip("/")
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("is not an http(s) URL")
+        if parts.path.endswith("/bot"):
+            # People paste PTB's own form; accept it and keep the server root.
+            text = text[: -len("/bot")]
+        return text
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _check_database_url(cls, value: Any) -> str | None:
+        if value is None or not str(value).strip():
+            return None
+        return normalise_database_url(str(value).strip())
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: Any) -> tuple[int, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, (list, tuple)):
+            items = [str(v) for v in value]
+        else:
+            items = [p for p in re.split(r"[,\s]+", str(value)) if p]
+        ids = []
+        for item in items:
+            if not re.fullmatch(r"\d{1,20}", item):
+                raise ValueError(f"{item!r} is not a numeric user id")
+            ids.append(int(item))
+        return tuple(ids)
+
+    @field_validator("default_timezone", mode="before")
+    @classmethod
+    def _check_zone(cls, value: Any) -> str:
+        name = str(value).strip()
+        if not is_valid_zone(name):
+            raise ValueError(f"{name!r} is not a known time zone")
+        return name
+
+    @field_validator("default_reminder_time", mode="before")
+    @classmethod
+    def _check_time(cls, value: Any) -> time:
+        if isinstance(value, time):
+            return value
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(value).strip())
+        if not match:
+            raise ValueError(f"{value!r} is not a time of day")
+        return time(int(match[1]), int(match[2]))
+
+    @field_validator("broadcast_rate", mode="before")
+    @classmethod
+    def _check_rate(cls, value: Any) -> float:
+        try:
+            rate = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{value!r} is not a number") from None
+        if not 1 <= rate <= 30:
+            raise ValueError(f"{rate:g} is outside 1..30 (Telegram allows about 30/s)")
+        return rate
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _check_log_level(cls, value: Any) -> str:
+        level = str(value).strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError(f"{value!r} is not a log level")
+        return level
+
+    @field_validator("auto_migrate", mode="before")
+    @classmethod
+    def _check_flag(cls, value: Any) -> bool:
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{value!r} is not 1 or 0")
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or the embedded SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'bootcamp.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        """PTB's `base_url`: the server root followed by `/bot` (the token is appended)."""
+        return f"{self.api_base_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """PTB's `base_file_url` for downloads."""
+        return f"{self.api_base_url}/file/bot"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The default time zone as an object."""
+        return ZoneInfo(self.default_timezone)
+
+
+def is_valid_zone(name: str) -> bool:
+    """Whether `name` is an IANA zone that zoneinfo can load."""
+    if not name or name != name.strip() or ".." in name or name.startswith("/"):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError, OSError):
+        return False
+    return True
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the URL forms people write onto the async drivers we ship."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        if not parts.hostname and "host=" not in parts.query:
+            raise ValueError("names no PostgreSQL host")
+        rest = url.split("://", 1)[1]
+        return f"postgresql+asyncpg://{rest}"
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        if not url.startswith(f"{scheme}:///") and url != f"{scheme}://":
+            raise ValueError("is not of the form sqlite:///path/to/file.db")
+        rest = url.split("://", 1)[1]
+        return f"sqlite+aiosqlite://{rest}"
+    raise ValueError("is not a sqlite or postgresql URL")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning a validation failure into a one-line `ConfigError`."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line: the variable, what is wrong and the expected form."""
+    first = exc.errors()[0]
+    name = str(first["loc"][0]) if first["loc"] else "configuration"
+    reason = str(first["msg"]).removeprefix("Value error, ")
+    expected = EXPECTED.get(name)
+    tail = f"; expected {expected}" if expected else ""
+    return f"configuration error: {name} {reason}{tail}"
