@@ -1,0 +1,29 @@
+"""Statements whose spelling differs between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
+
+from bot.db.base import Base
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """'sqlite' or 'postgresql'."""
+    return session.get_bind().dialect.name
+
+
+def insert_ignore(
+    session: AsyncSession,
+    model: type[Base],
+    rows: dict[str, Any] | Sequence[dict[str, Any]],
+    conflict: Sequence[str],
+) -> Insert:
+    """INSERT ... ON CONFLICT (conflict) DO NOTHING for the session's engine."""
+    builder = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    stmt = builder(model).values(rows)
+    return stmt.on_conflict_do_nothing(index_elements=list(conflict))
