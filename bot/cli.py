@@ -1,0 +1,105 @@
+"""`bootcamp-bot` / `python -m bot`: run, migrate, and the tools around them."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+log = logging.getLogger("bot")
+
+EXIT_CONFIG = 2
+
+NO_TOKEN_HELP = """\
+BOT_TOKEN is not set, so there is no Telegram bot to run.
+
+To get a token:
+  1. In Telegram, open a chat with @BotFather and send /newbot.
+  2. Choose a name and a username ending in "bot".
+  3. BotFather answers with a token like 123456789:AAF...; put it in a .env file:
+       BOT_TOKEN=123456789:AAF...
+     (or export it), then run `bootcamp-bot run` again.
+
+No token yet? The bot also runs against any Bot API server you point
+BOT_API_BASE_URL at.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    token = settings.bot_token.get_secret_value() if settings.bot_token else None
+    setup_logging(settings.log_level, token)
+    handler = {"run": _run, "migrate": _migrate}[args.command]
+    return handler(settings, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bootcamp-bot",
+        description="The Defy Gravity bootcamp coaching bot for Telegram.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser(
+        "run",
+        help="run the bot (long polling)",
+        description="Run the bot with long polling against BOT_API_BASE_URL. Pending "
+        "database migrations are applied first unless BOT_AUTO_MIGRATE=0. "
+        "Stop with Ctrl-C or SIGTERM; work in progress is finished first.",
+    )
+    migrate = commands.add_parser(
+        "migrate",
+        help="upgrade the database schema",
+        description="Upgrade the database (DATABASE_URL, or the embedded SQLite file) "
+        "to the newest schema.",
+    )
+    migrate.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    return parser
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    upgrade(settings.effective_database_url, sql=args.sql)
+    return 0
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.bot_token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    from bot.app import build_application
+
+    if settings.auto_migrate:
+        from bot.db.migrate import upgrade
+
+        upgrade(settings.effective_database_url)
+    app = build_application(settings)
+    log.info("starting: polling %s", settings.api_base_url)
+    # run_polling installs SIGINT/SIGTERM handlers and finishes in-flight updates.
+    app.run_polling(
+        allowed_updates=[
+            "message",
+            "callback_query",
+            "inline_query",
+            "my_chat_member",
+            "edited_message",
+        ]
+    )
+    return 0

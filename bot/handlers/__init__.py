@@ -1,0 +1,51 @@
+"""Every handler of the bot, registered in one place.
+
+Groups run in ascending order; within a group the first matching handler wins.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotApplication
+from bot.handlers import core
+
+# Group -1 runs before everything else: a repeated update stops here.
+GROUP_DEDUPE = -1
+# One handler runs per group, so the fallbacks must sit in GROUP_MAIN, added
+# last: they only see what no command or conversation before them took.
+GROUP_MAIN = 0
+
+
+def register(app: BotApplication) -> None:
+    """Attach every handler to the application."""
+    app.add_handler(TypeHandler(Update, core.skip_repeated_update), group=GROUP_DEDUPE)
+
+    app.add_handler(CommandHandler("start", core.start_member), group=GROUP_MAIN)
+    app.add_handler(CommandHandler("help", core.show_help), group=GROUP_MAIN)
+    app.add_handler(
+        ChatMemberHandler(core.track_private_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+        group=GROUP_MAIN,
+    )
+
+    # Fallbacks: keep these last. Only in private chats: in a group, an unknown
+    # command may be another bot's, and chatter is not for us.
+    app.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, core.answer_unknown_command),
+        group=GROUP_MAIN,
+    )
+    app.add_handler(
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, core.answer_free_text
+        ),
+        group=GROUP_MAIN,
+    )
+
+    app.add_error_handler(core.report_error)

@@ -1,0 +1,108 @@
+"""The first commands and the cross-cutting handlers: dedupe, errors, membership."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMemberUpdated, Update, User
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import BotContext
+from bot.render import texts
+from bot.services.members import Profile
+
+log = logging.getLogger(__name__)
+
+
+def profile_of(user: User, chat_id: int) -> Profile:
+    """The parts of a Telegram user that we keep."""
+    return Profile(
+        telegram_id=user.id,
+        chat_id=chat_id,
+        first_name=user.first_name,
+        username=user.username,
+        last_name=user.last_name,
+        language_code=user.language_code,
+    )
+
+
+async def skip_repeated_update(update: Update, context: BotContext) -> None:
+    """Stop handling an update whose id was already handled (at-least-once delivery)."""
+    if not await context.bot_data.updates.first_time(update.update_id):
+        log.info("update %s was already handled; ignoring the repeat", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def start_member(update: Update, context: BotContext) -> None:
+    """Register the sender and greet them."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    if message.chat.type != ChatType.PRIVATE:
+        await message.reply_text(
+            "Let's talk in private: open a chat with me and send /start there.",
+        )
+        return
+    registration = await context.bot_data.members.register(profile_of(user, message.chat.id))
+    await message.reply_text(
+        texts.welcome(registration.member, first_time=registration.created),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """List the commands."""
+    if update.effective_message:
+        await update.effective_message.reply_text(texts.help_text(), parse_mode=ParseMode.HTML)
+
+
+async def answer_unknown_command(update: Update, context: BotContext) -> None:
+    """Tell the user we do not know that command, and where to look."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split()[0].split("@")[0]
+    await message.reply_text(texts.unknown_command(command), parse_mode=ParseMode.HTML)
+
+
+async def answer_free_text(update: Update, context: BotContext) -> None:
+    """Point a private-chat user who typed text at /help."""
+    if update.effective_message:
+        await update.effective_message.reply_text(texts.not_a_command())
+
+
+async def track_private_chat_member(update: Update, context: BotContext) -> None:
+    """Mark a member blocked when they block the bot, and active when they come back."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    reachable = status not in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+    member = await context.bot_data.members.set_reachable(change.from_user.id, reachable)
+    log.info(
+        "user %s %s the bot (member known: %s)",
+        change.from_user.id,
+        "unblocked" if reachable else "blocked",
+        member is not None,
+    )
+
+
+async def report_error(update: object, context: BotContext) -> None:
+    """Log the failure with the update id and tell the user, without details."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(texts.something_went_wrong()[:200])
+        except Exception:  # the query may be too old to answer; the log has the cause
+            log.debug("could not answer callback query %s", update.callback_query.id)
+        return
+    try:
+        await context.bot.send_message(
+            update.effective_chat.id, texts.something_went_wrong(), parse_mode=ParseMode.HTML
+        )
+    except Exception:
+        log.warning("could not tell chat %s about the error", update.effective_chat.id)

@@ -1,0 +1,1 @@
+"""Everything the user sees: Telegram HTML texts, keyboards and charts."""
