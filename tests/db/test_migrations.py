@@ -1,0 +1,92 @@
+"""Migrations on both engines: every revision upgrades, downgrades and upgrades
+again (the stairway), and the migrated schema is exactly the models."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from sqlalchemy import inspect
+
+from bot.db.base import Base
+from bot.db.migrate import alembic_config, downgrade, upgrade
+from bot.db.session import create_engine
+from tests.kit.db import postgres_admin_url, run_in_own_loop, temporary_postgres_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it, on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'migrate.db'}"
+        return
+    admin = postgres_admin_url()
+    assert admin is not None
+    with temporary_postgres_database(admin, prefix="bootcamp_migrate") as url:
+        yield url
+
+
+def revisions() -> list[Script]:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return list(reversed(list(script.walk_revisions())))
+
+
+def table_names(url: str) -> set[str]:
+    async def read() -> set[str]:
+        engine = create_engine(url)
+        async with engine.connect() as conn:
+            names = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        await engine.dispose()
+        return names
+
+    return run_in_own_loop(read())  # type: ignore[return-value]
+
+
+def schema_diff(url: str) -> list[Any]:
+    async def compare() -> list[Any]:
+        engine = create_engine(url)
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
+                )
+            )
+        await engine.dispose()
+        return list(diff)
+
+    return run_in_own_loop(compare())  # type: ignore[return-value]
+
+
+def test_revision_files_are_date_prefixed() -> None:
+    for script in revisions():
+        name = Path(script.path).name
+        assert re.fullmatch(r"\d{4}_\d{2}_\d{2}_\d{4}_[a-z0-9_]+\.py", name), name
+
+
+def test_one_head_and_a_linear_history() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+    assert revisions()[0].down_revision is None
+
+
+def test_stairway(empty_url: str) -> None:
+    for script in revisions():
+        previous = script.down_revision or "base"
+        upgrade(empty_url, script.revision)
+        downgrade(empty_url, str(previous))
+        upgrade(empty_url, script.revision)
+    downgrade(empty_url, "base")
+    assert table_names(empty_url) <= {"alembic_version"}
+    upgrade(empty_url, "head")
+    assert {t.name for t in Base.metadata.sorted_tables} <= table_names(empty_url)
+
+
+def test_migrated_schema_matches_models(empty_url: str) -> None:
+    upgrade(empty_url, "head")
+    assert schema_diff(empty_url) == []

@@ -1,0 +1,1 @@
+"""Test doubles: a recording Bot API, update factories, database helpers."""

@@ -1,0 +1,148 @@
+"""Every configuration variable: its default, its accepted forms, and the one
+line a wrong value produces (exit code 2, no traceback)."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.config import TELEGRAM_API_ROOT, ConfigError, load_settings
+from tests.kit.recording import TOKEN
+
+ALL_VARS = (
+    "BOT_TOKEN", "BOT_API_BASE_URL", "DATABASE_URL", "BOT_DATA_DIR", "BOT_ADMIN_IDS",
+    "BOT_DEFAULT_TIMEZONE", "BOT_DEFAULT_REMINDER_TIME", "BOT_BROADCAST_RATE", "CONTENT_DIR",
+    "LOG_LEVEL", "BOT_AUTO_MIGRATE",
+)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No variable from the machine, and no .env file, leaks into these tests."""
+    for name in ALL_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = load_settings()
+    assert settings.bot_token is None
+    assert settings.api_base_url == TELEGRAM_API_ROOT
+    assert settings.base_url == "https://api.telegram.org/bot"
+    assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'bootcamp.db'}"
+    assert settings.admin_ids == ()
+    assert settings.default_timezone == "UTC"
+    assert settings.default_reminder_time == time(7, 0)
+    assert settings.broadcast_rate == 25
+    assert (settings.content_dir / "FORMAT.md").exists()
+    assert settings.log_level == "INFO"
+    assert settings.auto_migrate is True
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"BOT_TOKEN={TOKEN}\nBOT_DEFAULT_TIMEZONE=Asia/Tokyo\n")
+    settings = load_settings()
+    assert settings.bot_token is not None
+    assert settings.bot_token.get_secret_value() == TOKEN
+    assert settings.default_timezone == "Asia/Tokyo"
+
+
+def test_token_never_shows_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    settings = load_settings()
+    assert TOKEN not in repr(settings)
+    assert TOKEN not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("BOT_API_BASE_URL", "http://127.0.0.1:8081/", "http://127.0.0.1:8081"),
+        ("BOT_API_BASE_URL", "https://api.telegram.org/bot", "https://api.telegram.org"),
+        ("DATABASE_URL", "postgresql://u@db/bootcamp", "postgresql+asyncpg://u@db/bootcamp"),
+        ("DATABASE_URL", "postgres://u:p@db:5433/x", "postgresql+asyncpg://u:p@db:5433/x"),
+        ("DATABASE_URL", "sqlite:////var/lib/bot.db", "sqlite+aiosqlite:////var/lib/bot.db"),
+        ("BOT_ADMIN_IDS", "1, 22 ,333", (1, 22, 333)),
+        ("BOT_ADMIN_IDS", "", ()),
+        ("BOT_DEFAULT_TIMEZONE", "America/New_York", "America/New_York"),
+        ("BOT_DEFAULT_REMINDER_TIME", "6:05", time(6, 5)),
+        ("BOT_BROADCAST_RATE", "12.5", 12.5),
+        ("LOG_LEVEL", "debug", "DEBUG"),
+        ("BOT_AUTO_MIGRATE", "0", False),
+    ],
+)
+def test_accepted_values(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: object
+) -> None:
+    monkeypatch.setenv(name, value)
+    settings = load_settings()
+    field = {
+        "BOT_API_BASE_URL": "api_base_url",
+        "DATABASE_URL": "effective_database_url",
+        "BOT_ADMIN_IDS": "admin_ids",
+        "BOT_DEFAULT_TIMEZONE": "default_timezone",
+        "BOT_DEFAULT_REMINDER_TIME": "default_reminder_time",
+        "BOT_BROADCAST_RATE": "broadcast_rate",
+        "LOG_LEVEL": "log_level",
+        "BOT_AUTO_MIGRATE": "auto_migrate",
+    }[name]
+    assert getattr(settings, field) == expected
+
+
+BAD_VALUES = [
+    ("BOT_TOKEN", "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11", "is a placeholder"),
+    ("BOT_TOKEN", "YOUR_TOKEN_HERE", "is a placeholder"),
+    ("BOT_TOKEN", "12345:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "is a placeholder"),
+    ("BOT_TOKEN", "not-a-token", "does not look like a bot token"),
+    ("BOT_API_BASE_URL", "api.telegram.org", "is not an http(s) URL"),
+    ("BOT_API_BASE_URL", "ftp://example.org", "is not an http(s) URL"),
+    ("DATABASE_URL", "mysql://root@localhost/x", "is not a sqlite or postgresql URL"),
+    ("DATABASE_URL", "postgresql:///nohost", "names no PostgreSQL host"),
+    ("DATABASE_URL", "sqlite:relative.db", "is not of the form sqlite:///"),
+    ("BOT_ADMIN_IDS", "12,abc", "'abc' is not a numeric user id"),
+    ("BOT_ADMIN_IDS", "@dana", "'@dana' is not a numeric user id"),
+    ("BOT_DEFAULT_TIMEZONE", "Mars/Olympus", "'Mars/Olympus' is not a known time zone"),
+    ("BOT_DEFAULT_TIMEZONE", "../etc/passwd", "is not a known time zone"),
+    ("BOT_DEFAULT_REMINDER_TIME", "25:00", "'25:00' is not a time of day"),
+    ("BOT_DEFAULT_REMINDER_TIME", "7am", "'7am' is not a time of day"),
+    ("BOT_BROADCAST_RATE", "fast", "'fast' is not a number"),
+    ("BOT_BROADCAST_RATE", "100", "100 is outside 1..30"),
+    ("LOG_LEVEL", "chatty", "'chatty' is not a log level"),
+    ("BOT_AUTO_MIGRATE", "maybe", "'maybe' is not 1 or 0"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "reason"), BAD_VALUES)
+def test_bad_value_names_the_variable_and_the_expected_form(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, reason: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"configuration error: {name} ")
+    assert reason in message
+    assert "expected" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(("name", "value", "reason"), BAD_VALUES[:1] + BAD_VALUES[9:12])
+def test_cli_stops_with_exit_code_2_and_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    reason: str,
+) -> None:
+    monkeypatch.setenv(name, value)
+    assert cli.main(["migrate"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert name in err
+    assert reason in err
+    assert "Traceback" not in err
+    if name == "BOT_TOKEN":
+        assert value not in err
