@@ -1,0 +1,234 @@
+"""The content schema: what every card and program must contain (content/FORMAT.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+# Ids travel in callback data ("c:<id>:<back id>" must fit 64 bytes), so they stay short.
+MAX_ID = 30
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=MAX_ID)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=300)]
+
+MAX_CARD_BODY = 700
+MAX_LESSON_SECTION = 1200
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dose(_Strict):
+    """Sets × reps, or a timed hold, optionally per side."""
+
+    sets: int = Field(default=1, ge=1, le=10)
+    reps: int | None = Field(default=None, ge=1, le=100)
+    seconds: int | None = Field(default=None, ge=1, le=600)
+    per_side: bool = False
+    rest_s: int | None = Field(default=None, ge=0, le=600)
+
+    @model_validator(mode="after")
+    def _some_work(self) -> Dose:
+        if self.reps is None and self.seconds is None:
+            raise ValueError("a dose needs reps or seconds")
+        return self
+
+
+class _Card(_Strict):
+    id: Id
+    name: Name
+    aliases: list[Alias] = Field(default_factory=list, max_length=12)
+    body: str = ""
+
+    @field_validator("body")
+    @classmethod
+    def _short_body(cls, value: str) -> str:
+        value = value.strip()
+        if len(value) > MAX_CARD_BODY:
+            raise ValueError(f"body is {len(value)} characters; keep it under {MAX_CARD_BODY}")
+        return value
+
+
+class AnatomyCard(_Card):
+    """A muscle, or a bone, ligament or band the series ties to the muscles."""
+
+    kind: Literal["muscle", "structure"]
+    region: Literal["glutes", "hip", "thigh", "back", "pelvis"]
+    summary: Sentence
+    origin: Sentence | None = None
+    insertion: Sentence | None = None
+    actions: list[Line] = Field(default_factory=list, max_length=8)
+    everyday: list[Line] = Field(default_factory=list, max_length=6)
+    when_weak: list[Line] = Field(default_factory=list, max_length=6)
+    related: list[Id] = Field(default_factory=list, max_length=12)
+
+    @model_validator(mode="after")
+    def _muscle_fields(self) -> AnatomyCard:
+        if self.kind == "muscle":
+            missing = [
+                name
+                for name in ("origin", "insertion", "actions", "everyday", "when_weak")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"a muscle needs {', '.join(missing)}")
+        elif not self.related:
+            raise ValueError("a structure needs related muscles")
+        if not self.body:
+            raise ValueError("the card needs a body text")
+        return self
+
+
+class MuscleRefs(_Strict):
+    primary: list[Id] = Field(min_length=1, max_length=4)
+    secondary: list[Id] = Field(default_factory=list, max_length=6)
+
+
+class _Practice(_Card):
+    """What exercises and stretches share: equipment, dose and instructions."""
+
+    equipment: list[Annotated[str, StringConstraints(min_length=2, max_length=30)]] = Field(
+        default_factory=list, max_length=6
+    )
+    dose: Dose
+    steps: list[Line] = Field(min_length=3, max_length=8)
+    cues: list[Line] = Field(min_length=2, max_length=5)
+    mistakes: list[Line] = Field(min_length=1, max_length=5)
+    safety: list[Line] = Field(min_length=1, max_length=4)
+
+    @field_validator("safety")
+    @classmethod
+    def _says_stop_on_pain(cls, value: list[str]) -> list[str]:
+        if not any("pain" in item.lower() and "stop" in item.lower() for item in value):
+            raise ValueError("the safety notes must tell the member to stop on pain")
+        return value
+
+
+class ExerciseCard(_Practice):
+    """An exercise of part 2 (basics) or part 3 (advanced)."""
+
+    kind: Literal["exercise"]
+    part: Literal[2, 3]
+    level: Literal["beginner", "intermediate", "advanced"]
+    muscles: MuscleRefs
+    mistakes: list[Line] = Field(min_length=2, max_length=5)
+    stretches: list[Id] = Field(min_length=1, max_length=3)
+    regression: Id | None = None
+    progression: Id | None = None
+    regression_note: Line | None = None
+    progression_note: Line | None = None
+
+    @model_validator(mode="after")
+    def _chain(self) -> ExerciseCard:
+        for side in ("regression", "progression"):
+            has_id = getattr(self, side) is not None
+            has_note = getattr(self, f"{side}_note") is not None
+            if has_id == has_note:
+                raise ValueError(f"give either {side} (an id) or {side}_note, exactly one")
+        if self.part == 3 and self.regression is None:
+            raise ValueError("a part 3 exercise needs a regression by id")
+        if self.id in (self.regression, self.progression):
+            raise ValueError("an exercise cannot be its own regression or progression")
+        return self
+
+
+class StretchCard(_Practice):
+    """A stretch or mobility drill, or a myofascial release technique."""
+
+    kind: Literal["stretch", "release"]
+    area: Literal[
+        "glutes", "hip flexors", "piriformis", "hamstrings", "tfl-it-band", "adductors",
+        "lower back", "quads",
+    ]  # fmt: skip
+    targets: list[Id] = Field(min_length=1, max_length=5)
+    regression: Id | None = None
+    progression: Id | None = None
+
+
+class LessonSection(_Strict):
+    title: Name
+    text: str
+    line: int
+
+
+class LessonCard(_Strict):
+    """One part of the series as a short read, split into pages at `## ` headings."""
+
+    id: Id
+    kind: Literal["lesson"]
+    part: Literal[1, 2, 3]
+    title: Name
+    mentions: list[Id] = Field(default_factory=list, max_length=16)
+    sections: list[LessonSection] = Field(min_length=1, max_length=8)
+
+
+class ProgramItem(_Strict):
+    """A card in a program day, with an optional dose that overrides the card's."""
+
+    id: Id
+    sets: int | None = Field(default=None, ge=1, le=10)
+    reps: int | None = Field(default=None, ge=1, le=100)
+    seconds: int | None = Field(default=None, ge=1, le=600)
+    per_side: bool | None = None
+
+
+class ProgramDay(_Strict):
+    day: int = Field(ge=1)
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=40)]
+    rest: bool = False
+    focus: Id | None = None
+    warmup: list[ProgramItem] = Field(default_factory=list, max_length=3)
+    exercises: list[ProgramItem] = Field(default_factory=list, max_length=6)
+    cooldown: list[ProgramItem] = Field(default_factory=list, max_length=2)
+    mobility: list[ProgramItem] = Field(default_factory=list, max_length=4)
+
+    @model_validator(mode="after")
+    def _shape(self) -> ProgramDay:
+        if self.rest:
+            if self.exercises or self.warmup:
+                raise ValueError("a rest day has mobility items, not warmup or exercises")
+            if not self.mobility:
+                raise ValueError("a rest day needs 1 to 4 mobility items")
+        else:
+            if not 2 <= len(self.exercises) <= 6:
+                raise ValueError("a training day needs 2 to 6 exercises")
+            if not self.warmup:
+                raise ValueError("a training day needs 1 to 3 warmup items")
+            if self.focus is None:
+                raise ValueError("a training day needs a focus muscle")
+        return self
+
+
+class Program(_Strict):
+    """A multi-week plan: one entry per day."""
+
+    id: Id
+    name: Name
+    summary: Sentence
+    level: Literal["beginner", "intermediate", "advanced"]
+    days: list[ProgramDay] = Field(min_length=7, max_length=120)
+
+    @model_validator(mode="after")
+    def _consecutive(self) -> Program:
+        for expected, day in enumerate(self.days, start=1):
+            if day.day != expected:
+                raise ValueError(f"days must run 1, 2, 3 … in order; day {expected} is missing")
+        return self
+
+    @property
+    def length(self) -> int:
+        return len(self.days)
+
+
+Card = AnatomyCard | ExerciseCard | StretchCard

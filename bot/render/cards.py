@@ -1,0 +1,337 @@
+"""Content cards, lesson pages, menus and program days as Telegram messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.catalog import Catalog
+from bot.catalog.schema import (
+    AnatomyCard,
+    Card,
+    Dose,
+    ExerciseCard,
+    LessonCard,
+    Program,
+    ProgramDay,
+    ProgramItem,
+    StretchCard,
+)
+from bot.render import callbacks
+from bot.render.markdown import to_html
+from bot.render.texts import esc
+
+STOP_ON_PAIN = (
+    "⚠️ Stop if anything hurts (sharp, pinching or unusual pain) and check with a professional."
+)
+MAX_LINKS = 4
+
+
+@dataclass
+class Rendered:
+    """A message ready to send: HTML text and inline buttons (rows)."""
+
+    text: str
+    rows: list[list[InlineKeyboardButton]] = field(default_factory=list)
+
+    @property
+    def markup(self) -> InlineKeyboardMarkup | None:
+        return InlineKeyboardMarkup(self.rows) if self.rows else None
+
+
+def format_dose(dose: Dose) -> str:
+    """'3 × 12', '2 × 10 each side', '3 × 30 s each side', '2 × 8, hold 3 s'."""
+    side = " each side" if dose.per_side else ""
+    if dose.reps is not None:
+        amount = f"{dose.sets} × {dose.reps}{side}" if dose.sets > 1 else f"{dose.reps} reps{side}"
+        if dose.seconds is not None:
+            amount += f", hold {dose.seconds} s"
+    else:
+        amount = (
+            f"{dose.sets} × {dose.seconds} s{side}" if dose.sets > 1 else f"{dose.seconds} s{side}"
+        )
+    if dose.rest_s:
+        amount += f", rest {dose.rest_s} s"
+    return amount
+
+
+def _bullets(items: list[str], mark: str = "•") -> str:
+    return "\n".join(f"{mark} {esc(item)}" for item in items)
+
+
+def _numbered(items: list[str]) -> str:
+    return "\n".join(f"{n}. {esc(item)}" for n, item in enumerate(items, start=1))
+
+
+def _names(catalog: Catalog, ids: list[str]) -> str:
+    return ", ".join(esc(catalog.name(i)) for i in ids)
+
+
+def _button(text: str, data: str) -> InlineKeyboardButton:
+    label = text if len(text) <= 40 else text[:39] + "…"
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def _pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def _back_row(back: str | None, catalog: Catalog) -> list[list[InlineKeyboardButton]]:
+    if not back:
+        return []
+    if back.startswith("~"):
+        label = {"~an": "Anatomy", "~ex": "Exercises", "~st": "Stretches"}[back]
+        return [[_button(f"⬅️ Back to {label}", callbacks.menu(back[1:]))]]
+    return [[_button(f"⬅️ Back: {catalog.name(back)}", callbacks.card(back))]]
+
+
+def render_card(catalog: Catalog, card: Card, back: str | None = None) -> Rendered:
+    """Any card, with buttons to the cards it links to and a Back button."""
+    if isinstance(card, AnatomyCard):
+        rendered = _anatomy(catalog, card)
+    elif isinstance(card, ExerciseCard):
+        rendered = _exercise(catalog, card)
+    else:
+        rendered = _stretch(catalog, card)
+    rendered.rows += _back_row(back, catalog)
+    return rendered
+
+
+def _anatomy(catalog: Catalog, card: AnatomyCard) -> Rendered:
+    label = "muscle" if card.kind == "muscle" else "structure"
+    parts = [
+        f"🦴 <b>{esc(card.name)}</b> · {label} · {esc(card.region)}",
+        f"<i>{esc(card.summary)}</i>",
+    ]
+    if card.kind == "muscle":
+        parts.append(f"<b>Origin:</b> {esc(card.origin or '')}")
+        parts.append(f"<b>Insertion:</b> {esc(card.insertion or '')}")
+        parts.append("<b>What it does</b>\n" + _bullets(card.actions))
+        parts.append("<b>In daily life</b>\n" + _bullets(card.everyday))
+        parts.append("<b>When it is weak or tight</b>\n" + _bullets(card.when_weak))
+    parts.append(to_html(card.body))
+    trained = catalog.trained_by.get(card.id, [])
+    assisted = catalog.assisted_by.get(card.id, [])
+    released = catalog.released_by.get(card.id, [])
+    if trained:
+        parts.append("<b>Main work:</b> " + _names(catalog, trained))
+    if assisted:
+        parts.append("<b>Also works it:</b> " + _names(catalog, assisted))
+    if released:
+        parts.append("<b>Stretch and release:</b> " + _names(catalog, released))
+    if card.related:
+        parts.append("<b>See also:</b> " + _names(catalog, card.related))
+
+    buttons = [
+        _button(f"🏋️ {catalog.name(i)}", callbacks.card(i, card.id))
+        for i in (trained or assisted)[:MAX_LINKS]
+    ]
+    buttons += [_button(f"🧘 {catalog.name(i)}", callbacks.card(i, card.id)) for i in released[:3]]
+    buttons += [
+        _button(f"🦴 {catalog.name(i)}", callbacks.card(i, card.id))
+        for i in card.related[:MAX_LINKS]
+    ]
+    return Rendered("\n\n".join(parts), _pairs(buttons))
+
+
+def _practice_sections(card: ExerciseCard | StretchCard) -> list[str]:
+    return [
+        "<b>How to</b>\n" + _numbered(card.steps),
+        "<b>Cues</b>\n" + _bullets(card.cues),
+        "<b>Common mistakes</b>\n" + _bullets(card.mistakes),
+        "<b>Safety</b>\n" + _bullets(card.safety, "⚠️"),
+    ]
+
+
+def _chain_buttons(
+    catalog: Catalog, card: ExerciseCard | StretchCard
+) -> list[InlineKeyboardButton]:
+    """Buttons to the easier and the harder version, where they are cards."""
+    buttons = []
+    for arrow, target in (("⬇️", card.regression), ("⬆️", card.progression)):
+        if target:
+            buttons.append(
+                _button(f"{arrow} {catalog.name(target)}", callbacks.card(target, card.id))
+            )
+    return buttons
+
+
+def _equipment(items: list[str]) -> str:
+    return esc(", ".join(items)) if items else "none"
+
+
+def _exercise(catalog: Catalog, card: ExerciseCard) -> Rendered:
+    stage = "basics" if card.part == 2 else "advanced work"
+    head = [
+        f"🏋️ <b>{esc(card.name)}</b>",
+        f"Part {card.part} · {stage} · {esc(card.level)}",
+        f"🎯 <b>Works:</b> {_names(catalog, card.muscles.primary)}"
+        + (
+            f" (helpers: {_names(catalog, card.muscles.secondary)})"
+            if card.muscles.secondary
+            else ""
+        ),
+        f"🧰 <b>Equipment:</b> {_equipment(card.equipment)}",
+        f"📋 <b>Dose:</b> {format_dose(card.dose)}",
+    ]
+    chain = []
+    if card.regression:
+        chain.append(f"⬇️ <b>Easier:</b> {esc(catalog.name(card.regression))}")
+    elif card.regression_note:
+        chain.append(f"⬇️ <b>Easier:</b> {esc(card.regression_note)}")
+    if card.progression:
+        chain.append(f"⬆️ <b>Harder:</b> {esc(catalog.name(card.progression))}")
+    elif card.progression_note:
+        chain.append(f"⬆️ <b>Harder:</b> {esc(card.progression_note)}")
+    parts = ["\n".join(head), to_html(card.body), *_practice_sections(card), "\n".join(chain)]
+
+    buttons = _chain_buttons(catalog, card)
+    buttons += [
+        _button(f"🦴 {catalog.name(i)}", callbacks.card(i, card.id)) for i in card.muscles.primary
+    ]
+    buttons += [
+        _button(f"🧘 {catalog.name(i)}", callbacks.card(i, card.id)) for i in card.stretches
+    ]
+    return Rendered("\n\n".join(p for p in parts if p), _pairs(buttons))
+
+
+def _stretch(catalog: Catalog, card: StretchCard) -> Rendered:
+    label = "release technique" if card.kind == "release" else "stretch"
+    head = [
+        f"🧘 <b>{esc(card.name)}</b>",
+        f"Part 2 · {label} · {esc(card.area)}",
+        f"🎯 <b>Targets:</b> {_names(catalog, card.targets)}",
+        f"🧰 <b>Equipment:</b> {_equipment(card.equipment)}",
+        f"📋 <b>Dose:</b> {format_dose(card.dose)}",
+    ]
+    parts = ["\n".join(head), to_html(card.body), *_practice_sections(card)]
+    buttons = _chain_buttons(catalog, card)
+    buttons += [
+        _button(f"🦴 {catalog.name(i)}", callbacks.card(i, card.id))
+        for i in card.targets[:MAX_LINKS]
+    ]
+    return Rendered("\n\n".join(p for p in parts if p), _pairs(buttons))
+
+
+# -- menus and choices --------------------------------------------------------------
+MENU_TITLES = {
+    "an": "🦴 <b>Anatomy</b>\nThe muscles and structures of the series. Tap one, or type "
+    "<code>/anatomy glute med</code>.",
+    "ex": "🏋️ <b>Exercises</b>\nPart 2 basics first, then part 3 advanced work. Tap one, or type "
+    "<code>/exercise bridge</code>.",
+    "st": "🧘 <b>Stretches and release</b>\nTap one, or type <code>/stretch pigeon</code>.",
+}
+
+
+def render_menu(catalog: Catalog, menu: str) -> Rendered:
+    """Every card of one kind as buttons."""
+    if menu == "an":
+        cards: list[Card] = list(catalog.anatomy.values())
+    elif menu == "ex":
+        cards = list(catalog.exercises.values())
+    else:
+        cards = list(catalog.stretches.values())
+    buttons = [_button(_menu_label(card), callbacks.card(card.id, f"~{menu}")) for card in cards]
+    return Rendered(MENU_TITLES[menu], _pairs(buttons))
+
+
+def _menu_label(card: Card) -> str:
+    if isinstance(card, ExerciseCard):
+        return f"{'②' if card.part == 2 else '③'} {card.name}"
+    if isinstance(card, StretchCard):
+        return f"{'🎾' if card.kind == 'release' else '🧘'} {card.name}"
+    return card.name
+
+
+def render_choices(catalog: Catalog, query: str, ids: tuple[str, ...], menu: str) -> Rendered:
+    """Several cards match: let the member pick."""
+    text = f"Several cards match <b>{esc(_short(query))}</b>. Which one do you mean?"
+    buttons = [_button(catalog.name(i), callbacks.card(i, f"~{menu}")) for i in ids]
+    return Rendered(text, _pairs(buttons))
+
+
+def render_suggestions(catalog: Catalog, query: str, ids: tuple[str, ...], menu: str) -> Rendered:
+    """Nothing close: offer the nearest cards and the full list."""
+    text = f"I found nothing called <b>{esc(_short(query))}</b>."
+    if ids:
+        text += " The closest I have:"
+    buttons = [_button(catalog.name(i), callbacks.card(i, f"~{menu}")) for i in ids]
+    rows = [*_pairs(buttons), [_button("📚 Show the full list", callbacks.menu(menu))]]
+    return Rendered(text, rows)
+
+
+def _short(query: str) -> str:
+    query = " ".join(query.split())
+    return query if len(query) <= 40 else query[:39] + "…"
+
+
+# -- lessons ------------------------------------------------------------------------
+def lesson_pages(catalog: Catalog) -> list[tuple[LessonCard, int]]:
+    """Every (lesson, page index) in reading order."""
+    return [(lesson, i) for lesson in catalog.lessons for i in range(len(lesson.sections))]
+
+
+def render_lesson(catalog: Catalog, part: int, page: int) -> Rendered | None:
+    """One page of the series, with previous/next across lessons."""
+    lesson = catalog.lesson(part)
+    if lesson is None or not 0 <= page < len(lesson.sections):
+        return None
+    section = lesson.sections[page]
+    text = (
+        f"📖 <b>Part {lesson.part} · {esc(lesson.title)}</b>\n"
+        f"<i>{esc(section.title)}</i> · page {page + 1} of {len(lesson.sections)}\n\n"
+        f"{to_html(section.text)}"
+    )
+    pages = lesson_pages(catalog)
+    position = pages.index((lesson, page))
+    nav = []
+    if position > 0:
+        prev_lesson, prev_page = pages[position - 1]
+        nav.append(_button("◀️ Previous", callbacks.lesson(prev_lesson.part, prev_page)))
+    if position < len(pages) - 1:
+        next_lesson, next_page = pages[position + 1]
+        label = "Next ▶️" if next_lesson is lesson else f"Part {next_lesson.part} ▶️"
+        nav.append(_button(label, callbacks.lesson(next_lesson.part, next_page)))
+    rows = [nav] if nav else []
+    if page == len(lesson.sections) - 1 and lesson.mentions:
+        rows += _pairs([_button(catalog.name(i), callbacks.card(i)) for i in lesson.mentions[:8]])
+    return Rendered(text, rows)
+
+
+# -- program days -------------------------------------------------------------------
+def _item_line(catalog: Catalog, item: ProgramItem, with_cue: bool) -> str:
+    card = catalog.card(item.id)
+    line = f"• <b>{esc(catalog.name(item.id))}</b> — {format_dose(catalog.dose_of(item))}"
+    if with_cue and isinstance(card, (ExerciseCard, StretchCard)) and card.cues:
+        line += f"\n  <i>{esc(card.cues[0])}</i>"
+    return line
+
+
+def render_program_day(catalog: Catalog, program: Program, day: ProgramDay) -> Rendered:
+    """The session of one program day, with a How-to button per item."""
+    head = f"📅 <b>Day {day.day} of {esc(program.name)}</b> · {esc(day.title)}"
+    parts = [head]
+    if day.rest:
+        parts.append("A rest day: no training, just a few minutes of easy mobility.")
+        parts.append("\n".join(_item_line(catalog, item, True) for item in day.mobility))
+        items = list(day.mobility)
+    else:
+        if day.focus:
+            parts.append(f"🎯 Focus: <b>{esc(catalog.name(day.focus))}</b>")
+        parts.append(
+            "<b>Warm up</b>\n" + "\n".join(_item_line(catalog, i, False) for i in day.warmup)
+        )
+        parts.append(
+            "<b>Exercises</b>\n" + "\n".join(_item_line(catalog, i, True) for i in day.exercises)
+        )
+        if day.cooldown:
+            parts.append(
+                "<b>Cool down</b>\n"
+                + "\n".join(_item_line(catalog, i, False) for i in day.cooldown)
+            )
+        items = [*day.warmup, *day.exercises, *day.cooldown]
+    parts.append(STOP_ON_PAIN)
+    unique = list(dict.fromkeys(item.id for item in items))
+    buttons = [_button(f"ℹ️ {catalog.name(i)}", callbacks.card(i)) for i in unique]
+    return Rendered("\n\n".join(parts), _pairs(buttons))

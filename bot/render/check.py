@@ -1,0 +1,55 @@
+"""Render every card, menu, lesson page and program day and check Telegram's rules.
+
+Used by `bootcamp-bot content check` and by the tests, so that content that
+would be refused by Telegram never ships.
+"""
+
+from __future__ import annotations
+
+from bot.catalog import Catalog, Problem
+from bot.render.cards import (
+    Rendered,
+    render_card,
+    render_lesson,
+    render_menu,
+    render_program_day,
+)
+from bot.render.rules import problems
+
+
+def every_message(catalog: Catalog) -> list[tuple[str, Rendered]]:
+    """(where, message) for everything the content can be rendered into."""
+    out: list[tuple[str, Rendered]] = []
+    for card_id in [*catalog.anatomy, *catalog.exercises, *catalog.stretches]:
+        card = catalog.card(card_id)
+        assert card is not None
+        folder = {"muscle": "anatomy", "structure": "anatomy", "exercise": "exercises",
+                  "stretch": "stretches", "release": "release"}[card.kind]  # fmt: skip
+        # The longest back label a card can carry.
+        out.append((f"{folder}/{card_id}.md", render_card(catalog, card, back="~an")))
+    for menu in ("an", "ex", "st"):
+        out.append((f"menu {menu}", render_menu(catalog, menu)))
+    for lesson in catalog.lessons:
+        for page in range(len(lesson.sections)):
+            rendered = render_lesson(catalog, lesson.part, page)
+            assert rendered is not None
+            out.append((f"lessons/{lesson.id}.md page {page + 1}", rendered))
+    for program in catalog.programs.values():
+        for day in program.days:
+            out.append(
+                (
+                    f"programs/{program.id}.yaml day {day.day}",
+                    render_program_day(catalog, program, day),
+                )
+            )
+    return out
+
+
+def render_problems(catalog: Catalog) -> list[Problem]:
+    """Every Telegram rule any rendered content message breaks."""
+    found = []
+    for where, rendered in every_message(catalog):
+        markup = rendered.markup.to_dict() if rendered.markup else None
+        for message in problems(rendered.text, reply_markup=markup):
+            found.append(Problem(where, 1, f"rendered message: {message}"))
+    return found
