@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
@@ -14,6 +15,7 @@ from bot.logs import setup_logging
 log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
+EXIT_CONTENT = 1
 
 NO_TOKEN_HELP = """\
 BOT_TOKEN is not set, so there is no Telegram bot to run.
@@ -44,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     token = settings.bot_token.get_secret_value() if settings.bot_token else None
     setup_logging(settings.log_level, token)
-    handler = {"run": _run, "migrate": _migrate}[args.command]
+    handler = {"run": _run, "migrate": _migrate, "content": _content}[args.command]
     return handler(settings, args)
 
 
@@ -70,7 +72,45 @@ def _parser() -> argparse.ArgumentParser:
         "to the newest schema.",
     )
     migrate.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+
+    content = commands.add_parser(
+        "content",
+        help="check the series content",
+        description="Work with the series content (content/ or CONTENT_DIR).",
+    )
+    content_commands = content.add_subparsers(dest="content_command", metavar="ACTION")
+    content_commands.required = True
+    check = content_commands.add_parser(
+        "check",
+        help="validate every content file",
+        description="Load and validate every card, lesson and program, and render each one "
+        "against Telegram's message rules. Prints counts per kind and exits 0, or prints "
+        "every problem as file:line: message and exits 1.",
+    )
+    check.add_argument("--dir", type=Path, default=None, help="content directory to check")
     return parser
+
+
+def _content(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.catalog import ContentError, load_catalog
+    from bot.render.check import render_problems
+
+    directory = args.dir or settings.content_dir
+    try:
+        catalog = load_catalog(directory)
+    except ContentError as exc:
+        print(exc.report())  # noqa: T201
+        return EXIT_CONTENT
+    problems = render_problems(catalog)
+    if problems:
+        for problem in problems:
+            print(problem)  # noqa: T201
+        print(f"{len(problems)} problem(s) in the content")  # noqa: T201
+        return EXIT_CONTENT
+    print(f"content in {directory} is valid:")  # noqa: T201
+    for kind, count in catalog.counts().items():
+        print(f"  {count:4d} {kind}")  # noqa: T201
+    return 0
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -85,12 +125,17 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         print(NO_TOKEN_HELP, file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
     from bot.app import build_application
+    from bot.catalog import ContentError
 
     if settings.auto_migrate:
         from bot.db.migrate import upgrade
 
         upgrade(settings.effective_database_url)
-    app = build_application(settings)
+    try:
+        app = build_application(settings)
+    except ContentError as exc:
+        print(exc.report(), file=sys.stderr)  # noqa: T201
+        return EXIT_CONTENT
     log.info("starting: polling %s", settings.api_base_url)
     # run_polling installs SIGINT/SIGTERM handlers and finishes in-flight updates.
     app.run_polling(
