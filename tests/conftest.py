@@ -19,8 +19,9 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import build_application
+from bot.catalog import Catalog, load_catalog
 from bot.clock import ManualClock
-from bot.config import Settings
+from bot.config import SHIPPED_CONTENT_DIR, Settings
 from bot.context import BotApplication
 from bot.db import models  # noqa: F401
 from bot.db.base import Base
@@ -139,6 +140,13 @@ async def database(db_url: str) -> AsyncIterator[Database]:
     await db.dispose()
 
 
+# -- content ------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The shipped content, loaded and validated once per run."""
+    return load_catalog(SHIPPED_CONTENT_DIR)
+
+
 # -- the bot ------------------------------------------------------------------------
 @pytest.fixture
 def clock() -> ManualClock:
@@ -185,10 +193,12 @@ class Harness:
 
 
 @pytest.fixture
-async def bot(settings: Settings, clock: ManualClock) -> AsyncIterator[Harness]:
+async def bot(settings: Settings, clock: ManualClock, catalog: Catalog) -> AsyncIterator[Harness]:
     """The bot, initialised as `run` would (post_init included), without polling."""
     request = RecordingRequest()
-    app = build_application(settings, clock=clock, request=request, updates_request=request)
+    app = build_application(
+        settings, clock=clock, request=request, updates_request=request, catalog=catalog
+    )
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
