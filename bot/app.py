@@ -10,6 +10,8 @@ from telegram import BotCommand
 from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
+from bot.catalog import Catalog, load_catalog
+from bot.catalog.library import Library
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotApplication, BotContext, BotData
@@ -30,10 +32,16 @@ def build_application(
     clock: Clock | None = None,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
+    catalog: Catalog | None = None,
 ) -> BotApplication:
-    """Build the bot. `request`/`updates_request` replace the HTTP layer (tests)."""
+    """Build the bot. `request`/`updates_request` replace the HTTP layer (tests).
+
+    The content is loaded and validated here, before anything connects: a bad
+    content directory raises ContentError with every problem.
+    """
     if settings.bot_token is None:
         raise ValueError("a bot token is needed to build the application")
+    library = Library(catalog or load_catalog(settings.content_dir))
     builder = (
         Application.builder()
         .token(settings.bot_token.get_secret_value())
@@ -50,6 +58,7 @@ def build_application(
     app = cast(BotApplication, builder.build())
     app.bot_data.settings = settings
     app.bot_data.clock = clock or SystemClock()
+    app.bot_data.library = library
     register(app)
     return app
 

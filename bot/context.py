@@ -10,6 +10,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 
 if TYPE_CHECKING:
+    from bot.catalog.library import Library
     from bot.db.session import Database
     from bot.services.members import MemberService
     from bot.services.updates import UpdateLog
@@ -25,6 +26,7 @@ class BotData:
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.clock: Clock = SystemClock()
+        self._library: Library | None = None
         self._database: Database | None = None
         self._members: MemberService | None = None
         self._updates: UpdateLog | None = None
@@ -34,6 +36,17 @@ class BotData:
         self._database = database
         self._members = members
         self._updates = updates
+
+    @property
+    def library(self) -> Library:
+        """The validated content and its search indexes."""
+        if self._library is None:
+            raise RuntimeError("the content is not loaded")
+        return self._library
+
+    @library.setter
+    def library(self, value: Library) -> None:
+        self._library = value
 
     @property
     def database(self) -> Database:

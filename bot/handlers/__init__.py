@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import (
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
 from bot.context import BotApplication
-from bot.handlers import core
+from bot.handlers import catalog, core
 
 # Group -1 runs before everything else: a repeated update stops here.
 GROUP_DEDUPE = -1
@@ -30,6 +32,19 @@ def register(app: BotApplication) -> None:
 
     app.add_handler(CommandHandler("start", core.start_member), group=GROUP_MAIN)
     app.add_handler(CommandHandler("help", core.show_help), group=GROUP_MAIN)
+    app.add_handler(CommandHandler("anatomy", catalog.show_anatomy), group=GROUP_MAIN)
+    app.add_handler(
+        CommandHandler(["exercise", "exercises"], catalog.show_exercise), group=GROUP_MAIN
+    )
+    app.add_handler(
+        CommandHandler(["stretch", "stretches", "release"], catalog.show_stretch),
+        group=GROUP_MAIN,
+    )
+    app.add_handler(CommandHandler(["learn", "lesson"], catalog.show_lesson), group=GROUP_MAIN)
+    app.add_handler(
+        CallbackQueryHandler(catalog.open_from_button, pattern=r"^[cml]:"), group=GROUP_MAIN
+    )
+    app.add_handler(InlineQueryHandler(catalog.answer_inline), group=GROUP_MAIN)
     app.add_handler(
         ChatMemberHandler(core.track_private_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
         group=GROUP_MAIN,
@@ -47,5 +62,8 @@ def register(app: BotApplication) -> None:
         ),
         group=GROUP_MAIN,
     )
+
+    # Any other button (an old bot version's, or forged data) gets a polite answer.
+    app.add_handler(CallbackQueryHandler(core.answer_stale_button), group=GROUP_MAIN)
 
     app.add_error_handler(core.report_error)

@@ -72,6 +72,12 @@ async def answer_free_text(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.not_a_command())
 
 
+async def answer_stale_button(update: Update, context: BotContext) -> None:
+    """Answer a button press we cannot act on, instead of leaving a spinner."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.stale_button())
+
+
 async def track_private_chat_member(update: Update, context: BotContext) -> None:
     """Mark a member blocked when they block the bot, and active when they come back."""
     change: ChatMemberUpdated | None = update.my_chat_member

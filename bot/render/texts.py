@@ -24,6 +24,10 @@ def display_name(first_name: str | None, fallback: str = "there") -> str:
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Begin, or see your settings again"),
+    ("anatomy", "A muscle: where it is, what it does, what trains it"),
+    ("exercise", "How to do an exercise, with easier and harder versions"),
+    ("stretch", "Stretches and myofascial release"),
+    ("learn", "Read the Defy Gravity series, part by part"),
     ("help", "What I can do"),
 )
 
@@ -55,7 +59,14 @@ def help_text() -> str:
     """The command list."""
     lines = ["<b>What I can do</b>", ""]
     lines += [f"/{name} — {esc(description)}" for name, description in COMMANDS]
-    lines += ["", DISCLAIMER]
+    lines += [
+        "",
+        "Type a name after a command, typos welcome: <code>/anatomy glute med</code>, "
+        "<code>/exercise hip thrust</code>. In any chat, type <code>@</code> and my "
+        "username followed by a muscle or exercise to share its card.",
+        "",
+        DISCLAIMER,
+    ]
     return "\n".join(lines)
 
 
@@ -76,3 +87,8 @@ def something_went_wrong() -> str:
         "Sorry, something went wrong on my side. Nothing you did caused it; "
         "please try again in a moment."
     )
+
+
+def stale_button() -> str:
+    """A button from an old message, or data we do not recognise."""
+    return "That button has expired. Send /help to see what you can do now."

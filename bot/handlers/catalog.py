@@ -1,0 +1,149 @@
+"""Looking things up: /anatomy, /exercise, /stretch, /learn, card buttons, inline mode."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.catalog.search import Match
+from bot.context import BotContext
+from bot.render import callbacks
+from bot.render.cards import (
+    Rendered,
+    render_card,
+    render_choices,
+    render_lesson,
+    render_menu,
+    render_suggestions,
+)
+from bot.render.texts import esc
+
+log = logging.getLogger(__name__)
+
+STALE_BUTTON = (
+    "That button has expired. Send /anatomy, /exercise, /stretch or /learn to start again."
+)
+MAX_INLINE_RESULTS = 10
+
+
+async def _reply(update: Update, rendered: Rendered) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(
+            rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
+        )
+
+
+async def _look_up(update: Update, context: BotContext, menu: str) -> None:
+    library = context.bot_data.library
+    query = " ".join(context.args or [])
+    if not query.strip():
+        await _reply(update, render_menu(library.catalog, menu))
+        return
+    match: Match = library.index(menu).search(query)
+    if match.status == "found":
+        card = library.catalog.card(match.ids[0])
+        assert card is not None
+        await _reply(update, render_card(library.catalog, card, back=f"~{menu}"))
+    elif match.status == "choices":
+        await _reply(update, render_choices(library.catalog, query, match.ids, menu))
+    else:
+        await _reply(update, render_suggestions(library.catalog, query, match.ids, menu))
+
+
+async def show_anatomy(update: Update, context: BotContext) -> None:
+    """Show the anatomy card asked for, choices, or the list of muscles."""
+    await _look_up(update, context, "an")
+
+
+async def show_exercise(update: Update, context: BotContext) -> None:
+    """Show the exercise card asked for, choices, or the list of exercises."""
+    await _look_up(update, context, "ex")
+
+
+async def show_stretch(update: Update, context: BotContext) -> None:
+    """Show the stretch or release card asked for, choices, or the list."""
+    await _look_up(update, context, "st")
+
+
+async def show_lesson(update: Update, context: BotContext) -> None:
+    """Open the series lessons at part 1, or at the part asked for."""
+    catalog = context.bot_data.library.catalog
+    wanted = (context.args or [""])[0]
+    part = int(wanted) if wanted.isdigit() and catalog.lesson(int(wanted)) else None
+    rendered = render_lesson(catalog, part or catalog.lessons[0].part, 0)
+    assert rendered is not None  # the loader guarantees at least one lesson page
+    if wanted and part is None:
+        parts = ", ".join(str(lesson.part) for lesson in catalog.lessons)
+        rendered.text = (
+            f"There is no part <b>{esc(wanted[:12])}</b>; the parts are {parts}. "
+            f"Here is the start:\n\n{rendered.text}"
+        )
+    await _reply(update, rendered)
+
+
+def _render_action(context: BotContext, data: str | None) -> Rendered | None:
+    catalog = context.bot_data.library.catalog
+    action = callbacks.parse(data)
+    if isinstance(action, callbacks.OpenCard):
+        card = catalog.card(action.card_id)
+        back_ok = action.back is None or action.back.startswith("~") or catalog.card(action.back)
+        if card is None or not back_ok:
+            return None
+        return render_card(catalog, card, back=action.back)
+    if isinstance(action, callbacks.OpenMenu):
+        return render_menu(catalog, action.menu)
+    if isinstance(action, callbacks.OpenLesson):
+        return render_lesson(catalog, action.part, action.page)
+    return None
+
+
+async def open_from_button(update: Update, context: BotContext) -> None:
+    """Replace the message with the card, menu or lesson page the button points to."""
+    query = update.callback_query
+    if query is None:
+        return
+    rendered = _render_action(context, query.data)
+    if rendered is None:
+        await query.answer(STALE_BUTTON, show_alert=False)
+        return
+    await query.answer()
+    try:
+        await query.edit_message_text(
+            rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def answer_inline(update: Update, context: BotContext) -> None:
+    """Offer matching cards for `@bot words` in any chat."""
+    inline = update.inline_query
+    if inline is None:
+        return
+    library = context.bot_data.library
+    catalog = library.catalog
+    text = inline.query.strip()
+    ids = library.index("all").ranked(text, MAX_INLINE_RESULTS) if text else list(library.featured)
+    results = []
+    for card_id in ids[:MAX_INLINE_RESULTS]:
+        card = catalog.card(card_id)
+        if card is None:
+            continue
+        rendered = render_card(catalog, card)
+        description = getattr(card, "summary", None) or card.body.split("\n")[0]
+        results.append(
+            InlineQueryResultArticle(
+                id=card_id,
+                title=card.name,
+                description=description[:120],
+                input_message_content=InputTextMessageContent(
+                    rendered.text, parse_mode=ParseMode.HTML
+                ),
+                reply_markup=rendered.markup,
+            )
+        )
+    await inline.answer(results, cache_time=300, is_personal=False)
