@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
-from bot.db.models import Member
+from bot.db.models import Member, Outbox
+
+
+@dataclass(frozen=True, slots=True)
+class PauseSpan:
+    """Local days [start, end) without sessions; `end` None while still paused."""
+
+    start: date
+    end: date | None
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +40,13 @@ class MemberDTO:
     cohort_id: int | None
     next_reminder_at: datetime | None
     created_at: datetime
+    pending_input: str | None = None
+    start_code: str | None = None
+
+    @property
+    def onboarded(self) -> bool:
+        """Program, zone and time chosen: sessions are scheduled."""
+        return self.program_id is not None and self.program_start is not None
 
     @classmethod
     def from_row(cls, row: Member) -> MemberDTO:
@@ -49,4 +68,33 @@ class MemberDTO:
             cohort_id=row.cohort_id,
             next_reminder_at=row.next_reminder_at,
             created_at=row.created_at,
+            pending_input=row.pending_input,
+            start_code=row.start_code,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxDTO:
+    """One message waiting to go out."""
+
+    id: int
+    kind: str
+    member_id: int
+    chat_id: int
+    broadcast_id: int | None
+    payload: dict[str, Any]
+    attempts: int
+    dedupe_key: str
+
+    @classmethod
+    def from_row(cls, row: Outbox) -> OutboxDTO:
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            member_id=row.member_id,
+            chat_id=row.chat_id,
+            broadcast_id=row.broadcast_id,
+            payload=dict(row.payload),
+            attempts=row.attempts,
+            dedupe_key=row.dedupe_key,
         )

@@ -73,9 +73,23 @@ class Member(Base):
         ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
     )
     start_code: Mapped[str | None] = mapped_column(String(64))
+    # What a free-text reply in the private chat answers ("timezone", "time", "note").
+    pending_input: Mapped[str | None] = mapped_column(String(16))
     next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Pause(Base):
+    """A stretch of local days without sessions: [start_date, end_date); open while paused."""
+
+    __tablename__ = "pauses"
+    __table_args__ = (UniqueConstraint("member_id", "start_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    start_date: Mapped[date] = mapped_column(Date())
+    end_date: Mapped[date | None] = mapped_column(Date())
 
 
 class Checkin(Base):

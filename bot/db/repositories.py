@@ -3,15 +3,15 @@ given and never commit: the calling service owns the transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.dialect import insert_ignore
-from bot.db.dto import MemberDTO
-from bot.db.models import Member, ProcessedUpdate
+from bot.db.dto import MemberDTO, PauseSpan
+from bot.db.models import Cohort, Member, Outbox, Pause, ProcessedUpdate
 
 
 class MemberRepository:
@@ -25,16 +25,87 @@ class MemberRepository:
         row = await self._s.scalar(select(Member).where(Member.telegram_id == telegram_id))
         return MemberDTO.from_row(row) if row else None
 
+    async def lock_by_telegram_id(self, telegram_id: int) -> Member | None:
+        """The member's row, locked for this transaction (PostgreSQL; SQLite
+        serialises writers anyway). For use inside a service transaction only."""
+        return await self._s.scalar(
+            select(Member).where(Member.telegram_id == telegram_id).with_for_update()
+        )
+
     async def insert_if_absent(self, values: dict[str, Any]) -> bool:
         """Insert a member unless the Telegram id exists; True if a row was created."""
         stmt = insert_ignore(self._s, Member, values, ["telegram_id"])
         result = await self._s.execute(stmt)
         return bool(getattr(result, "rowcount", 0))
 
+    async def update_by_id(self, member_id: int, values: dict[str, Any]) -> None:
+        """Update columns of one member by primary key."""
+        await self._s.execute(update(Member).where(Member.id == member_id).values(**values))
+
     async def update_by_telegram_id(self, telegram_id: int, values: dict[str, Any]) -> int:
         """Update columns of one member; the number of rows changed."""
         result = await self._s.execute(
             update(Member).where(Member.telegram_id == telegram_id).values(**values)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+
+class PauseRepository:
+    """Pause spans of members."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def spans(self, member_id: int) -> list[PauseSpan]:
+        """Every pause of a member, oldest first."""
+        rows = await self._s.scalars(
+            select(Pause).where(Pause.member_id == member_id).order_by(Pause.start_date)
+        )
+        return [PauseSpan(row.start_date, row.end_date) for row in rows]
+
+    async def open(self, member_id: int, start: date) -> None:
+        """Start a pause today, or reopen one that started today."""
+        row = await self._s.scalar(
+            select(Pause).where(Pause.member_id == member_id, Pause.start_date == start)
+        )
+        if row is None:
+            self._s.add(Pause(member_id=member_id, start_date=start, end_date=None))
+        else:
+            row.end_date = None
+
+    async def close(self, member_id: int, end: date) -> None:
+        """End the open pause (the member is back from `end` on)."""
+        await self._s.execute(
+            update(Pause)
+            .where(Pause.member_id == member_id, Pause.end_date.is_(None))
+            .values(end_date=end)
+        )
+
+
+class CohortRepository:
+    """Cohorts and their invite codes."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def id_for_code(self, code: str) -> tuple[int, str] | None:
+        """(cohort id, name) for an invite code."""
+        row = await self._s.scalar(select(Cohort).where(Cohort.code == code))
+        return (row.id, row.name) if row else None
+
+
+class OutboxRepository:
+    """Messages the bot sends on its own."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def cancel_pending_for(self, member_id: int) -> int:
+        """Cancel what is still waiting for a member (blocked, stopped, forgotten)."""
+        result = await self._s.execute(
+            update(Outbox)
+            .where(Outbox.member_id == member_id, Outbox.status == "pending")
+            .values(status="cancelled")
         )
         return int(getattr(result, "rowcount", 0))
 
