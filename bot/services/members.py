@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.db.dto import MemberDTO
-from bot.db.repositories import MemberRepository
+from bot.db.dto import MemberDTO, PauseSpan
+from bot.db.models import Member
+from bot.db.repositories import (
+    CohortRepository,
+    MemberRepository,
+    OutboxRepository,
+    PauseRepository,
+)
+from bot.services.schedule import local_date, next_occurrence
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +104,10 @@ class MemberService:
                 return None
             if not reachable and member.status != "left":
                 await repo.update_by_telegram_id(
-                    telegram_id, {"status": "blocked", "updated_at": now}
+                    telegram_id,
+                    {"status": "blocked", "next_reminder_at": None, "updated_at": now},
                 )
+                await OutboxRepository(session).cancel_pending_for(member.id)
             elif reachable and member.status == "blocked":
                 await repo.update_by_telegram_id(
                     telegram_id, {"status": "active", "updated_at": now}
@@ -121,3 +132,183 @@ def _clip(value: str | None, limit: int) -> str | None:
     if value is None:
         return None
     return value[:limit]
+
+
+class NotAMember(LookupError):
+    """The user never sent /start."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A member after a settings change, and what the change did."""
+
+    member: MemberDTO
+    onboarding_finished: bool = False
+    cohort_name: str | None = None
+
+
+class SettingsService:
+    """Onboarding answers and later changes: program, zone, time, pause, stop."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def _edit(
+        self, telegram_id: int, change: Callable[[Member, datetime, AsyncSession], Awaitable[bool]]
+    ) -> Change:
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            repo = MemberRepository(session)
+            row = await repo.lock_by_telegram_id(telegram_id)
+            if row is None:
+                raise NotAMember(telegram_id)
+            finished = await change(row, now, session)
+            row.updated_at = now
+            await session.flush()
+            return Change(MemberDTO.from_row(row), onboarding_finished=finished)
+
+    async def choose_program(self, telegram_id: int, program_id: str) -> Change:
+        """Pick a program: the next onboarding step, or a switch/restart from day 1."""
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            row.program_id = program_id
+            if row.program_start is None:
+                row.pending_input = "timezone"
+                return False
+            _start_fresh(row, now)
+            return False
+
+        return await self._edit(telegram_id, change)
+
+    async def set_timezone(self, telegram_id: int, zone: str) -> Change:
+        """Set the time zone; during onboarding, move on to the time question."""
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            row.timezone = zone
+            if row.program_start is None:
+                row.pending_input = "time" if row.program_id else None
+            else:
+                row.pending_input = None
+                _reschedule(row, now)
+            return False
+
+        return await self._edit(telegram_id, change)
+
+    async def set_reminder_time(self, telegram_id: int, at: time) -> Change:
+        """Set the daily time; during onboarding this is the last answer."""
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            row.reminder_time = at
+            row.pending_input = None
+            if row.program_start is None:
+                if row.program_id is None:
+                    return False
+                _start_fresh(row, now)
+                return True
+            _reschedule(row, now)
+            return False
+
+        return await self._edit(telegram_id, change)
+
+    async def expect_input(self, telegram_id: int, what: str | None) -> Change:
+        """Remember what the member's next typed message answers (or nothing)."""
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            row.pending_input = what
+            return False
+
+        return await self._edit(telegram_id, change)
+
+    async def pause(self, telegram_id: int, days: int | None) -> Change:
+        """No sessions from today, for `days` days or until /resume."""
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            today = local_date(now, ZoneInfo(row.timezone))
+            if row.status != "paused":
+                await PauseRepository(session).open(row.id, today)
+            row.status = "paused"
+            row.paused_until = today + timedelta(days=days) if days else None
+            return False
+
+        return await self._edit(telegram_id, change)
+
+    async def resume(self, telegram_id: int) -> Change:
+        """Sessions again from the next reminder time."""
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            if row.status == "paused":
+                await _close_pause(row, now, session)
+            if row.status in ("paused", "left"):
+                row.status = "active"
+                _reschedule(row, now)
+            return False
+
+        return await self._edit(telegram_id, change)
+
+    async def stop(self, telegram_id: int) -> Change:
+        """No more messages of any kind; the member's data stays."""
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            if row.status == "paused":
+                await _close_pause(row, now, session)
+            row.status = "left"
+            row.paused_until = None
+            row.next_reminder_at = None
+            row.pending_input = None
+            await OutboxRepository(session).cancel_pending_for(row.id)
+            return False
+
+        return await self._edit(telegram_id, change)
+
+    async def come_back(self, telegram_id: int) -> Change:
+        """A /start from someone who stopped or blocked the bot: sessions resume."""
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            if row.status in ("left", "blocked"):
+                row.status = "active"
+                if row.program_start is not None:
+                    _reschedule(row, now)
+            return False
+
+        return await self._edit(telegram_id, change)
+
+    async def join_cohort(self, telegram_id: int, code: str) -> Change:
+        """Remember the invite code; join its cohort when the code is known."""
+        cohort_name: str | None = None
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            nonlocal cohort_name
+            row.start_code = code[:64]
+            found = await CohortRepository(session).id_for_code(code)
+            if found is not None:
+                row.cohort_id, cohort_name = found
+            return False
+
+        result = await self._edit(telegram_id, change)
+        return Change(result.member, cohort_name=cohort_name)
+
+    async def pauses(self, member_id: int) -> list[PauseSpan]:
+        """The member's pause history."""
+        async with self._sessions() as session:
+            return await PauseRepository(session).spans(member_id)
+
+
+def _start_fresh(row: Member, now: datetime) -> None:
+    """Day 1 is the date of the next session."""
+    zone = ZoneInfo(row.timezone)
+    first = next_occurrence(now, row.reminder_time, zone)
+    row.program_start = local_date(first, zone)
+    if row.status == "active":
+        row.next_reminder_at = first
+
+
+def _reschedule(row: Member, now: datetime) -> None:
+    if row.status == "active" and row.program_start is not None:
+        row.next_reminder_at = next_occurrence(now, row.reminder_time, ZoneInfo(row.timezone))
+
+
+async def _close_pause(row: Member, now: datetime, session: AsyncSession) -> None:
+    today = local_date(now, ZoneInfo(row.timezone))
+    await PauseRepository(session).close(row.id, today)
+    row.paused_until = None

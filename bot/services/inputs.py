@@ -1,0 +1,150 @@
+"""What members type for a reminder time or a time zone, understood generously.
+
+Each parser returns the value, or raises `InputError` whose message is a short,
+friendly sentence saying what was expected (plain text, no HTML).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import time
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from bot.config import is_valid_zone
+
+
+class InputError(ValueError):
+    """The text could not be understood; str() is what to tell the member."""
+
+
+_TIME_24 = re.compile(r"^([01]?\d|2[0-3])\s*[:.h]\s*([0-5]\d)$")
+_TIME_12 = re.compile(r"^(1[0-2]|0?[1-9])(?:\s*[:.]\s*([0-5]\d))?\s*([ap])\.?\s*m?\.?$")
+_TIME_DIGITS = re.compile(r"^([01]?\d|2[0-3])([0-5]\d)$")
+
+
+def parse_time(text: str) -> time:
+    """'07:30', '7:30', '7.30', '19h30', '7am', '7:30 pm', '0730', 'noon'."""
+    raw = " ".join(text.strip().lower().split())[:20]
+    if raw in ("noon", "midday"):
+        return time(12, 0)
+    if match := _TIME_24.match(raw):
+        return time(int(match[1]), int(match[2]))
+    if match := _TIME_12.match(raw):
+        hour = int(match[1]) % 12 + (12 if match[3] == "p" else 0)
+        return time(hour, int(match[2] or 0))
+    if match := _TIME_DIGITS.match(raw):
+        return time(int(match[1]), int(match[2]))
+    if re.fullmatch(r"([01]?\d|2[0-3])", raw):
+        return time(int(raw), 0)
+    raise InputError(
+        "I could not read that as a time. Try 07:30, 7:30, 7am or 6:45 pm "
+        "(hours 0 to 23, minutes 00 to 59)."
+    )
+
+
+# Offsets that are not whole hours map to the place that uses them.
+_FRACTIONAL = {
+    (3, 30): "Asia/Tehran",
+    (4, 30): "Asia/Kabul",
+    (5, 30): "Asia/Kolkata",
+    (5, 45): "Asia/Kathmandu",
+    (6, 30): "Asia/Yangon",
+    (9, 30): "Australia/Darwin",
+    (-3, -30): "America/St_Johns",
+    (-9, -30): "Pacific/Marquesas",
+}
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?:\s*:?\s*(\d{2}))?$")
+_ALIASES = {
+    "utc": "UTC", "gmt": "UTC", "z": "UTC", "zulu": "UTC",
+    "new york": "America/New_York", "nyc": "America/New_York", "la": "America/Los_Angeles",
+    "san francisco": "America/Los_Angeles", "washington": "America/New_York",
+    "boston": "America/New_York", "miami": "America/New_York", "dallas": "America/Chicago",
+    "houston": "America/Chicago", "seattle": "America/Los_Angeles", "montreal": "America/Toronto",
+    "beijing": "Asia/Shanghai", "mumbai": "Asia/Kolkata", "delhi": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata", "bangalore": "Asia/Kolkata", "munich": "Europe/Berlin",
+    "hamburg": "Europe/Berlin", "frankfurt": "Europe/Berlin", "cologne": "Europe/Berlin",
+    "barcelona": "Europe/Madrid", "milan": "Europe/Rome", "geneva": "Europe/Zurich",
+    "st petersburg": "Europe/Moscow", "kiev": "Europe/Kyiv", "cape town": "Africa/Johannesburg",
+    "hanoi": "Asia/Bangkok", "rio": "America/Sao_Paulo", "rio de janeiro": "America/Sao_Paulo",
+    "melbourne": "Australia/Melbourne", "perth": "Australia/Perth",
+    "eastern": "America/New_York", "central": "America/Chicago", "mountain": "America/Denver",
+    "pacific": "America/Los_Angeles", "est": "America/New_York", "cet": "Europe/Berlin",
+    "pst": "America/Los_Angeles", "cst": "America/Chicago", "bst": "Europe/London",
+}  # fmt: skip
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[_/,.'-]+", " ", ascii_only.lower()).split())
+
+
+@lru_cache(maxsize=1)
+def _zone_index() -> tuple[dict[str, str], dict[str, str]]:
+    """(lower-case IANA name → name, city → name) for every loadable zone."""
+    by_name: dict[str, str] = {}
+    by_city: dict[str, str] = {}
+    for name in sorted(available_timezones()):
+        if name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/")) or "/" not in name:
+            continue
+        by_name[name.lower()] = name
+        city = _plain(name.rsplit("/", 1)[-1])
+        # Prefer the canonical continent zones over legacy aliases of the same city.
+        by_city.setdefault(city, name)
+    return by_name, by_city
+
+
+def parse_zone(text: str) -> str:
+    """An IANA name ('Europe/Berlin'), a city ('berlin', 'São Paulo'), or an
+    offset ('UTC+2', '-5', 'GMT+5:30'). Returns the IANA zone name."""
+    raw = text.strip()[:64]
+    if not raw:
+        raise InputError(
+            "Send a city like Berlin, a zone like Europe/Berlin, or an offset like UTC+2."
+        )
+    by_name, by_city = _zone_index()
+    if raw.lower() in by_name:
+        return by_name[raw.lower()]
+    if raw.upper() == "UTC" or raw.lower() in ("utc", "gmt"):
+        return "UTC"
+    compact = raw.lower().replace(" ", "")
+    if match := _OFFSET.match(compact):
+        return _zone_for_offset(match[1], int(match[2]), int(match[3] or 0))
+    plain = _plain(raw)
+    if plain in _ALIASES:
+        return _ALIASES[plain]
+    if plain in by_city:
+        return by_city[plain]
+    if "/" in raw and is_valid_zone(raw):
+        return raw
+    raise InputError(
+        "I don't know that place. Send a big city near you (Berlin, New York, Tokyo), "
+        "a zone like Europe/Berlin, or an offset like UTC+2."
+    )
+
+
+def _zone_for_offset(sign: str, hours: int, minutes: int) -> str:
+    if hours > 14 or minutes not in (0, 30, 45):
+        raise InputError("Offsets run from UTC-12 to UTC+14, like UTC+2 or UTC-5:30.")
+    if minutes:
+        factor = 1 if sign == "+" else -1
+        zone = _FRACTIONAL.get((factor * hours, factor * minutes))
+        if zone is None:
+            raise InputError("I don't know a place with that offset. Send a city near you instead.")
+        return zone
+    if hours == 0:
+        return "UTC"
+    if hours > 12 and sign == "-":
+        raise InputError("Offsets run from UTC-12 to UTC+14, like UTC+2 or UTC-5.")
+    # The Etc zones count the other way round: Etc/GMT-2 is two hours AHEAD of UTC.
+    return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
+
+
+def describe_zone(name: str) -> str:
+    """How to name a zone to a member ('Europe/Berlin', 'UTC+2 (no daylight saving)')."""
+    if name.startswith("Etc/GMT"):
+        sign = "+" if name[7] == "-" else "-"
+        return f"UTC{sign}{name[8:]} (fixed, no daylight saving)"
+    return name

@@ -1,0 +1,84 @@
+"""What a member's session is on a given local date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.db.dto import MemberDTO
+from bot.db.models import Member
+from bot.db.repositories import PauseRepository
+from bot.services.program import is_paused, program_day
+from bot.services.schedule import local_date
+
+State = Literal["not_onboarded", "not_started", "paused", "training", "rest", "finished"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPlan:
+    """The session of one member on one local date."""
+
+    member: MemberDTO
+    local_date: date
+    day: int
+    length: int
+    state: State
+
+    @property
+    def program_id(self) -> str | None:
+        return self.member.program_id
+
+
+class SessionService:
+    """Plans sessions from the member's program, start date and pauses."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, catalog: Catalog
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._catalog = catalog
+
+    async def plan(self, member: MemberDTO, on: date | None = None) -> SessionPlan:
+        """The member's session on `on` (default: their local today)."""
+        day_date = on or local_date(self._clock.now(), ZoneInfo(member.timezone))
+        program = self._catalog.programs.get(member.program_id or "")
+        if program is None or member.program_start is None:
+            return SessionPlan(member, day_date, 0, 0, "not_onboarded")
+        async with self._sessions() as session:
+            pauses = await PauseRepository(session).spans(member.id)
+        number = program_day(member.program_start, day_date, pauses)
+        if is_paused(day_date, pauses) or member.status == "paused":
+            state: State = "paused"
+        elif number < 1:
+            state = "not_started"
+        elif number > program.length:
+            state = "finished"
+        elif program.days[number - 1].rest:
+            state = "rest"
+        else:
+            state = "training"
+        return SessionPlan(member, day_date, number, program.length, state)
+
+    async def plan_for_member_id(self, member_id: int, on: date) -> SessionPlan | None:
+        """The plan for the sender, by internal id (None if the member is gone)."""
+        async with self._sessions() as session:
+            row = await session.scalar(select(Member).where(Member.id == member_id))
+            member = MemberDTO.from_row(row) if row else None
+        if member is None:
+            return None
+        return await self.plan(member, on)
+
+    async def stop_reminders_after_finish(self, member_id: int) -> None:
+        """The program is over: no daily reminders until the member chooses what next."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Member).where(Member.id == member_id).values(next_reminder_at=None)
+            )
