@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import cast
@@ -14,16 +15,23 @@ from bot.catalog import Catalog, load_catalog
 from bot.catalog.library import Library
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import BotApplication, BotContext, BotData
+from bot.context import BotApplication, BotContext, BotData, Services
 from bot.db.session import Database
+from bot.delivery.compose import make_composer
+from bot.delivery.sender import Sender
+from bot.delivery.tick import Ticker
 from bot.handlers import register
 from bot.render import texts
-from bot.services.members import MemberService
+from bot.services.members import MemberService, SettingsService
+from bot.services.sessions import SessionService
 from bot.services.updates import UpdateLog
 
 log = logging.getLogger(__name__)
 
 PRUNE_UPDATES_EVERY = timedelta(hours=1)
+TICK_EVERY = timedelta(seconds=20)
+# Workers per application (the sender task and its stop signal).
+_workers: dict[int, tuple[asyncio.Event, asyncio.Task[None]]] = {}
 
 
 def build_application(
@@ -33,6 +41,7 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     catalog: Catalog | None = None,
+    workers: bool = True,
 ) -> BotApplication:
     """Build the bot. `request`/`updates_request` replace the HTTP layer (tests).
 
@@ -49,6 +58,7 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .post_init(_open_resources)
+        .post_stop(_stop_workers)
         .post_shutdown(_close_resources)
     )
     if request is not None:
@@ -59,43 +69,96 @@ def build_application(
     app.bot_data.settings = settings
     app.bot_data.clock = clock or SystemClock()
     app.bot_data.library = library
+    app.bot_data.run_workers = workers
     register(app)
     return app
 
 
 async def _open_resources(app: BotApplication) -> None:
-    """Open the database, build the services and schedule housekeeping."""
+    """Open the database, build the services, start the tick and the sender."""
     bot_data: BotData = app.bot_data
     settings = bot_data.config
+    clock = bot_data.clock
+    catalog = bot_data.library.catalog
     database = Database(settings.effective_database_url)
-    members = MemberService(
-        database.sessions,
-        bot_data.clock,
-        default_timezone=settings.default_timezone,
-        default_reminder_time=settings.default_reminder_time,
-        admin_ids=settings.admin_ids,
+    sessions = SessionService(database.sessions, clock, catalog)
+    services = Services(
+        database=database,
+        members=MemberService(
+            database.sessions,
+            clock,
+            default_timezone=settings.default_timezone,
+            default_reminder_time=settings.default_reminder_time,
+            admin_ids=settings.admin_ids,
+        ),
+        settings=SettingsService(database.sessions, clock),
+        sessions=sessions,
+        updates=UpdateLog(database.sessions, clock),
+        ticker=Ticker(database.sessions, clock),
+        sender=Sender(
+            database.sessions,
+            clock,
+            app.bot,
+            make_composer(sessions, catalog),
+            rate=settings.broadcast_rate,
+        ),
     )
-    bot_data.open(database, members, UpdateLog(database.sessions, bot_data.clock))
-    if app.job_queue is not None:
-        app.job_queue.run_repeating(
-            _prune_processed_updates,
-            interval=PRUNE_UPDATES_EVERY,
-            first=timedelta(minutes=1),
-            name="prune-processed-updates",
-            job_kwargs={"misfire_grace_time": None, "coalesce": True},
-        )
+    bot_data.open(services)
     await app.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS])
+    if bot_data.run_workers:
+        _start_workers(app, services)
     log.info("bot @%s ready on %s", app.bot.username, database.dialect)
 
 
+def _start_workers(app: BotApplication, services: Services) -> None:
+    """The due scan as one repeating job; the sender as one long-running task."""
+    assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
+    job_kwargs = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+    app.job_queue.run_repeating(
+        _tick, interval=TICK_EVERY, first=timedelta(seconds=1), name="tick", job_kwargs=job_kwargs
+    )
+    app.job_queue.run_repeating(
+        _prune_processed_updates,
+        interval=PRUNE_UPDATES_EVERY,
+        first=timedelta(minutes=1),
+        name="prune-processed-updates",
+        job_kwargs=job_kwargs,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(services.sender.run(stop), name="outbox-sender")
+    _workers[id(app)] = (stop, task)
+
+
+async def _stop_workers(app: BotApplication) -> None:
+    """Let the sender finish the message in flight, then stop it."""
+    worker = _workers.pop(id(app), None)
+    if worker is None:
+        return
+    stop, task = worker
+    stop.set()
+    try:
+        await asyncio.wait_for(task, timeout=15)
+    except TimeoutError:
+        task.cancel()
+
+
 async def _close_resources(app: BotApplication) -> None:
-    """Close the database."""
+    """Stop the workers and close the database."""
+    await _stop_workers(app)
     bot_data: BotData = app.bot_data
     try:
         database = bot_data.database
     except RuntimeError:
         return
     await database.dispose()
+
+
+async def _tick(context: BotContext) -> None:
+    """Queue every session that is due, then wake the sender."""
+    services = context.bot_data.services
+    report = await services.ticker.tick()
+    if report.queued:
+        services.sender.wake.set()
 
 
 async def _prune_processed_updates(context: BotContext) -> None:

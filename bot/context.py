@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -12,30 +13,50 @@ from bot.config import Settings
 if TYPE_CHECKING:
     from bot.catalog.library import Library
     from bot.db.session import Database
-    from bot.services.members import MemberService
+    from bot.delivery.sender import Sender
+    from bot.delivery.tick import Ticker
+    from bot.services.members import MemberService, SettingsService
+    from bot.services.sessions import SessionService
     from bot.services.updates import UpdateLog
+
+
+@dataclass
+class Services:
+    """Everything opened in post_init, closed in post_shutdown."""
+
+    database: Database
+    members: MemberService
+    settings: SettingsService
+    sessions: SessionService
+    updates: UpdateLog
+    ticker: Ticker
+    sender: Sender
 
 
 class BotData:
     """Long-lived resources shared by every handler (PTB's `bot_data`).
 
-    Settings and the clock are set when the application is built; the database
-    and the services exist between post_init and post_shutdown.
+    Settings, clock and content are set when the application is built; the
+    services exist between post_init and post_shutdown.
     """
 
     def __init__(self) -> None:
         self.settings: Settings | None = None
         self.clock: Clock = SystemClock()
+        self.run_workers = True
         self._library: Library | None = None
-        self._database: Database | None = None
-        self._members: MemberService | None = None
-        self._updates: UpdateLog | None = None
+        self._services: Services | None = None
 
-    def open(self, database: Database, members: MemberService, updates: UpdateLog) -> None:
+    def open(self, services: Services) -> None:
         """Attach the resources opened in post_init."""
-        self._database = database
-        self._members = members
-        self._updates = updates
+        self._services = services
+
+    @property
+    def services(self) -> Services:
+        """The open services (RuntimeError before post_init)."""
+        if self._services is None:
+            raise RuntimeError("services are not ready (post_init has not run)")
+        return self._services
 
     @property
     def library(self) -> Library:
@@ -50,24 +71,15 @@ class BotData:
 
     @property
     def database(self) -> Database:
-        """The open database."""
-        if self._database is None:
-            raise RuntimeError("the database is not open (post_init has not run)")
-        return self._database
+        return self.services.database
 
     @property
     def members(self) -> MemberService:
-        """The member service."""
-        if self._members is None:
-            raise RuntimeError("services are not ready (post_init has not run)")
-        return self._members
+        return self.services.members
 
     @property
     def updates(self) -> UpdateLog:
-        """The processed-update log."""
-        if self._updates is None:
-            raise RuntimeError("services are not ready (post_init has not run)")
-        return self._updates
+        return self.services.updates
 
     @property
     def config(self) -> Settings:

@@ -1,0 +1,1 @@
+"""Messages the bot sends on its own: the due scan (tick), the outbox and its sender."""

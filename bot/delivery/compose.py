@@ -1,0 +1,39 @@
+"""What each outbox row becomes at send time (the member's state then decides)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.catalog import Catalog
+from bot.db.dto import OutboxDTO
+from bot.delivery.sender import Composer, Outgoing
+from bot.render.session import render_session
+from bot.services.sessions import SessionService
+
+
+def make_composer(sessions: SessionService, catalog: Catalog) -> Composer:
+    """A composer for the sender, bound to the services it needs."""
+
+    async def compose(row: OutboxDTO) -> Outgoing | None:
+        if row.kind == "reminder":
+            return await _reminder(row)
+        text = row.payload.get("text")
+        copy_from, copy_id = row.payload.get("copy_from_chat"), row.payload.get("copy_message_id")
+        if copy_from is not None and copy_id is not None:
+            return Outgoing(copy_from_chat=int(copy_from), copy_message_id=int(copy_id))
+        return Outgoing(text=str(text)) if text else None
+
+    async def _reminder(row: OutboxDTO) -> Outgoing | None:
+        plan = await sessions.plan_for_member_id(
+            row.member_id, date.fromisoformat(row.payload["local_date"])
+        )
+        if plan is None or plan.member.status != "active":
+            return None
+        if plan.state not in ("training", "rest", "finished"):
+            return None
+        rendered = render_session(catalog, plan)
+        if plan.state == "finished":
+            await sessions.stop_reminders_after_finish(row.member_id)
+        return Outgoing(text=rendered.text, markup=rendered.markup)
+
+    return compose

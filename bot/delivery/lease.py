@@ -1,0 +1,41 @@
+"""Named leases in the database: one holder at a time, taken over when expired."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.dialect import insert_ignore
+from bot.db.models import Lease
+
+
+async def acquire(
+    sessions: async_sessionmaker[AsyncSession],
+    name: str,
+    holder: str,
+    now: datetime,
+    ttl: timedelta,
+) -> bool:
+    """Take or renew the lease; False while someone else holds a live one."""
+    async with sessions.begin() as session:
+        inserted = await session.execute(
+            insert_ignore(
+                session, Lease, {"name": name, "holder": holder, "expires_at": now + ttl}, ["name"]
+            )
+        )
+        if getattr(inserted, "rowcount", 0):
+            return True
+        renewed = await session.execute(
+            update(Lease)
+            .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now))
+            .values(holder=holder, expires_at=now + ttl)
+        )
+        return bool(getattr(renewed, "rowcount", 0))
+
+
+async def release(sessions: async_sessionmaker[AsyncSession], name: str, holder: str) -> None:
+    """Give the lease up (clean shutdown), so another process need not wait."""
+    async with sessions.begin() as session:
+        await session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
