@@ -197,7 +197,12 @@ async def bot(settings: Settings, clock: ManualClock, catalog: Catalog) -> Async
     """The bot, initialised as `run` would (post_init included), without polling."""
     request = RecordingRequest()
     app = build_application(
-        settings, clock=clock, request=request, updates_request=request, catalog=catalog
+        settings,
+        clock=clock,
+        request=request,
+        updates_request=request,
+        catalog=catalog,
+        workers=False,  # tests run the tick and the sender by hand
     )
     await app.initialize()
     assert app.post_init is not None

@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication
-from bot.handlers import catalog, core
+from bot.handlers import catalog, core, members
 
 # Group -1 runs before everything else: a repeated update stops here.
 GROUP_DEDUPE = -1
@@ -30,7 +30,27 @@ def register(app: BotApplication) -> None:
     """Attach every handler to the application."""
     app.add_handler(TypeHandler(Update, core.skip_repeated_update), group=GROUP_DEDUPE)
 
-    app.add_handler(CommandHandler("start", core.start_member), group=GROUP_MAIN)
+    app.add_handler(CommandHandler("start", members.start_member), group=GROUP_MAIN)
+    for names, callback in (
+        ("settings", members.show_settings),
+        ("time", members.set_time),
+        (["timezone", "tz", "zone"], members.set_zone),
+        ("program", members.choose_program),
+        ("pause", members.pause_sessions),
+        ("resume", members.resume_sessions),
+        ("stop", members.stop_sessions),
+        ("today", members.show_today),
+    ):
+        app.add_handler(CommandHandler(names, callback), group=GROUP_MAIN)
+    app.add_handler(
+        CallbackQueryHandler(members.press_onboarding, pattern=r"^ob:"), group=GROUP_MAIN
+    )
+    app.add_handler(
+        CallbackQueryHandler(members.press_settings, pattern=r"^set:"), group=GROUP_MAIN
+    )
+    app.add_handler(
+        CallbackQueryHandler(members.press_after_program, pattern=r"^pg:"), group=GROUP_MAIN
+    )
     app.add_handler(CommandHandler("help", core.show_help), group=GROUP_MAIN)
     app.add_handler(CommandHandler("anatomy", catalog.show_anatomy), group=GROUP_MAIN)
     app.add_handler(
@@ -58,7 +78,8 @@ def register(app: BotApplication) -> None:
     )
     app.add_handler(
         MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, core.answer_free_text
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE,
+            members.answer_pending_input,
         ),
         group=GROUP_MAIN,
     )

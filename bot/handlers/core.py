@@ -10,7 +10,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from bot.render import texts
-from bot.services.members import Profile
+from bot.services.members import NotAMember, Profile
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +34,6 @@ async def skip_repeated_update(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
 
 
-async def start_member(update: Update, context: BotContext) -> None:
-    """Register the sender and greet them."""
-    user, message = update.effective_user, update.effective_message
-    if user is None or message is None:
-        return
-    if message.chat.type != ChatType.PRIVATE:
-        await message.reply_text(
-            "Let's talk in private: open a chat with me and send /start there.",
-        )
-        return
-    registration = await context.bot_data.members.register(profile_of(user, message.chat.id))
-    await message.reply_text(
-        texts.welcome(registration.member, first_time=registration.created),
-        parse_mode=ParseMode.HTML,
-    )
-
-
 async def show_help(update: Update, context: BotContext) -> None:
     """List the commands."""
     if update.effective_message:
@@ -66,12 +49,6 @@ async def answer_unknown_command(update: Update, context: BotContext) -> None:
     await message.reply_text(texts.unknown_command(command), parse_mode=ParseMode.HTML)
 
 
-async def answer_free_text(update: Update, context: BotContext) -> None:
-    """Point a private-chat user who typed text at /help."""
-    if update.effective_message:
-        await update.effective_message.reply_text(texts.not_a_command())
-
-
 async def answer_stale_button(update: Update, context: BotContext) -> None:
     """Answer a button press we cannot act on, instead of leaving a spinner."""
     if update.callback_query is not None:
@@ -85,7 +62,11 @@ async def track_private_chat_member(update: Update, context: BotContext) -> None
         return
     status = change.new_chat_member.status
     reachable = status not in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
-    member = await context.bot_data.members.set_reachable(change.from_user.id, reachable)
+    member = await context.bot_data.members.get(change.from_user.id)
+    if member is not None and reachable:
+        await context.bot_data.services.settings.come_back(member.telegram_id)
+    elif member is not None:
+        await context.bot_data.members.set_reachable(member.telegram_id, False)
     log.info(
         "user %s %s the bot (member known: %s)",
         change.from_user.id,
@@ -97,6 +78,11 @@ async def track_private_chat_member(update: Update, context: BotContext) -> None
 async def report_error(update: object, context: BotContext) -> None:
     """Log the failure with the update id and tell the user, without details."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, NotAMember) and isinstance(update, Update):
+        # A member deleted their data while a button or command was in flight.
+        if update.effective_message is not None:
+            await update.effective_message.reply_text("Send /start to begin again.")
+        return
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

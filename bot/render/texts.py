@@ -24,10 +24,14 @@ def display_name(first_name: str | None, fallback: str = "there") -> str:
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Begin, or see your settings again"),
+    ("today", "Today's session"),
+    ("settings", "Program, time zone, session time, pause"),
     ("anatomy", "A muscle: where it is, what it does, what trains it"),
     ("exercise", "How to do an exercise, with easier and harder versions"),
     ("stretch", "Stretches and myofascial release"),
     ("learn", "Read the Defy Gravity series, part by part"),
+    ("pause", "Take a break (/pause 7 for a week)"),
+    ("resume", "Back from a break"),
     ("help", "What I can do"),
 )
 

@@ -39,19 +39,22 @@ def test_run_answers_start_and_help_over_http_and_stops_cleanly(
     )
     api.push_text(501, "Robin", "/start")
     api.push_text(501, "Robin", "/help")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        sent = api.wait_for("sendMessage", 2)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+    # A file, not a pipe: an unread pipe fills up at DEBUG level and stalls the bot.
+    log_path = tmp_path / "bot.log"
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            sent = api.wait_for("sendMessage", 2)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+    stderr = log_path.read_text()
 
     assert process.returncode == 0, stderr[-2000:]
     assert "Welcome to <b>Defy Gravity</b>, Robin" in sent[0]["text"]

@@ -50,7 +50,9 @@ async def test_second_start_changes_nothing_but_the_greeting(bot: Harness) -> No
     assert first is not None
     assert again.id == first.id
     assert again.created_at == first.created_at
-    assert "Welcome back, Alex" in bot.api.last().text
+    # Not onboarded yet: the second /start shows the program question again.
+    assert "Step 1 of 3" in bot.api.last().text
+    assert "Welcome to" not in bot.api.last().text
 
 
 async def test_admin_from_settings_gets_admin_role(bot: Harness) -> None:

@@ -1,0 +1,185 @@
+"""Onboarding questions, the settings summary and their buttons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton
+
+from bot.catalog import Catalog
+from bot.db.dto import MemberDTO
+from bot.render.cards import Rendered
+from bot.render.texts import DISCLAIMER, display_name, esc
+from bot.services.inputs import describe_zone
+
+COMMON_ZONES = (
+    ("🇬🇧 London", "Europe/London"),
+    ("🇩🇪 Berlin", "Europe/Berlin"),
+    ("🇺🇸 New York", "America/New_York"),
+    ("🇺🇸 Chicago", "America/Chicago"),
+    ("🇺🇸 Los Angeles", "America/Los_Angeles"),
+    ("🇧🇷 São Paulo", "America/Sao_Paulo"),
+    ("🇮🇳 India", "Asia/Kolkata"),
+    ("🇯🇵 Tokyo", "Asia/Tokyo"),
+    ("🇦🇺 Sydney", "Australia/Sydney"),
+    ("🌐 UTC", "UTC"),
+)
+COMMON_TIMES = ("06:00", "06:30", "07:00", "07:30", "08:00", "12:00", "17:30", "18:00", "19:00")
+
+
+def _pairs(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def ask_program(catalog: Catalog, member: MemberDTO, *, first_time: bool) -> Rendered:
+    """The welcome (for a newcomer) and the program choice."""
+    lines = []
+    if first_time:
+        lines += [
+            f"👋 Welcome to <b>Defy Gravity</b>, {display_name(member.first_name)}!",
+            "",
+            "I coach the Best Body Bootcamp glute series: every day, at your own local "
+            "time, a short session of release work, stretches and exercises. Tap ✅ when "
+            "you are done and watch your streak grow. Ask me about any muscle with /anatomy.",
+            "",
+            DISCLAIMER,
+            "",
+        ]
+    lines.append("<b>Step 1 of 3: choose your program</b>")
+    for program in catalog.programs.values():
+        lines.append(
+            f"• <b>{esc(program.name)}</b> ({program.length} days): {esc(program.summary)}"
+        )
+    buttons = [
+        InlineKeyboardButton(f"{program.name}", callback_data=f"ob:p:{program.id}")
+        for program in catalog.programs.values()
+    ]
+    return Rendered("\n".join(lines), [[b] for b in buttons])
+
+
+def ask_zone(member: MemberDTO, *, onboarding: bool) -> Rendered:
+    """Which time zone: common ones as buttons, or type one."""
+    step = "<b>Step 2 of 3: your time zone</b>\n" if onboarding else "<b>Your time zone</b>\n"
+    text = (
+        f"{step}So that sessions arrive at your local time. Tap one, or type a city "
+        "(<code>Berlin</code>), a zone (<code>Europe/Berlin</code>) or an offset "
+        f"(<code>UTC+2</code>).\nNow: {esc(describe_zone(member.timezone))}"
+    )
+    buttons = [
+        InlineKeyboardButton(label, callback_data=f"ob:z:{zone}") for label, zone in COMMON_ZONES
+    ]
+    return Rendered(text, _pairs(buttons))
+
+
+def ask_time(member: MemberDTO, *, onboarding: bool) -> Rendered:
+    """Which reminder time: common ones as buttons, or type one."""
+    step = "<b>Step 3 of 3: your session time</b>\n" if onboarding else "<b>Your session time</b>\n"
+    text = (
+        f"{step}When should your daily session arrive? Tap one, or type a time like "
+        f"<code>07:30</code>, <code>7am</code> or <code>6:45 pm</code>.\n"
+        f"Now: {member.reminder_time:%H:%M}"
+    )
+    buttons = [
+        InlineKeyboardButton(t, callback_data=f"ob:t:{t.replace(':', '')}") for t in COMMON_TIMES
+    ]
+    return Rendered(text, _pairs(buttons, 3))
+
+
+def when(instant: datetime | None, zone: str) -> str:
+    if instant is None:
+        return "not scheduled"
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%A %d %B} at {local:%H:%M}"
+
+
+def all_set(catalog: Catalog, member: MemberDTO) -> Rendered:
+    """The summary after the last onboarding answer."""
+    program = catalog.programs.get(member.program_id or "")
+    name = esc(program.name) if program else "your program"
+    text = (
+        "✅ <b>All set!</b>\n\n"
+        f"Program: <b>{name}</b>\n"
+        f"Time zone: {esc(describe_zone(member.timezone))}\n"
+        f"Daily session: {member.reminder_time:%H:%M}\n"
+        f"First session: <b>{when(member.next_reminder_at, member.timezone)}</b>\n\n"
+        "Send /today any time to see the day's session, /settings to change anything, "
+        "/pause when you need a break."
+    )
+    return Rendered(text)
+
+
+STATUS_TEXT = {
+    "active": "▶️ active",
+    "paused": "⏸ paused",
+    "blocked": "🚫 blocked",
+    "left": "🛑 stopped",
+}
+
+
+def settings_summary(catalog: Catalog, member: MemberDTO) -> Rendered:
+    """/settings: everything in one place, each with a button to change it."""
+    program = catalog.programs.get(member.program_id or "")
+    status = STATUS_TEXT.get(member.status, member.status)
+    if member.status == "paused" and member.paused_until:
+        status += f" until {member.paused_until:%d %B}"
+    text = (
+        "⚙️ <b>Your settings</b>\n\n"
+        f"Program: <b>{esc(program.name) if program else 'none yet'}</b>\n"
+        f"Time zone: {esc(describe_zone(member.timezone))}\n"
+        f"Daily session: {member.reminder_time:%H:%M}\n"
+        f"Status: {status}\n"
+        f"Next session: {when(member.next_reminder_at, member.timezone)}"
+    )
+    toggle = (
+        InlineKeyboardButton("▶️ Resume", callback_data="set:resume")
+        if member.status in ("paused", "left")
+        else InlineKeyboardButton("⏸ Pause", callback_data="set:pause")
+    )
+    rows = [
+        [
+            InlineKeyboardButton("📋 Program", callback_data="set:program"),
+            InlineKeyboardButton("🌍 Time zone", callback_data="set:zone"),
+        ],
+        [InlineKeyboardButton("⏰ Time", callback_data="set:time"), toggle],
+    ]
+    if member.status != "left":
+        rows.append([InlineKeyboardButton("🛑 Stop daily sessions", callback_data="set:stop")])
+    return Rendered(text, rows)
+
+
+def ask_switch_program(catalog: Catalog, member: MemberDTO) -> Rendered:
+    """/program: restart the current one or switch."""
+    buttons = []
+    for program in catalog.programs.values():
+        verb = "🔁 Restart" if program.id == member.program_id else "➡️ Switch to"
+        buttons.append(
+            [InlineKeyboardButton(f"{verb} {program.name}", callback_data=f"ob:p:{program.id}")]
+        )
+    text = (
+        "📋 <b>Programs</b>\nRestarting or switching starts again at day 1 with your next "
+        "session. Your check-ins and streaks are kept."
+    )
+    return Rendered(text, buttons)
+
+
+def program_changed(catalog: Catalog, member: MemberDTO) -> Rendered:
+    program = catalog.programs.get(member.program_id or "")
+    name = esc(program.name) if program else "your program"
+    return Rendered(
+        f"📋 <b>{name}</b> starts again at day 1: {when(member.next_reminder_at, member.timezone)}."
+    )
+
+
+def private_only(bot_username: str | None) -> Rendered:
+    """In a group: settings live in the private chat."""
+    rows = []
+    if bot_username:
+        rows = [
+            [
+                InlineKeyboardButton(
+                    "💬 Open my private chat", url=f"https://t.me/{bot_username}?start=settings"
+                )
+            ]
+        ]
+    return Rendered("That one is personal: let's do it in our private chat.", rows)
