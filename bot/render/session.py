@@ -37,13 +37,9 @@ def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = Fal
     day = program.days[plan.day - 1]
     rendered = render_program_day(catalog, program, day)
     if plan.state == "training":
-        name = esc(plan.member.first_name or "")
-        greeting = (
-            f"Good morning{', ' + name if name and not on_demand else ''}! "
-            if not on_demand
-            else ""
-        )
-        rendered.text = f"{greeting}{rendered.text}" if greeting else rendered.text
+        if not on_demand:
+            name = esc(plan.member.first_name.strip()[:40]) or "there"
+            rendered.text = f"👋 Hi {name}, here is today's session.\n\n{rendered.text}"
         rendered.rows.insert(
             0,
             [

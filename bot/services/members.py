@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -221,14 +221,15 @@ class SettingsService:
         return await self._edit(telegram_id, change)
 
     async def pause(self, telegram_id: int, days: int | None) -> Change:
-        """No sessions from today, for `days` days or until /resume."""
+        """No sessions for `days` session days (or until /resume), starting with
+        the next one: a pause taken after today's session starts tomorrow."""
 
         async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
-            today = local_date(now, ZoneInfo(row.timezone))
+            first_off = _next_session_date(row, now)
             if row.status != "paused":
-                await PauseRepository(session).open(row.id, today)
+                await PauseRepository(session).open(row.id, first_off)
             row.status = "paused"
-            row.paused_until = today + timedelta(days=days) if days else None
+            row.paused_until = first_off + timedelta(days=days) if days else None
             return False
 
         return await self._edit(telegram_id, change)
@@ -308,7 +309,13 @@ def _reschedule(row: Member, now: datetime) -> None:
         row.next_reminder_at = next_occurrence(now, row.reminder_time, ZoneInfo(row.timezone))
 
 
+def _next_session_date(row: Member, now: datetime) -> date:
+    """The local date of the member's next session time (today if it is still ahead)."""
+    zone = ZoneInfo(row.timezone)
+    return local_date(next_occurrence(now, row.reminder_time, zone), zone)
+
+
 async def _close_pause(row: Member, now: datetime, session: AsyncSession) -> None:
-    today = local_date(now, ZoneInfo(row.timezone))
-    await PauseRepository(session).close(row.id, today)
+    """Sessions come back with the next session time; days before it stay paused."""
+    await PauseRepository(session).close(row.id, _next_session_date(row, now))
     row.paused_until = None

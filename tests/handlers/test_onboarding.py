@@ -1,0 +1,257 @@
+"""Onboarding and settings as a member types and taps them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import Harness
+from tests.kit.asserts import assert_all_valid, assert_telegram_valid
+from tests.kit.members import onboard
+from tests.kit.updates import TgUser, group_chat
+
+LEA = TgUser(id=2001, first_name="Lea")
+
+
+def data_of(call_buttons: list[dict[str, object]]) -> list[str]:
+    return [str(b.get("callback_data")) for b in call_buttons]
+
+
+async def tap(bot: Harness, user: TgUser, data: str) -> None:
+    await bot.send(bot.updates.callback(user, data))
+
+
+async def test_onboarding_by_buttons(bot: Harness) -> None:
+    bot.clock.set(datetime(2026, 3, 2, 5, 0, tzinfo=UTC))  # 06:00 in Berlin
+    await bot.command(LEA, "start")
+    welcome = bot.api.last()
+    assert "Welcome to <b>Defy Gravity</b>, Lea" in welcome.text
+    assert "not a doctor" in welcome.text
+    assert "Step 1 of 3" in welcome.text
+    assert {"ob:p:defy-gravity", "ob:p:beginner-basics"} <= set(data_of(welcome.buttons()))
+
+    await tap(bot, LEA, "ob:p:defy-gravity")
+    zone_question = bot.api.last("editMessageText")
+    assert "Step 2 of 3" in zone_question.text
+    assert "ob:z:Europe/Berlin" in data_of(zone_question.buttons())
+
+    await tap(bot, LEA, "ob:z:Europe/Berlin")
+    time_question = bot.api.last("sendMessage")
+    assert "Step 3 of 3" in time_question.text
+    assert "ob:t:0730" in data_of(time_question.buttons())
+
+    await tap(bot, LEA, "ob:t:0730")
+    done = bot.api.last("sendMessage")
+    assert "All set!" in done.text
+    assert "Monday 02 March at 07:30" in done.text
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.program_id == "defy-gravity"
+    assert member.reminder_time == time(7, 30)
+    assert member.next_reminder_at == datetime(2026, 3, 2, 6, 30, tzinfo=UTC)
+    assert_all_valid(bot.api.sent())
+
+
+async def test_onboarding_by_typing(bot: Harness) -> None:
+    bot.clock.set(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    await bot.command(LEA, "start")
+    await tap(bot, LEA, "ob:p:beginner-basics")
+    await bot.text(LEA, "Mars")
+    assert "I don't know that place" in bot.api.last().text
+    await bot.text(LEA, "tokyo")
+    assert "Step 3 of 3" in bot.api.last().text
+    await bot.text(LEA, "quarter past seven")
+    assert "07:30" in bot.api.last().text  # the example in the help
+    await bot.text(LEA, "6:45 pm")
+    assert "All set!" in bot.api.last().text
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.timezone == "Asia/Tokyo"
+    assert member.reminder_time == time(18, 45)
+    # 12:00 UTC is 21:00 in Tokyo: the first session is tomorrow there.
+    assert member.next_reminder_at == datetime(2026, 3, 3, 9, 45, tzinfo=UTC)
+    assert member.program_start is not None
+    assert member.program_start.isoformat() == "2026-03-03"
+
+
+async def test_second_start_keeps_data_and_offers_settings(bot: Harness) -> None:
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "start")
+    reply = bot.api.last()
+    assert "Welcome back, Lea" in reply.text
+    assert "Your settings" in reply.text
+    assert "set:time" in data_of(reply.buttons())
+
+
+async def test_deep_link_with_unknown_code_is_polite(bot: Harness) -> None:
+    await bot.command(LEA, "start", "NOPE123")
+    texts = bot.replies(LEA.id)
+    assert any("not one I know" in t for t in texts)
+    assert any("Step 1 of 3" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("07:45", "Daily session at 07:45"),
+        ("7pm", "Daily session at 19:00"),
+        ("25:00", "could not read"),
+    ],
+)
+async def test_time_command(bot: Harness, args: str, expected: str) -> None:
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "time", args)
+    assert expected in bot.api.last().text
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("America/New_York", "America/New_York"),
+        ("berlin", "Europe/Berlin"),
+        ("UTC+2", "UTC+2 (fixed, no daylight saving)"),
+        ("Atlantis", "I don't know that place"),
+    ],
+)
+async def test_timezone_command(bot: Harness, args: str, expected: str) -> None:
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "timezone", args)
+    assert expected in bot.api.last().text
+
+
+async def test_time_without_argument_asks_and_waits_for_the_answer(bot: Harness) -> None:
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "time")
+    assert "Your session time" in bot.api.last().text
+    await bot.text(LEA, "06:15")
+    assert "Daily session at 06:15" in bot.api.last().text
+    await bot.text(LEA, "hello again")  # nothing pending any more
+    assert "/help" in bot.api.last().text
+
+
+async def test_settings_buttons(bot: Harness) -> None:
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "settings")
+    summary = bot.api.last()
+    assert "Daily session: 07:30" in summary.text
+    await tap(bot, LEA, "set:pause")
+    assert "paused" in bot.api.last("editMessageText").text
+    await tap(bot, LEA, "set:resume")
+    assert "active" in bot.api.last("editMessageText").text
+    await tap(bot, LEA, "set:program")
+    assert "Restart Defy Gravity" in str(bot.api.last().buttons())
+    await tap(bot, LEA, "set:bogus")
+    assert_all_valid(bot.api.sent())
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("", "until you send /resume"),
+        ("7", "Paused until"),
+        ("0", "number of days from 1 to 90"),
+        ("91", "number of days from 1 to 90"),
+        ("soon", "number of days from 1 to 90"),
+    ],
+)
+async def test_pause_command(bot: Harness, args: str, expected: str) -> None:
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "pause", args)
+    assert expected in bot.api.last().text
+
+
+async def test_resume_and_stop(bot: Harness) -> None:
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "resume")
+    assert "not paused" in bot.api.last().text
+    await bot.command(LEA, "pause")
+    await bot.command(LEA, "resume")
+    assert "Welcome back" in bot.api.last().text
+    await bot.command(LEA, "stop")
+    assert "not send you anything" in bot.api.last().text
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.status == "left"
+    assert member.next_reminder_at is None
+    await bot.command(LEA, "start")
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.status == "active"
+    assert member.next_reminder_at is not None
+
+
+async def test_today_on_demand(bot: Harness) -> None:
+    bot.clock.set(datetime(2026, 3, 2, 5, 0, tzinfo=UTC))
+    await onboard(bot.app, LEA)
+    bot.clock.set(datetime(2026, 3, 2, 20, 0, tzinfo=UTC))
+    await bot.command(LEA, "today")
+    reply = bot.api.last()
+    assert "Day 1 of Defy Gravity" in reply.text
+    assert data_of(reply.buttons())[:2] == ["ci:d:20260302", "ci:s:20260302"]
+    assert_telegram_valid(reply)
+
+
+async def test_today_before_the_first_session_is_a_preview(bot: Harness) -> None:
+    bot.clock.set(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))  # 13:00 Berlin, after 07:30
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "today")
+    assert "starts on Tuesday 03 March" in bot.api.last().text
+
+
+@pytest.mark.parametrize(
+    "command", ["settings", "time", "timezone", "pause", "resume", "stop", "today", "program"]
+)
+async def test_member_commands_before_start(bot: Harness, command: str) -> None:
+    await bot.command(LEA, command)
+    assert "send /start" in bot.api.last().text
+
+
+@pytest.mark.parametrize("command", ["start", "settings", "pause", "today"])
+async def test_member_commands_in_a_group_point_to_the_private_chat(
+    bot: Harness, command: str
+) -> None:
+    await bot.command(LEA, command, chat=group_chat(), mention_bot=True)
+    reply = bot.api.last()
+    assert "private chat" in reply.text
+    assert reply.buttons()[0]["url"].startswith("https://t.me/")
+
+
+@pytest.mark.parametrize(
+    "data", ["ob:p:no-such-program", "ob:z:Mars/Base", "ob:t:9999", "ob:x", "pg:nope"]
+)
+async def test_stale_onboarding_buttons(bot: Harness, data: str) -> None:
+    await onboard(bot.app, LEA)
+    await tap(bot, LEA, data)
+    answer = bot.api.calls[-1]
+    assert answer.method == "answerCallbackQuery"
+    assert "no longer" in answer.params.get("text", "") or "expired" in answer.params.get(
+        "text", ""
+    )
+
+
+async def test_buttons_from_a_stranger_ask_them_to_start(bot: Harness) -> None:
+    await tap(bot, TgUser(id=999), "ob:p:defy-gravity")
+    assert "Send /start first" in bot.api.calls[-1].params["text"]
+
+
+async def test_after_program_buttons(bot: Harness) -> None:
+    await onboard(bot.app, LEA, program="beginner-basics")
+    await tap(bot, LEA, "pg:defy-gravity")
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.program_id == "defy-gravity"
+    assert "starts again at day 1" in bot.api.last("editMessageText").text
+    await tap(bot, LEA, "pg:stop")
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.status == "left"
+
+
+async def test_zone_buttons_are_all_real_zones() -> None:
+    from bot.render.onboarding import COMMON_ZONES
+
+    for _, zone in COMMON_ZONES:
+        ZoneInfo(zone)
+        assert len(f"ob:z:{zone}".encode()) <= 64
