@@ -20,10 +20,16 @@ def dialect_name(session: AsyncSession) -> str:
 def insert_ignore(
     session: AsyncSession,
     model: type[Base],
-    rows: dict[str, Any] | Sequence[dict[str, Any]],
+    rows: dict[str, Any] | Sequence[dict[str, Any]] | None,
     conflict: Sequence[str],
 ) -> Insert:
-    """INSERT ... ON CONFLICT (conflict) DO NOTHING for the session's engine."""
+    """INSERT ... ON CONFLICT (conflict) DO NOTHING for the session's engine.
+
+    With `rows=None` the statement carries no values: execute it with a list of
+    parameter dicts (executemany), which compiles once however many rows.
+    """
     builder = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    stmt = builder(model).values(rows)
+    stmt = builder(model)
+    if rows is not None:
+        stmt = stmt.values(rows)
     return stmt.on_conflict_do_nothing(index_elements=list(conflict))

@@ -23,8 +23,9 @@ async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows; a dedupe_key already present is skipped. The number inserted."""
     if not rows:
         return 0
-    result = await session.execute(insert_ignore(session, Outbox, list(rows), ["dedupe_key"]))
-    return int(getattr(result, "rowcount", 0) or 0)
+    stmt = insert_ignore(session, Outbox, None, ["dedupe_key"]).returning(Outbox.id)
+    result = await session.execute(stmt, list(rows))
+    return len(result.all())
 
 
 async def claim(session: AsyncSession, holder: str, now: datetime, limit: int) -> list[OutboxDTO]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -98,10 +98,15 @@ class Ticker:
             due = (await session.execute(query)).all()
             rows = []
             moves = []
+            # Members share zones and popular times: compute each pair once per tick.
+            slots: dict[tuple[str, time], tuple[datetime, date, datetime]] = {}
             for member_id, chat_id, zone_name, at, _scheduled in due:
-                zone = self._zone(zone_name)
-                at_time: time = at
-                slot, day = latest_occurrence(now, at_time, zone)
+                key = (zone_name, at)
+                if key not in slots:
+                    zone = self._zone(zone_name)
+                    slot, day = latest_occurrence(now, at, zone)
+                    slots[key] = (slot, day, next_occurrence(now, at, zone))
+                slot, day, following = slots[key]
                 if now - slot <= self._grace:
                     rows.append(
                         {
@@ -119,9 +124,7 @@ class Ticker:
                     )
                 else:
                     report.skipped_late += 1
-                moves.append(
-                    {"id": member_id, "next_reminder_at": next_occurrence(now, at_time, zone)}
-                )
+                moves.append({"id": member_id, "next_reminder_at": following})
             report.queued += await enqueue(session, rows)
             if moves:
                 await session.execute(update(Member), moves)
