@@ -72,6 +72,23 @@ _ALIASES = {
     "eastern": "America/New_York", "central": "America/Chicago", "mountain": "America/Denver",
     "pacific": "America/Los_Angeles", "est": "America/New_York", "cet": "Europe/Berlin",
     "pst": "America/Los_Angeles", "cst": "America/Chicago", "bst": "Europe/London",
+    "osaka": "Asia/Tokyo", "kyoto": "Asia/Tokyo", "chennai": "Asia/Kolkata",
+    "bengaluru": "Asia/Kolkata", "hyderabad": "Asia/Kolkata", "pune": "Asia/Kolkata",
+    "philadelphia": "America/New_York", "atlanta": "America/New_York",
+    "washington dc": "America/New_York", "dc": "America/New_York", "orlando": "America/New_York",
+    "san diego": "America/Los_Angeles", "las vegas": "America/Los_Angeles",
+    "calgary": "America/Edmonton", "ottawa": "America/Toronto", "munchen": "Europe/Berlin",
+    "krakow": "Europe/Warsaw", "cracow": "Europe/Warsaw", "gothenburg": "Europe/Stockholm",
+    "rotterdam": "Europe/Amsterdam", "manchester": "Europe/London", "edinburgh": "Europe/London",
+    "glasgow": "Europe/London", "birmingham": "Europe/London", "marseille": "Europe/Paris",
+    "lyon": "Europe/Paris", "porto": "Europe/Lisbon", "seville": "Europe/Madrid",
+    "valencia": "Europe/Madrid", "naples": "Europe/Rome", "florence": "Europe/Rome",
+    "venice": "Europe/Rome", "tel aviv": "Asia/Jerusalem", "abu dhabi": "Asia/Dubai",
+    "brisbane": "Australia/Brisbane", "auckland": "Pacific/Auckland",
+}  # fmt: skip
+_ZERO_OFFSET_ZONES = {
+    "etc/gmt", "etc/gmt0", "etc/gmt+0", "etc/gmt-0", "etc/utc", "etc/uct", "etc/zulu",
+    "etc/greenwich", "etc/universal", "gmt", "utc", "uct", "zulu",
 }  # fmt: skip
 
 
@@ -99,7 +116,8 @@ def _zone_index() -> tuple[dict[str, str], dict[str, str]]:
 def parse_zone(text: str) -> str:
     """An IANA name ('Europe/Berlin'), a city ('berlin', 'São Paulo'), or an
     offset ('UTC+2', '-5', 'GMT+5:30'). Returns the IANA zone name."""
-    raw = text.strip()[:64]
+    # Typographic minus and dashes people paste from documents.
+    raw = re.sub("[\u2212\u2012\u2013\u2014]", "-", text.strip()[:64])
     if not raw:
         raise InputError(
             "Send a city like Berlin, a zone like Europe/Berlin, or an offset like UTC+2."
@@ -107,8 +125,11 @@ def parse_zone(text: str) -> str:
     by_name, by_city = _zone_index()
     if raw.lower() in by_name:
         return by_name[raw.lower()]
-    if raw.upper() == "UTC" or raw.lower() in ("utc", "gmt"):
+    if raw.lower() in _ZERO_OFFSET_ZONES:
         return "UTC"
+    if etc := re.fullmatch(r"etc/gmt([+-])(\d{1,2})", raw.lower()):
+        # Etc/GMT-2 is two hours ahead of UTC: read it as the offset it stands for.
+        return _zone_for_offset("+" if etc[1] == "-" else "-", int(etc[2]), 0)
     compact = raw.lower().replace(" ", "")
     if match := _OFFSET.match(compact):
         return _zone_for_offset(match[1], int(match[2]), int(match[3] or 0))
@@ -117,7 +138,11 @@ def parse_zone(text: str) -> str:
         return _ALIASES[plain]
     if plain in by_city:
         return by_city[plain]
-    if "/" in raw and is_valid_zone(raw):
+    if (
+        "/" in raw
+        and not raw.lower().startswith(("etc/", "right/", "posix/"))
+        and is_valid_zone(raw)
+    ):
         return raw
     raise InputError(
         "I don't know that place. Send a big city near you (Berlin, New York, Tokyo), "
@@ -144,7 +169,10 @@ def _zone_for_offset(sign: str, hours: int, minutes: int) -> str:
 
 def describe_zone(name: str) -> str:
     """How to name a zone to a member ('Europe/Berlin', 'UTC+2 (no daylight saving)')."""
-    if name.startswith("Etc/GMT"):
-        sign = "+" if name[7] == "-" else "-"
-        return f"UTC{sign}{name[8:]} (fixed, no daylight saving)"
+    match = re.fullmatch(r"Etc/GMT([+-])(\d{1,2})", name)
+    if match and int(match[2]) != 0:
+        sign = "+" if match[1] == "-" else "-"
+        return f"UTC{sign}{int(match[2])} (fixed, no daylight saving)"
+    if name.startswith("Etc/"):
+        return "UTC"
     return name

@@ -3,7 +3,8 @@
 The rules, for a reminder at local time T in zone Z:
 - it fires once per local calendar date, at T;
 - on a spring-forward date where T does not exist, it fires at the first
-  valid minute after T (the end of the gap);
+  valid minute after T (the end of the gap), or, when the gap runs past
+  midnight, at the last valid minute before it (still that date);
 - on a fall-back date where T happens twice, it fires at the first one only.
 All functions are pure: they take and return aware datetimes.
 """
@@ -22,15 +23,25 @@ def _exists(naive: datetime, zone: ZoneInfo) -> bool:
 
 
 def occurrence_on(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant of local time `at` on local date `day`, by the rules above."""
+    """The UTC instant of local time `at` on local date `day`, by the rules above.
+
+    If a gap runs past midnight (America/Nuuk jumps from 23:00 to 00:00), the
+    first valid minute after `at` is on the next date; one session per local
+    date wins, so it fires at the last valid minute before the gap instead.
+    """
     naive = datetime.combine(day, at.replace(second=0, microsecond=0, tzinfo=None))
     probe = naive
     # A gap is at most a few hours (usually one); walk to its end minute by minute.
-    for _ in range(24 * 60):
+    while probe.date() == day:
         if _exists(probe, zone):
             return probe.replace(tzinfo=zone, fold=0).astimezone(UTC)
         probe += timedelta(minutes=1)
-    raise ValueError(f"no valid local time after {naive} in {zone.key}")  # pragma: no cover
+    probe = naive
+    while probe.date() == day:
+        if _exists(probe, zone):
+            return probe.replace(tzinfo=zone, fold=0).astimezone(UTC)
+        probe -= timedelta(minutes=1)
+    raise ValueError(f"no valid local time on {day} in {zone.key}")  # pragma: no cover
 
 
 def next_occurrence(after: datetime, at: time, zone: ZoneInfo) -> datetime:

@@ -1,0 +1,322 @@
+"""What members type for a reminder time or a time zone (bot.services.inputs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.config import is_valid_zone
+from bot.services.inputs import InputError, describe_zone, parse_time, parse_zone
+
+# -- parse_time -----------------------------------------------------------------------------
+VALID_TIMES = [
+    ("07:30", time(7, 30)),
+    ("7:30", time(7, 30)),
+    ("7.30", time(7, 30)),
+    ("19h30", time(19, 30)),
+    ("07h05", time(7, 5)),
+    ("7 : 30", time(7, 30)),
+    ("7am", time(7, 0)),
+    ("7 AM", time(7, 0)),
+    ("7 a.m.", time(7, 0)),
+    ("7p", time(19, 0)),
+    ("7:30pm", time(19, 30)),
+    ("7:30 pm", time(19, 30)),
+    ("7:30 P.M.", time(19, 30)),
+    ("6:45 pm", time(18, 45)),
+    ("12am", time(0, 0)),
+    ("12pm", time(12, 0)),
+    ("12:30am", time(0, 30)),
+    ("12:30pm", time(12, 30)),
+    ("0730", time(7, 30)),
+    ("1930", time(19, 30)),
+    ("930", time(9, 30)),
+    ("noon", time(12, 0)),
+    ("NOON", time(12, 0)),
+    ("midday", time(12, 0)),
+    (" 6:05 ", time(6, 5)),
+    ("\t6:05\n", time(6, 5)),
+    ("23:59", time(23, 59)),
+    ("0:00", time(0, 0)),
+    ("00:00", time(0, 0)),
+    ("7", time(7, 0)),
+    ("0", time(0, 0)),
+    ("23", time(23, 0)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), VALID_TIMES)
+def test_parse_time_accepts(text: str, expected: time) -> None:
+    got = parse_time(text)
+    assert got == expected
+    assert got.tzinfo is None
+    assert (got.second, got.microsecond) == (0, 0)
+
+
+INVALID_TIMES = [
+    "25:00",
+    "24:00",
+    "24",
+    "7:60",
+    "7:3",
+    "13pm",
+    "0am",
+    "0pm",
+    "seven",
+    "",
+    "   ",
+    "12:00:00",
+    "7:30:00",
+    "-1",
+    "99",
+    "12345",
+    "am",
+    "7:30am pm",
+    "7 mp",
+    "🍑",
+    "x" * 5000,
+    "07:30 " + "x" * 40,
+    "7:30\x00",
+]
+
+
+@pytest.mark.parametrize("text", INVALID_TIMES, ids=lambda text: repr(text[:20]))
+def test_parse_time_rejects_with_an_example(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_time(text)
+    message = str(caught.value)
+    assert "07:30" in message
+    assert len(message) < 200
+    assert "<" not in message  # plain text, no HTML
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_parse_time_returns_a_time_or_raises_input_error(text: str) -> None:
+    try:
+        got = parse_time(text)
+    except InputError as exc:
+        message = str(exc)
+    else:
+        assert isinstance(got, time)
+        assert (got.second, got.microsecond) == (0, 0)
+        assert got.tzinfo is None
+        return
+    assert "07:30" in message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 23), st.integers(0, 59))
+def test_parse_time_reads_back_every_clock_reading(hour: int, minute: int) -> None:
+    expected = time(hour, minute)
+    assert parse_time(f"{hour:02d}:{minute:02d}") == expected
+    assert parse_time(f"{hour}:{minute:02d}") == expected
+    assert parse_time(f"{hour}h{minute:02d}") == expected
+    assert parse_time(f"{hour:02d}{minute:02d}") == expected
+    twelve = hour % 12 or 12
+    suffix = "am" if hour < 12 else "pm"
+    assert parse_time(f"{twelve}:{minute:02d} {suffix}") == expected
+    assert parse_time(f"{twelve}:{minute:02d}{suffix.upper()}") == expected
+
+
+# -- parse_zone -----------------------------------------------------------------------------
+VALID_ZONES = [
+    # IANA names, any case
+    ("Europe/Berlin", "Europe/Berlin"),
+    ("europe/berlin", "Europe/Berlin"),
+    ("EUROPE/BERLIN", "Europe/Berlin"),
+    ("  Asia/Tokyo  ", "Asia/Tokyo"),
+    ("America/Argentina/Buenos_Aires", "America/Argentina/Buenos_Aires"),
+    ("Etc/GMT-2", "Etc/GMT-2"),
+    ("US/Eastern", "US/Eastern"),
+    # cities
+    ("berlin", "Europe/Berlin"),
+    ("Berlin", "Europe/Berlin"),
+    ("São Paulo", "America/Sao_Paulo"),
+    ("sao paulo", "America/Sao_Paulo"),
+    ("Sao_Paulo", "America/Sao_Paulo"),
+    ("new york", "America/New_York"),
+    ("New York", "America/New_York"),
+    ("NYC", "America/New_York"),
+    ("tokyo", "Asia/Tokyo"),
+    ("los angeles", "America/Los_Angeles"),
+    ("LA", "America/Los_Angeles"),
+    ("San Francisco", "America/Los_Angeles"),
+    ("kolkata", "Asia/Kolkata"),
+    ("mumbai", "Asia/Kolkata"),
+    ("Delhi", "Asia/Kolkata"),
+    ("London", "Europe/London"),
+    ("Sydney", "Australia/Sydney"),
+    ("Zürich", "Europe/Zurich"),
+    ("Bogotá", "America/Bogota"),
+    ("Montréal", "America/Toronto"),
+    ("Munich", "Europe/Berlin"),
+    ("Beijing", "Asia/Shanghai"),
+    ("buenos aires", "America/Argentina/Buenos_Aires"),
+    ("Lord Howe", "Australia/Lord_Howe"),
+    ("kyiv", "Europe/Kyiv"),
+    # offsets
+    ("UTC+2", "Etc/GMT-2"),
+    ("+2", "Etc/GMT-2"),
+    ("UTC +2", "Etc/GMT-2"),
+    ("utc+02:00", "Etc/GMT-2"),
+    ("GMT+1", "Etc/GMT-1"),
+    ("-5", "Etc/GMT+5"),
+    ("UTC-12", "Etc/GMT+12"),
+    ("UTC+14", "Etc/GMT-14"),
+    ("GMT+5:30", "Asia/Kolkata"),
+    ("+0530", "Asia/Kolkata"),
+    ("UTC+5:45", "Asia/Kathmandu"),
+    ("UTC-3:30", "America/St_Johns"),
+    ("UTC-9:30", "Pacific/Marquesas"),
+    ("utc", "UTC"),
+    ("UTC", "UTC"),
+    ("GMT", "UTC"),
+    ("UTC+0", "UTC"),
+    ("UTC-0", "UTC"),
+    ("Z", "UTC"),
+    # big cities that are not (the last part of) an IANA name
+    ("Osaka", "Asia/Tokyo"),
+    ("Chennai", "Asia/Kolkata"),
+    ("Bengaluru", "Asia/Kolkata"),
+    ("Hyderabad", "Asia/Kolkata"),
+    ("Philadelphia", "America/New_York"),
+    ("Atlanta", "America/New_York"),
+    ("Washington DC", "America/New_York"),
+    ("Calgary", "America/Edmonton"),
+    ("Ottawa", "America/Toronto"),
+    ("München", "Europe/Berlin"),
+    ("Krakow", "Europe/Warsaw"),
+    ("UTC\u22125", "Etc/GMT+5"),
+    ("etc/gmt-2", "Etc/GMT-2"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), VALID_ZONES)
+def test_parse_zone_accepts(text: str, expected: str) -> None:
+    got = parse_zone(text)
+    assert got == expected
+    assert is_valid_zone(got)
+    ZoneInfo(got)
+
+
+def test_parse_zone_offsets_have_the_right_sign() -> None:
+    """Etc/GMT-2 is two hours AHEAD of UTC: the sign is the other way round."""
+    noon = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    for text, hours in (("UTC+2", 2), ("-5", -5), ("UTC+14", 14), ("UTC-12", -12)):
+        assert noon.astimezone(ZoneInfo(parse_zone(text))).utcoffset() == timedelta(hours=hours)
+
+
+INVALID_ZONES = [
+    "Mars/Olympus",
+    "atlantis",
+    "UTC+15",
+    "UTC-13",
+    "UTC+99",
+    "+123",
+    "+5:15",
+    "utc+2:60",
+    "UTC+2:30",
+    "UTC-12:30",
+    "",
+    "   ",
+    "+",
+    "utc+",
+    "../../etc/passwd",
+    "/etc/localtime",
+    "Europe/../Europe/Berlin",
+    "Europe/",
+    "Europe//Berlin",
+    "Europe",
+    "localtime",
+    "Factory",
+    "Europe/Berlin\x00",
+    "x" * 5000,
+    "🍑",
+    "DROP TABLE members",
+    "'; DROP TABLE members; --",
+]
+
+
+@pytest.mark.parametrize("text", INVALID_ZONES, ids=lambda text: repr(text[:20]))
+def test_parse_zone_rejects_with_a_friendly_message(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_zone(text)
+    message = str(caught.value)
+    assert message
+    assert message[0].isupper()
+    assert message.endswith(".")
+    assert len(message) < 200
+    assert "<" not in message  # plain text, no HTML
+    assert "Traceback" not in message
+    assert "UTC" in message or "city" in message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=70),
+        st.from_regex(r"(?:UTC|GMT|utc)?\s?[+-]\s?\d{1,3}(?::?\d{2})?", fullmatch=True),
+        st.sampled_from(["Europe/", "America/", "Asia/", "Etc/", "right/", "posix/"]).flatmap(
+            lambda prefix: st.text(max_size=20).map(lambda rest: prefix + rest)
+        ),
+    )
+)
+def test_parse_zone_returns_a_loadable_zone_or_raises_input_error(text: str) -> None:
+    try:
+        got = parse_zone(text)
+    except InputError as exc:
+        message = str(exc)
+    else:
+        assert is_valid_zone(got)
+        ZoneInfo(got)
+        return
+    assert message.endswith(".")
+
+
+# -- describe_zone --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Etc/GMT-2", "UTC+2 (fixed, no daylight saving)"),
+        ("Etc/GMT+5", "UTC-5 (fixed, no daylight saving)"),
+        ("Etc/GMT-14", "UTC+14 (fixed, no daylight saving)"),
+        ("Etc/GMT+12", "UTC-12 (fixed, no daylight saving)"),
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("America/St_Johns", "America/St_Johns"),
+        ("UTC", "UTC"),
+    ],
+)
+def test_describe_zone(name: str, expected: str) -> None:
+    assert describe_zone(name) == expected
+
+
+@pytest.mark.parametrize("text", ["UTC+2", "-5", "UTC+14", "UTC-12", "+9", "berlin", "utc"])
+def test_describe_zone_of_a_parsed_offset_reads_like_the_input(text: str) -> None:
+    described = describe_zone(parse_zone(text))
+    if text.lower() in ("berlin", "utc"):
+        assert "fixed" not in described
+    else:
+        sign, hours = ("-", text.split("-")[-1]) if "-" in text else ("+", text.split("+")[-1])
+        assert described == f"UTC{sign}{hours} (fixed, no daylight saving)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Etc/GMT", "UTC"),
+        ("Etc/GMT0", "UTC"),
+        ("Etc/GMT+0", "UTC"),
+    ],
+)
+def test_every_accepted_zone_can_be_described(text: str, expected: str) -> None:
+    """parse_zone accepts these (they load), so the settings reply must be able to name them."""
+    name = parse_zone(text)
+    assert is_valid_zone(name)
+    described = describe_zone(name)
+    assert described.startswith(expected)
+    assert not any(bad in described for bad in ("UTC- ", "UTC-0", "UTC+ ", "UTC+0"))
