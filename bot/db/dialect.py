@@ -33,3 +33,19 @@ def insert_ignore(
     if rows is not None:
         stmt = stmt.values(rows)
     return stmt.on_conflict_do_nothing(index_elements=list(conflict))
+
+
+def upsert(
+    session: AsyncSession,
+    model: type[Base],
+    values: dict[str, Any],
+    conflict: Sequence[str],
+    update: Sequence[str],
+) -> Insert:
+    """INSERT ... ON CONFLICT (conflict) DO UPDATE SET the `update` columns."""
+    builder = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
+    stmt = builder(model).values(values)
+    return stmt.on_conflict_do_update(
+        index_elements=list(conflict),
+        set_={name: stmt.excluded[name] for name in update},
+    )

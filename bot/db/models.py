@@ -92,6 +92,19 @@ class Pause(Base):
     end_date: Mapped[date | None] = mapped_column(Date())
 
 
+class ProgramRun(Base):
+    """A program followed from start_date until end_date (exclusive; open while current)."""
+
+    __tablename__ = "program_runs"
+    __table_args__ = (UniqueConstraint("member_id", "start_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    program_id: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[date] = mapped_column(Date())
+    end_date: Mapped[date | None] = mapped_column(Date())
+
+
 class Checkin(Base):
     __tablename__ = "checkins"
     __table_args__ = (

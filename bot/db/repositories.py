@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.dialect import insert_ignore
 from bot.db.dto import MemberDTO, PauseSpan
-from bot.db.models import Cohort, Member, Outbox, Pause, ProcessedUpdate
+from bot.db.models import Cohort, Member, Outbox, Pause, ProcessedUpdate, ProgramRun
 
 
 class MemberRepository:
@@ -80,6 +80,51 @@ class PauseRepository:
             .where(Pause.member_id == member_id, Pause.end_date.is_(None))
             .values(end_date=end)
         )
+
+
+class ProgramRunRepository:
+    """Which program a member followed when."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def start(self, member_id: int, program_id: str, start: date) -> None:
+        """Begin a run on `start`, ending the current one there (or replacing a
+        run that would have begun the same day)."""
+        same_day = await self._s.scalar(
+            select(ProgramRun).where(
+                ProgramRun.member_id == member_id, ProgramRun.start_date == start
+            )
+        )
+        await self._s.execute(
+            update(ProgramRun)
+            .where(
+                ProgramRun.member_id == member_id,
+                ProgramRun.end_date.is_(None),
+                ProgramRun.start_date < start,
+            )
+            .values(end_date=start)
+        )
+        # Runs planned to begin after `start` never happened.
+        await self._s.execute(
+            delete(ProgramRun).where(
+                ProgramRun.member_id == member_id, ProgramRun.start_date > start
+            )
+        )
+        if same_day is not None:
+            same_day.program_id = program_id
+            same_day.end_date = None
+        else:
+            self._s.add(ProgramRun(member_id=member_id, program_id=program_id, start_date=start))
+
+    async def runs(self, member_id: int) -> list[tuple[str, date, date | None]]:
+        """(program id, start, end) oldest first."""
+        rows = await self._s.scalars(
+            select(ProgramRun)
+            .where(ProgramRun.member_id == member_id)
+            .order_by(ProgramRun.start_date)
+        )
+        return [(row.program_id, row.start_date, row.end_date) for row in rows]
 
 
 class CohortRepository:

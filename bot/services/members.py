@@ -17,6 +17,7 @@ from bot.db.repositories import (
     MemberRepository,
     OutboxRepository,
     PauseRepository,
+    ProgramRunRepository,
 )
 from bot.services.schedule import local_date, next_occurrence
 
@@ -176,7 +177,7 @@ class SettingsService:
             if row.program_start is None:
                 row.pending_input = "timezone"
                 return False
-            _start_fresh(row, now)
+            await _start_fresh(row, now, session)
             return False
 
         return await self._edit(telegram_id, change)
@@ -204,7 +205,7 @@ class SettingsService:
             if row.program_start is None:
                 if row.program_id is None:
                     return False
-                _start_fresh(row, now)
+                await _start_fresh(row, now, session)
                 return True
             _reschedule(row, now)
             return False
@@ -295,13 +296,15 @@ class SettingsService:
             return await PauseRepository(session).spans(member_id)
 
 
-def _start_fresh(row: Member, now: datetime) -> None:
-    """Day 1 is the date of the next session."""
+async def _start_fresh(row: Member, now: datetime, session: AsyncSession) -> None:
+    """Day 1 is the date of the next session; the program history records it."""
     zone = ZoneInfo(row.timezone)
     first = next_occurrence(now, row.reminder_time, zone)
     row.program_start = local_date(first, zone)
     if row.status == "active":
         row.next_reminder_at = first
+    assert row.program_id is not None
+    await ProgramRunRepository(session).start(row.id, row.program_id, row.program_start)
 
 
 def _reschedule(row: Member, now: datetime) -> None:

@@ -1,0 +1,299 @@
+"""Check-ins: one row per member and local date, the last answer wins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.db.dialect import upsert
+from bot.db.dto import MemberDTO
+from bot.db.models import Broadcast, Checkin, Cohort, Member, Outbox, Pause, ProgramRun
+from bot.db.repositories import MemberRepository, PauseRepository, ProgramRunRepository
+from bot.delivery.outbox import PRIORITY_REMINDER, enqueue
+from bot.services.members import NotAMember
+from bot.services.progress import Calendar, Progress, Run, milestone_reached
+from bot.services.schedule import local_date
+
+NOTE_LIMIT = 500
+BACKFILL_DAYS = 1  # yesterday; with today that is the 48-hour window
+
+Outcome = Literal["recorded", "too_old", "future", "no_program", "no_checkin", "too_long"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinResult:
+    """What a check-in action did and where the member stands after it."""
+
+    outcome: Outcome
+    day: date
+    status: str | None = None
+    program_day: int | None = None
+    effort: int | None = None
+    note: str | None = None
+    progress: Progress | None = None
+    milestone: int | None = None
+    changed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DayRecord:
+    day: date
+    status: str
+    program_day: int | None
+    effort: int | None
+    note: str | None
+
+
+class CheckinService:
+    """Recording, rating and annotating check-ins; the member's calendar."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, catalog: Catalog
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._catalog = catalog
+
+    def today(self, member: MemberDTO) -> date:
+        return local_date(self._clock.now(), ZoneInfo(member.timezone))
+
+    async def _locked_member(self, session: AsyncSession, telegram_id: int) -> Member:
+        row = await MemberRepository(session).lock_by_telegram_id(telegram_id)
+        if row is None:
+            raise NotAMember(telegram_id)
+        return row
+
+    async def _calendar(self, session: AsyncSession, member_id: int, today: date) -> Calendar:
+        runs = [
+            Run(program_id, start, end)
+            for program_id, start, end in await ProgramRunRepository(session).runs(member_id)
+        ]
+        pauses = await PauseRepository(session).spans(member_id)
+        rows = await session.execute(
+            select(Checkin.local_date, Checkin.status).where(Checkin.member_id == member_id)
+        )
+        checkins = {day: status for day, status in rows.all()}
+        return Calendar(self._catalog.programs, runs, pauses, checkins, today)
+
+    def _window(self, today: date, day: date) -> Outcome | None:
+        if day > today:
+            return "future"
+        if day < today - timedelta(days=BACKFILL_DAYS):
+            return "too_old"
+        return None
+
+    async def record(
+        self, telegram_id: int, day: date | None, status: str, note: str | None = None
+    ) -> CheckinResult:
+        """Done or skipped for `day` (default today); repeating it changes nothing."""
+        if note is not None and len(note) > NOTE_LIMIT:
+            return CheckinResult("too_long", day or date.min)
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            row = await self._locked_member(session, telegram_id)
+            today = local_date(now, ZoneInfo(row.timezone))
+            target = day or today
+            if (problem := self._window(today, target)) is not None:
+                return CheckinResult(problem, target)
+            if row.program_start is None:
+                return CheckinResult("no_program", target)
+            before = await self._calendar(session, row.id, today)
+            previous = await session.scalar(
+                select(Checkin).where(Checkin.member_id == row.id, Checkin.local_date == target)
+            )
+            old_status = previous.status if previous else None
+            _, number = before.kind(target)
+            values: dict[str, Any] = {
+                "member_id": row.id,
+                "local_date": target,
+                "program_day": number,
+                "status": status,
+                "effort": previous.effort if previous and status == "done" else None,
+                "note": note if note is not None else (previous.note if previous else None),
+                "created_at": now,
+                "updated_at": now,
+            }
+            await session.execute(
+                upsert(
+                    session,
+                    Checkin,
+                    values,
+                    ["member_id", "local_date"],
+                    ["status", "program_day", "effort", "note", "updated_at"],
+                )
+            )
+            after = await self._calendar(session, row.id, today)
+            progress = after.progress()
+            milestone = None
+            if status == "done" and old_status != "done":
+                milestone = await self._celebrate(session, row, before.progress(), progress, now)
+                await self._celebrate_program_end(session, row, after, target, now)
+            return CheckinResult(
+                "recorded",
+                target,
+                status=status,
+                program_day=number,
+                effort=values["effort"],
+                note=values["note"],
+                progress=progress,
+                milestone=milestone,
+                changed=old_status != status,
+            )
+
+    async def _celebrate(
+        self, session: AsyncSession, row: Member, before: Progress, after: Progress, now: datetime
+    ) -> int | None:
+        reached = milestone_reached(before.current_streak, after.current_streak)
+        if reached is None or after.streak_start is None:
+            return None
+        await enqueue(
+            session,
+            [
+                _notice(
+                    row,
+                    now,
+                    f"ms:{row.id}:{after.streak_start.isoformat()}:{reached}",
+                    {"milestone": reached},
+                )
+            ],
+        )
+        return reached
+
+    async def _celebrate_program_end(
+        self, session: AsyncSession, row: Member, calendar: Calendar, day: date, now: datetime
+    ) -> None:
+        program = self._catalog.programs.get(row.program_id or "")
+        if program is None or row.program_start is None:
+            return
+        kind, number = calendar.kind(day)
+        last_training = max(d.day for d in program.days if not d.rest)
+        if kind == "training" and number == last_training:
+            key = f"pc:{row.id}:{row.program_start.isoformat()}"
+            await enqueue(session, [_notice(row, now, key, {"program_complete": program.id})])
+
+    async def rate(self, telegram_id: int, day: date, effort: int) -> CheckinResult:
+        """Effort 1 to 5 on a done check-in."""
+        return await self._annotate(telegram_id, day, effort=max(1, min(5, effort)))
+
+    async def add_note(self, telegram_id: int, day: date, text: str) -> CheckinResult:
+        """A note of at most 500 characters on a check-in."""
+        text = text.strip()
+        if len(text) > NOTE_LIMIT:
+            return CheckinResult("too_long", day)
+        return await self._annotate(telegram_id, day, note=text)
+
+    async def _annotate(self, telegram_id: int, day: date, **values: Any) -> CheckinResult:
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            row = await self._locked_member(session, telegram_id)
+            today = local_date(now, ZoneInfo(row.timezone))
+            if (problem := self._window(today, day)) is not None:
+                return CheckinResult(problem, day)
+            checkin = await session.scalar(
+                select(Checkin).where(Checkin.member_id == row.id, Checkin.local_date == day)
+            )
+            if checkin is None or (values.get("effort") and checkin.status != "done"):
+                return CheckinResult("no_checkin", day)
+            for key, value in values.items():
+                setattr(checkin, key, value)
+            checkin.updated_at = now
+            await session.flush()
+            progress = (await self._calendar(session, row.id, today)).progress()
+            return CheckinResult(
+                "recorded",
+                day,
+                status=checkin.status,
+                program_day=checkin.program_day,
+                effort=checkin.effort,
+                note=checkin.note,
+                progress=progress,
+                changed=True,
+            )
+
+    async def calendar(self, member: MemberDTO) -> Calendar:
+        """The member's calendar as of their local today."""
+        async with self._sessions() as session:
+            return await self._calendar(session, member.id, self.today(member))
+
+    async def records(self, member: MemberDTO, first: date, last: date) -> dict[date, DayRecord]:
+        """Check-ins between two dates, by date."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(Checkin).where(
+                    Checkin.member_id == member.id,
+                    Checkin.local_date >= first,
+                    Checkin.local_date <= last,
+                )
+            )
+            return {
+                r.local_date: DayRecord(r.local_date, r.status, r.program_day, r.effort, r.note)
+                for r in rows
+            }
+
+    async def export(self, telegram_id: int) -> dict[str, Any]:
+        """Everything stored about the member, as JSON-ready data."""
+        async with self._sessions() as session:
+            member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+            if member is None:
+                raise NotAMember(telegram_id)
+            data: dict[str, Any] = {"member": _columns(member)}
+            for name, model in (
+                ("checkins", Checkin),
+                ("pauses", Pause),
+                ("program_runs", ProgramRun),
+                ("messages", Outbox),
+            ):
+                rows = await session.scalars(
+                    select(model).where(model.member_id == member.id).order_by(model.id)
+                )
+                data[name] = [_columns(r) for r in rows]
+            return data
+
+    async def forget(self, telegram_id: int) -> bool:
+        """Delete the member and everything that refers to them. False if unknown."""
+        async with self._sessions.begin() as session:
+            member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+            if member is None:
+                return False
+            for model in (Checkin, Pause, ProgramRun, Outbox):
+                await session.execute(delete(model).where(model.member_id == member.id))
+            await session.execute(
+                update(Cohort).where(Cohort.created_by == telegram_id).values(created_by=None)
+            )
+            await session.execute(
+                update(Broadcast)
+                .where(Broadcast.author_id == telegram_id)
+                .values(author_id=0, author_chat_id=0)
+            )
+            await session.execute(delete(Member).where(Member.id == member.id))
+            return True
+
+
+def _notice(row: Member, now: datetime, key: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": "notice",
+        "member_id": row.id,
+        "chat_id": row.chat_id,
+        "payload": payload,
+        "priority": PRIORITY_REMINDER,
+        "status": "pending",
+        "attempts": 0,
+        "not_before": now,
+        "dedupe_key": key,
+        "created_at": now,
+    }
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    out = {}
+    for column in row.__table__.columns:
+        value = getattr(row, column.key)
+        out[column.key] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
