@@ -22,6 +22,7 @@ from bot.delivery.sender import Sender
 from bot.delivery.tick import Ticker
 from bot.handlers import register
 from bot.render import texts
+from bot.services.checkins import CheckinService
 from bot.services.members import MemberService, SettingsService
 from bot.services.sessions import SessionService
 from bot.services.updates import UpdateLog
@@ -93,6 +94,7 @@ async def _open_resources(app: BotApplication) -> None:
         ),
         settings=SettingsService(database.sessions, clock),
         sessions=sessions,
+        checkins=CheckinService(database.sessions, clock, catalog),
         updates=UpdateLog(database.sessions, clock),
         ticker=Ticker(database.sessions, clock),
         sender=Sender(

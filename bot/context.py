@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.db.session import Database
     from bot.delivery.sender import Sender
     from bot.delivery.tick import Ticker
+    from bot.services.checkins import CheckinService
     from bot.services.members import MemberService, SettingsService
     from bot.services.sessions import SessionService
     from bot.services.updates import UpdateLog
@@ -28,6 +29,7 @@ class Services:
     members: MemberService
     settings: SettingsService
     sessions: SessionService
+    checkins: CheckinService
     updates: UpdateLog
     ticker: Ticker
     sender: Sender

@@ -7,6 +7,7 @@ from datetime import date
 from bot.catalog import Catalog
 from bot.db.dto import OutboxDTO
 from bot.delivery.sender import Composer, Outgoing
+from bot.render.progress import CELEBRATION_EFFECT, celebrate_program, celebrate_streak
 from bot.render.session import render_session
 from bot.services.sessions import SessionService
 
@@ -17,6 +18,8 @@ def make_composer(sessions: SessionService, catalog: Catalog) -> Composer:
     async def compose(row: OutboxDTO) -> Outgoing | None:
         if row.kind == "reminder":
             return await _reminder(row)
+        if row.kind == "notice":
+            return _notice(row)
         text = row.payload.get("text")
         copy_from, copy_id = row.payload.get("copy_from_chat"), row.payload.get("copy_message_id")
         if copy_from is not None and copy_id is not None:
@@ -35,5 +38,15 @@ def make_composer(sessions: SessionService, catalog: Catalog) -> Composer:
         if plan.state == "finished":
             await sessions.stop_reminders_after_finish(row.member_id)
         return Outgoing(text=rendered.text, markup=rendered.markup)
+
+    def _notice(row: OutboxDTO) -> Outgoing | None:
+        if "milestone" in row.payload:
+            text = celebrate_streak(int(row.payload["milestone"]))
+        elif "program_complete" in row.payload:
+            program = catalog.programs.get(str(row.payload["program_complete"]))
+            text = celebrate_program(program.name if program else "your program")
+        else:
+            return None
+        return Outgoing(text=text, effect_id=CELEBRATION_EFFECT)
 
     return compose

@@ -50,6 +50,7 @@ class Outgoing:
     markup: InlineKeyboardMarkup | None = None
     copy_from_chat: int | None = None
     copy_message_id: int | None = None
+    effect_id: str | None = None
 
 
 @dataclass
@@ -186,6 +187,7 @@ class Sender:
                     message.text or "",
                     parse_mode=ParseMode.HTML,
                     reply_markup=message.markup,
+                    message_effect_id=message.effect_id if row.chat_id > 0 else None,
                 )
                 message_id = sent.message_id
         except RetryAfter as exc:

@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication
-from bot.handlers import catalog, core, members
+from bot.handlers import catalog, checkins, core, members
 
 # Group -1 runs before everything else: a repeated update stops here.
 GROUP_DEDUPE = -1
@@ -40,6 +40,11 @@ def register(app: BotApplication) -> None:
         ("resume", members.resume_sessions),
         ("stop", members.stop_sessions),
         ("today", members.show_today),
+        (["checkin", "done"], checkins.check_in),
+        ("progress", checkins.show_progress),
+        ("history", checkins.show_history),
+        ("mydata", checkins.send_my_data),
+        ("forget", checkins.ask_forget),
     ):
         app.add_handler(CommandHandler(names, callback), group=GROUP_MAIN)
     app.add_handler(
@@ -47,6 +52,10 @@ def register(app: BotApplication) -> None:
     )
     app.add_handler(
         CallbackQueryHandler(members.press_settings, pattern=r"^set:"), group=GROUP_MAIN
+    )
+    app.add_handler(CallbackQueryHandler(checkins.press_checkin, pattern=r"^ci:"), group=GROUP_MAIN)
+    app.add_handler(
+        CallbackQueryHandler(checkins.confirm_forget, pattern=r"^fg:"), group=GROUP_MAIN
     )
     app.add_handler(
         CallbackQueryHandler(members.press_after_program, pattern=r"^pg:"), group=GROUP_MAIN

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import time
+from datetime import datetime, time
 
 from telegram import Message, Update
 from telegram.constants import ChatType, ParseMode
@@ -13,6 +13,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
+from bot.handlers import checkins
 from bot.render import onboarding as views
 from bot.render.cards import Rendered
 from bot.render.session import render_session
@@ -235,6 +236,13 @@ async def answer_pending_input(update: Update, context: BotContext) -> None:
     if message is None or update.effective_user is None or not message.text:
         return
     member = await context.bot_data.members.get(update.effective_user.id)
+    if member is not None:
+        replied_day = checkins.note_day_from_reply(message)
+        pending = member.pending_input or ""
+        if replied_day is not None or pending.startswith("note:"):
+            day = replied_day or datetime.strptime(pending[5:], "%Y%m%d").date()  # noqa: DTZ007
+            await checkins.save_note(message, context, member, day)
+            return
     if member is None or member.pending_input not in ("time", "timezone"):
         await message.reply_text("I work with commands. Send /help to see them.")
         return

@@ -25,6 +25,9 @@ def display_name(first_name: str | None, fallback: str = "there") -> str:
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "Begin, or see your settings again"),
     ("today", "Today's session"),
+    ("checkin", "Record today as done (/checkin yesterday to catch up)"),
+    ("progress", "Your streak, adherence and a chart"),
+    ("history", "Your last 14 days"),
     ("settings", "Program, time zone, session time, pause"),
     ("anatomy", "A muscle: where it is, what it does, what trains it"),
     ("exercise", "How to do an exercise, with easier and harder versions"),
@@ -32,6 +35,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("learn", "Read the Defy Gravity series, part by part"),
     ("pause", "Take a break (/pause 7 for a week)"),
     ("resume", "Back from a break"),
+    ("mydata", "Everything I store about you"),
+    ("forget", "Delete all your data"),
     ("help", "What I can do"),
 )
 
