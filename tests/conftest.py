@@ -26,6 +26,7 @@ from bot.context import BotApplication
 from bot.db import models  # noqa: F401
 from bot.db.base import Base
 from bot.db.session import Database, create_engine
+from tests.kit.asserts import assert_all_valid
 from tests.kit.db import postgres_admin_url, run_in_own_loop, temporary_postgres_database
 from tests.kit.recording import TOKEN, RecordingRequest
 from tests.kit.updates import TgUser, UpdateFactory
@@ -210,6 +211,11 @@ async def bot(settings: Settings, clock: ManualClock, catalog: Catalog) -> Async
     harness = Harness(app, request, clock)
     try:
         yield harness
+        # Whatever a test did, everything the bot sent must be acceptable to Telegram.
+        assert_all_valid(request.sent())
+        for call in request.calls:
+            if call.method == "answerCallbackQuery":
+                assert len(str(call.params.get("text", ""))) <= 200, call.params
     finally:
         await app.shutdown()
         if app.post_shutdown is not None:

@@ -27,6 +27,7 @@ class Call:
     method: str
     params: dict[str, Any]
     files: list[str] = field(default_factory=list)
+    uploads: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def chat_id(self) -> int | None:
@@ -108,9 +109,15 @@ class RecordingRequest(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         files: list[str] = []
+        uploads: dict[str, bytes] = {}
         if request_data is not None and request_data.contains_files:
-            files = list(request_data.multipart_data)
-        call = Call(api_method, params, files)
+            for name, part in request_data.multipart_data.items():
+                files.append(name)
+                content = part[1] if isinstance(part, tuple) else part
+                uploads[name] = (
+                    content if isinstance(content, bytes) else bytes(str(content), "utf-8")
+                )
+        call = Call(api_method, params, files, uploads)
         self.calls.append(call)
         failure = self._scripted_failure(call)
         if failure is not None:
