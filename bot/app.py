@@ -7,7 +7,6 @@ import logging
 from datetime import timedelta
 from typing import cast
 
-from telegram import BotCommand
 from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
@@ -18,19 +17,24 @@ from bot.config import Settings
 from bot.context import BotApplication, BotContext, BotData, Services
 from bot.db.session import Database
 from bot.delivery.compose import make_composer
+from bot.delivery.monitor import BroadcastMonitor
 from bot.delivery.sender import Sender
 from bot.delivery.tick import Ticker
 from bot.handlers import register
-from bot.render import texts
+from bot.handlers.trainers import commands_for, publish_menu
+from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckinService
 from bot.services.members import MemberService, SettingsService
 from bot.services.sessions import SessionService
+from bot.services.staff import StaffService
+from bot.services.stats import StatsService
 from bot.services.updates import UpdateLog
 
 log = logging.getLogger(__name__)
 
 PRUNE_UPDATES_EVERY = timedelta(hours=1)
 TICK_EVERY = timedelta(seconds=20)
+MONITOR_EVERY = timedelta(seconds=3)
 # Workers per application (the sender task and its stop signal).
 _workers: dict[int, tuple[asyncio.Event, asyncio.Task[None]]] = {}
 
@@ -83,6 +87,7 @@ async def _open_resources(app: BotApplication) -> None:
     catalog = bot_data.library.catalog
     database = Database(settings.effective_database_url)
     sessions = SessionService(database.sessions, clock, catalog)
+    broadcasts = BroadcastService(database.sessions, clock)
     services = Services(
         database=database,
         members=MemberService(
@@ -104,9 +109,16 @@ async def _open_resources(app: BotApplication) -> None:
             make_composer(sessions, catalog),
             rate=settings.broadcast_rate,
         ),
+        staff=StaffService(database.sessions, clock, settings.admin_ids),
+        broadcasts=broadcasts,
+        stats=StatsService(database.sessions, clock, catalog),
+        monitor=BroadcastMonitor(broadcasts, app.bot, clock, settings.broadcast_rate),
     )
     bot_data.open(services)
-    await app.bot.set_my_commands([BotCommand(name, desc) for name, desc in texts.COMMANDS])
+    await services.staff.sync_admins()
+    await app.bot.set_my_commands(commands_for("member"))
+    for person in await services.staff.staff():
+        await publish_menu(app.bot, person.chat_id, person.role)
     if bot_data.run_workers:
         _start_workers(app, services)
     log.info("bot @%s ready on %s", app.bot.username, database.dialect)
@@ -118,6 +130,13 @@ def _start_workers(app: BotApplication, services: Services) -> None:
     job_kwargs = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
     app.job_queue.run_repeating(
         _tick, interval=TICK_EVERY, first=timedelta(seconds=1), name="tick", job_kwargs=job_kwargs
+    )
+    app.job_queue.run_repeating(
+        _watch_broadcasts,
+        interval=MONITOR_EVERY,
+        first=timedelta(seconds=2),
+        name="broadcasts",
+        job_kwargs=job_kwargs,
     )
     app.job_queue.run_repeating(
         _prune_processed_updates,
@@ -160,6 +179,14 @@ async def _tick(context: BotContext) -> None:
     services = context.bot_data.services
     report = await services.ticker.tick()
     if report.queued:
+        services.sender.wake.set()
+
+
+async def _watch_broadcasts(context: BotContext) -> None:
+    """Queue due broadcasts and refresh trainers' progress messages."""
+    services = context.bot_data.services
+    views = await services.monitor.step()
+    if any(view.status == "sending" for view in views):
         services.sender.wake.set()
 
 

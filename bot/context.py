@@ -13,11 +13,15 @@ from bot.config import Settings
 if TYPE_CHECKING:
     from bot.catalog.library import Library
     from bot.db.session import Database
+    from bot.delivery.monitor import BroadcastMonitor
     from bot.delivery.sender import Sender
     from bot.delivery.tick import Ticker
+    from bot.services.broadcasts import BroadcastService
     from bot.services.checkins import CheckinService
     from bot.services.members import MemberService, SettingsService
     from bot.services.sessions import SessionService
+    from bot.services.staff import StaffService
+    from bot.services.stats import StatsService
     from bot.services.updates import UpdateLog
 
 
@@ -33,6 +37,10 @@ class Services:
     updates: UpdateLog
     ticker: Ticker
     sender: Sender
+    staff: StaffService
+    broadcasts: BroadcastService
+    stats: StatsService
+    monitor: BroadcastMonitor
 
 
 class BotData:

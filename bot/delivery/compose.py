@@ -20,6 +20,8 @@ def make_composer(sessions: SessionService, catalog: Catalog) -> Composer:
             return await _reminder(row)
         if row.kind == "notice":
             return _notice(row)
+        if not await sessions.is_active(row.member_id):
+            return None  # stopped, paused or blocked since the broadcast was queued
         text = row.payload.get("text")
         copy_from, copy_id = row.payload.get("copy_from_chat"), row.payload.get("copy_message_id")
         if copy_from is not None and copy_id is not None:

@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication
-from bot.handlers import catalog, checkins, core, members
+from bot.handlers import catalog, checkins, core, members, trainers
 
 # Group -1 runs before everything else: a repeated update stops here.
 GROUP_DEDUPE = -1
@@ -45,6 +45,15 @@ def register(app: BotApplication) -> None:
         ("history", checkins.show_history),
         ("mydata", checkins.send_my_data),
         ("forget", checkins.ask_forget),
+        # Trainer and admin commands check the sender's role themselves.
+        ("promote", trainers.promote_trainer),
+        ("demote", trainers.demote_trainer),
+        (["cohort", "cohorts"], trainers.manage_cohorts),
+        ("broadcast", trainers.start_broadcast),
+        ("broadcasts", trainers.list_broadcasts),
+        ("nudge", trainers.send_nudge),
+        ("stats", trainers.show_stats),
+        ("roster", trainers.send_roster),
     ):
         app.add_handler(CommandHandler(names, callback), group=GROUP_MAIN)
     app.add_handler(
@@ -54,6 +63,9 @@ def register(app: BotApplication) -> None:
         CallbackQueryHandler(members.press_settings, pattern=r"^set:"), group=GROUP_MAIN
     )
     app.add_handler(CallbackQueryHandler(checkins.press_checkin, pattern=r"^ci:"), group=GROUP_MAIN)
+    app.add_handler(
+        CallbackQueryHandler(trainers.press_broadcast, pattern=r"^bc:"), group=GROUP_MAIN
+    )
     app.add_handler(
         CallbackQueryHandler(checkins.confirm_forget, pattern=r"^fg:"), group=GROUP_MAIN
     )

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from bot.services.progress import Calendar, Progress
 
@@ -90,3 +91,22 @@ def _month_ticks(first: date, weeks: int) -> tuple[list[float], list[str]]:
             ticks.append(week + 0.45)
             labels.append(f"{monday:%b}")
     return ticks, labels
+
+
+def daily_checkins_chart(days: list[tuple[date, int]], title: str) -> bytes:
+    """Bars of check-ins per day (the last 30 days for /stats)."""
+    figure = Figure(figsize=(8, 3.2), dpi=150)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.07, 0.18, 0.9, 0.68))
+    positions = list(range(len(days)))
+    axes.bar(positions, [count for _, count in days], color=COLOURS["done"], width=0.8)
+    step = max(1, len(days) // 8)
+    axes.set_xticks(positions[::step], [f"{day:%d %b}" for day, _ in days][::step], fontsize=8)
+    axes.tick_params(axis="y", labelsize=8)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.suptitle(title, fontsize=11, y=0.97)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -76,6 +76,12 @@ class SessionService:
             return None
         return await self.plan(member, on)
 
+    async def is_active(self, member_id: int) -> bool:
+        """Whether the member still takes messages from the bot."""
+        async with self._sessions() as session:
+            status = await session.scalar(select(Member.status).where(Member.id == member_id))
+        return status == "active"
+
     async def stop_reminders_after_finish(self, member_id: int) -> None:
         """The program is over: no daily reminders until the member chooses what next."""
         async with self._sessions.begin() as session:

@@ -1,0 +1,201 @@
+"""Texts and buttons of the trainer tools."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton
+
+from bot.render.cards import Rendered
+from bot.render.texts import esc
+from bot.services.broadcasts import INACTIVE_CHOICES, BroadcastView
+from bot.services.staff import CohortInfo
+from bot.services.stats import CommunityStats
+
+REFUSAL = "That command is for trainers. Send /help to see yours."
+ADMIN_ONLY = "Only admins can do that."
+TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("broadcast", "Message all members or a cohort (reply to a message, or add text)"),
+    ("broadcasts", "Scheduled and running broadcasts"),
+    ("nudge", "Remind members inactive for N days (default 3)"),
+    ("stats", "Adherence, streaks and members at risk"),
+    ("roster", "Everyone as a CSV file"),
+    ("cohort", "Create and list cohorts with invite links"),
+)
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("promote", "Make someone a trainer (id, @username or reply)"),
+    ("demote", "Make a trainer a member again"),
+)
+
+
+def invite_link(bot_username: str | None, code: str) -> str:
+    return f"https://t.me/{bot_username or 'your_bot'}?start={code}"
+
+
+def cohort_created(cohort: CohortInfo, bot_username: str | None) -> str:
+    return (
+        f"👥 Cohort <b>{esc(cohort.name)}</b> created.\n"
+        f"Invite link: {esc(invite_link(bot_username, cohort.code))}\n"
+        "Everyone who starts the bot through it joins this cohort."
+    )
+
+
+def cohort_list(cohorts: list[CohortInfo], bot_username: str | None) -> str:
+    if not cohorts:
+        return "No cohorts yet. Create one: /cohort new Spring 2026"
+    lines = ["👥 <b>Cohorts</b>"]
+    for cohort in cohorts:
+        lines.append(
+            f"• <b>{esc(cohort.name)}</b>: {cohort.members} members · "
+            f"{esc(invite_link(bot_username, cohort.code))}"
+        )
+    return "\n".join(lines)
+
+
+def cohort_members(cohort: CohortInfo, names: list[str]) -> str:
+    lines = [f"👥 <b>{esc(cohort.name)}</b> · {len(names)} members"]
+    shown = names[:60]
+    lines += [f"• {esc(name)}" for name in shown]
+    if len(names) > len(shown):
+        lines.append(f"… and {len(names) - len(shown)} more (see /roster)")
+    return "\n".join(lines)
+
+
+AUDIENCE_LABELS = {"all": "Everyone active", "t": "Not checked in today"}
+
+
+def audience_question(
+    broadcast_id: int, counts: dict[str, int], cohorts: list[tuple[int, str]]
+) -> Rendered:
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"📣 Everyone active ({counts['all']})", callback_data=f"bc:a:{broadcast_id}:all"
+            )
+        ]
+    ]
+    for cohort_id, name in cohorts[:20]:
+        count = counts.get(f"c{cohort_id}", 0)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    f"👥 {name[:30]} ({count})", callback_data=f"bc:a:{broadcast_id}:c{cohort_id}"
+                )
+            ]
+        )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                f"💤 {days}+ days ({counts.get(f'i{days}', 0)})",
+                callback_data=f"bc:a:{broadcast_id}:i{days}",
+            )
+            for days in INACTIVE_CHOICES
+        ]
+    )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                f"⏳ Not checked in today ({counts['t']})", callback_data=f"bc:a:{broadcast_id}:t"
+            )
+        ]
+    )
+    rows.append([InlineKeyboardButton("✖️ Cancel", callback_data=f"bc:x:{broadcast_id}")])
+    return Rendered("👆 That is the exact copy members will get. Who should receive it?", rows)
+
+
+def confirm(broadcast_id: int, count: int, when: str | None) -> Rendered:
+    if count == 0:
+        return Rendered("Nobody matches that audience right now. Pick another one, or cancel.")
+    timing = f" on {when}" if when else " now"
+    verb = "Schedule" if when else "Send"
+    rows = [
+        [
+            InlineKeyboardButton(f"📣 {verb} to {count}", callback_data=f"bc:go:{broadcast_id}"),
+            InlineKeyboardButton("✖️ Cancel", callback_data=f"bc:x:{broadcast_id}"),
+        ]
+    ]
+    return Rendered(f"Send this to <b>{count}</b> members{timing}?", rows)
+
+
+def local_time(instant: datetime | None, zone: str) -> str | None:
+    if instant is None:
+        return None
+    return f"{instant.astimezone(ZoneInfo(zone)):%a %d %b %Y %H:%M} ({zone})"
+
+
+STATES = {
+    "sending": "sending",
+    "queueing": "preparing",
+    "done": "done ✅",
+    "cancelled": "cancelled ✖️",
+    "scheduled": "scheduled",
+}
+
+
+def bar(done: int, total: int, width: int = 12) -> str:
+    filled = round(width * done / total) if total else width
+    return "▓" * filled + "░" * (width - filled)
+
+
+def progress(view: BroadcastView, rate: float) -> Rendered:
+    """The trainer's live progress message."""
+    handled = view.total - view.remaining
+    percent = round(100 * handled / view.total) if view.total else 100
+    label = "Nudge" if view.kind == "nudge" else "Broadcast"
+    state = STATES.get(view.status, view.status)
+    lines = [
+        f"📣 <b>{label} #{view.id}</b> · {state}",
+        f"{bar(handled, view.total)} {percent}%",
+        f"sent {view.sent} · failed {view.failed} · blocked {view.blocked}"
+        f" · remaining {view.remaining}",
+    ]
+    if view.cancelled:
+        lines[-1] += f" · cancelled {view.cancelled}"
+    if not view.finished and view.remaining:
+        lines.append(f"ETA about {max(1, round(view.remaining / rate))} s")
+    if view.status == "done":
+        lines.append(f"Reached {view.sent} of {view.total} members.")
+    rows = []
+    if not view.finished:
+        rows = [[InlineKeyboardButton("✖️ Cancel the rest", callback_data=f"bc:x:{view.id}")]]
+    return Rendered("\n".join(lines), rows)
+
+
+def active_list(views: list[BroadcastView], zone: str) -> Rendered:
+    if not views:
+        return Rendered("No broadcasts are scheduled or running.")
+    lines = ["📣 <b>Broadcasts</b>"]
+    rows = []
+    for view in views:
+        when = local_time(view.scheduled_at, zone) if view.status == "scheduled" else None
+        detail = f"for {when}" if when else f"{view.sent}/{view.total} sent"
+        lines.append(f"• #{view.id} · {view.status} · {esc(detail)}")
+        rows.append([InlineKeyboardButton(f"✖️ Cancel #{view.id}", callback_data=f"bc:x:{view.id}")])
+    return Rendered("\n".join(lines), rows)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def stats_caption(stats: CommunityStats) -> str:
+    status = stats.by_status
+    lines = [
+        f"📊 <b>Stats · {esc(stats.scope)}</b>",
+        f"Members: {status.get('active', 0)} active · {status.get('paused', 0)} paused · "
+        f"{status.get('blocked', 0)} blocked · {status.get('left', 0)} stopped",
+        f"Checked in today: {stats.checked_in_today}",
+        f"Adherence: 7 days {_percent(stats.adherence_7)} · 30 days {_percent(stats.adherence_30)}",
+    ]
+    if stats.top_streaks:
+        top = ", ".join(f"{esc(name[:20])} {days}" for name, days in stats.top_streaks)
+        lines.append(f"🔥 Top streaks: {top}")
+    if stats.at_risk:
+        risky = ", ".join(
+            f"{esc(name[:20])} ({_percent(seven)} vs {_percent(thirty)})"
+            for name, seven, thirty in stats.at_risk[:5]
+        )
+        more = f" and {len(stats.at_risk) - 5} more" if len(stats.at_risk) > 5 else ""
+        lines.append(f"⚠️ At risk (7-day adherence dropping): {risky}{more}")
+    return "\n".join(lines)[:1024]

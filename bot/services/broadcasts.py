@@ -1,0 +1,387 @@
+"""Broadcasts and nudges: draft, audience, confirm, queue through the outbox.
+
+Queueing is idempotent (dedupe key `bc:<broadcast>:<member>`): after a crash
+the same broadcast is queued again and only the missing rows are added, so a
+restart resumes without sending anything twice. Progress is always read back
+from the outbox, never kept only in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.db.models import Broadcast, Checkin, Member, Outbox
+from bot.delivery.outbox import PRIORITY_BROADCAST, PRIORITY_NUDGE, enqueue
+from bot.services.schedule import local_date
+
+CHUNK = 1000
+INACTIVE_CHOICES = (3, 7, 14)
+NUDGE_TEXT = (
+    "👋 Hi! It has been a few days since your last session. Even ten minutes "
+    "counts: send /today for today's session, or /pause if you need a break."
+)
+
+
+class BroadcastError(ValueError):
+    """A broadcast action that cannot be done; str() is the reply."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who receives a broadcast."""
+
+    kind: str  # all, cohort, inactive, not_today
+    cohort_id: int | None = None
+    days: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "cohort_id": self.cohort_id, "days": self.days}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Audience:
+        return cls(str(data.get("kind", "all")), data.get("cohort_id"), data.get("days"))
+
+    @classmethod
+    def parse(cls, token: str) -> Audience | None:
+        """'all', 'c12' (cohort 12), 'i7' (inactive 7 days), 't' (not checked in today)."""
+        if token == "all":
+            return cls("all")
+        if token == "t":
+            return cls("not_today")
+        if token[:1] == "c" and token[1:].isdigit():
+            return cls("cohort", cohort_id=int(token[1:]))
+        if token[:1] == "i" and token[1:].isdigit() and 1 <= int(token[1:]) <= 365:
+            return cls("inactive", days=int(token[1:]))
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastView:
+    """A broadcast with its counts, read from the outbox."""
+
+    id: int
+    kind: str  # broadcast or nudge
+    status: str
+    audience: Audience
+    author_chat_id: int
+    total: int
+    sent: int
+    failed: int
+    blocked: int
+    cancelled: int
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
+    text: str | None
+    source_chat_id: int | None = None
+    source_message_id: int | None = None
+
+    @property
+    def remaining(self) -> int:
+        return max(self.total - self.sent - self.failed - self.blocked - self.cancelled, 0)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "cancelled")
+
+
+class BroadcastService:
+    """Everything a trainer does with broadcasts and nudges."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def draft(
+        self,
+        author_id: int,
+        author_chat_id: int,
+        *,
+        text: str | None = None,
+        source: tuple[int, int] | None = None,
+        scheduled_at: datetime | None = None,
+        nudge_days: int | None = None,
+    ) -> int:
+        """A new draft: a text, or a message to copy (chat id, message id)."""
+        if text is None and source is None:
+            raise BroadcastError(
+                "Write the message after /broadcast, or reply to a message with it."
+            )
+        now = self._clock.now()
+        audience = Audience("inactive", days=nudge_days) if nudge_days else Audience("all")
+        async with self._sessions.begin() as session:
+            row = Broadcast(
+                author_id=author_id,
+                author_chat_id=author_chat_id,
+                text=text,
+                source_chat_id=source[0] if source else None,
+                source_message_id=source[1] if source else None,
+                audience={**audience.as_dict(), "nudge": bool(nudge_days)},
+                scheduled_at=scheduled_at,
+                status="draft",
+                total=0,
+                sent=0,
+                failed=0,
+                blocked=0,
+                created_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    # -- audiences -------------------------------------------------------------------
+    async def recipients(self, audience: Audience) -> list[tuple[int, int]]:
+        """(member id, chat id) of everyone the audience covers right now."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            query = select(Member.id, Member.chat_id, Member.timezone, Member.created_at).where(
+                Member.status == "active"
+            )
+            if audience.kind == "cohort":
+                query = query.where(Member.cohort_id == audience.cohort_id)
+            if audience.kind in ("all", "cohort"):
+                everyone = (await session.execute(query.order_by(Member.id))).all()
+                return [(member_id, chat_id) for member_id, chat_id, _, _ in everyone]
+            last = (
+                select(Checkin.member_id, func.max(Checkin.local_date).label("last"))
+                .group_by(Checkin.member_id)
+                .subquery()
+            )
+            rows = (
+                await session.execute(
+                    select(
+                        Member.id, Member.chat_id, Member.timezone, Member.created_at, last.c.last
+                    )
+                    .outerjoin(last, last.c.member_id == Member.id)
+                    .where(Member.status == "active", Member.program_start.is_not(None))
+                    .order_by(Member.id)
+                )
+            ).all()
+        chosen = []
+        for member_id, chat_id, zone, created_at, last_day in rows:
+            today = local_date(now, ZoneInfo(zone))
+            if audience.kind == "not_today":
+                if last_day is None or last_day < today:
+                    chosen.append((member_id, chat_id))
+            else:
+                days = audience.days or 3
+                cutoff: date = today - timedelta(days=days)
+                if (last_day is None and created_at <= now - timedelta(days=days)) or (
+                    last_day is not None and last_day <= cutoff
+                ):
+                    chosen.append((member_id, chat_id))
+        return chosen
+
+    async def counts(self, cohorts: list[tuple[int, str]]) -> dict[str, int]:
+        """Live audience sizes for the buttons."""
+        out = {"all": len(await self.recipients(Audience("all")))}
+        for cohort_id, _ in cohorts:
+            out[f"c{cohort_id}"] = len(await self.recipients(Audience("cohort", cohort_id)))
+        for days in INACTIVE_CHOICES:
+            out[f"i{days}"] = len(await self.recipients(Audience("inactive", days=days)))
+        out["t"] = len(await self.recipients(Audience("not_today")))
+        return out
+
+    async def choose(self, broadcast_id: int, author_id: int, audience: Audience) -> int:
+        """Set the audience of a draft; returns its size now."""
+        async with self._sessions.begin() as session:
+            row = await self._own(session, broadcast_id, author_id)
+            if row.status != "draft":
+                raise BroadcastError("That broadcast is already on its way or cancelled.")
+            nudge = bool(row.audience.get("nudge"))
+            row.audience = {**audience.as_dict(), "nudge": nudge}
+        return len(await self.recipients(audience))
+
+    # -- lifecycle -------------------------------------------------------------------
+    async def confirm(self, broadcast_id: int, author_id: int) -> BroadcastView:
+        """Send now (queue) or keep for its scheduled time."""
+        async with self._sessions.begin() as session:
+            row = await self._own(session, broadcast_id, author_id)
+            if row.status != "draft":
+                raise BroadcastError("That broadcast is already on its way or cancelled.")
+            row.status = "scheduled" if row.scheduled_at else "queueing"
+        if row.status == "queueing":
+            await self.queue(broadcast_id)
+        return await self.view(broadcast_id)
+
+    async def queue(self, broadcast_id: int) -> int:
+        """Write the outbox rows (again, after a crash: only the missing ones)."""
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            row = await session.get(Broadcast, broadcast_id)
+            if row is None or row.status not in ("queueing", "sending", "scheduled"):
+                return 0
+            row.status = "queueing"
+            row.started_at = row.started_at or now
+            audience = Audience.from_dict(row.audience)
+            nudge = bool(row.audience.get("nudge"))
+            payload: dict[str, Any] = (
+                {"copy_from_chat": row.source_chat_id, "copy_message_id": row.source_message_id}
+                if row.source_message_id
+                else {"text": row.text}
+            )
+        recipients = await self.recipients(audience)
+        queued = 0
+        for start in range(0, len(recipients), CHUNK):
+            rows = [
+                {
+                    "kind": "nudge" if nudge else "broadcast",
+                    "member_id": member_id,
+                    "chat_id": chat_id,
+                    "broadcast_id": broadcast_id,
+                    "payload": payload,
+                    "priority": PRIORITY_NUDGE if nudge else PRIORITY_BROADCAST,
+                    "status": "pending",
+                    "attempts": 0,
+                    "not_before": now,
+                    "dedupe_key": f"bc:{broadcast_id}:{member_id}",
+                    "created_at": now,
+                }
+                for member_id, chat_id in recipients[start : start + CHUNK]
+            ]
+            async with self._sessions.begin() as session:
+                queued += await enqueue(session, rows)
+        async with self._sessions.begin() as session:
+            total = await session.scalar(
+                select(func.count()).select_from(Outbox).where(Outbox.broadcast_id == broadcast_id)
+            )
+            await session.execute(
+                update(Broadcast)
+                .where(Broadcast.id == broadcast_id, Broadcast.status == "queueing")
+                .values(status="sending", total=int(total or 0))
+            )
+        return queued
+
+    async def cancel(self, broadcast_id: int, author_id: int | None = None) -> BroadcastView:
+        """Stop what has not been sent yet."""
+        async with self._sessions.begin() as session:
+            row = (
+                await self._own(session, broadcast_id, author_id)
+                if author_id is not None
+                else await session.get(Broadcast, broadcast_id)
+            )
+            if row is None:
+                raise BroadcastError("That broadcast no longer exists.")
+            if row.status not in ("done", "cancelled"):
+                row.status = "cancelled"
+                row.finished_at = self._clock.now()
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.broadcast_id == broadcast_id, Outbox.status == "pending")
+                .values(status="cancelled")
+            )
+        return await self.view(broadcast_id)
+
+    async def view(self, broadcast_id: int) -> BroadcastView:
+        """The broadcast and its counts, from the outbox."""
+        async with self._sessions() as session:
+            row = await session.get(Broadcast, broadcast_id)
+            if row is None:
+                raise BroadcastError("That broadcast no longer exists.")
+            counts = dict(
+                (
+                    await session.execute(
+                        select(Outbox.status, func.count())
+                        .where(Outbox.broadcast_id == broadcast_id)
+                        .group_by(Outbox.status)
+                    )
+                ).all()
+            )
+            blocked = await session.scalar(
+                select(func.count())
+                .select_from(Outbox)
+                .where(
+                    Outbox.broadcast_id == broadcast_id,
+                    Outbox.status == "failed",
+                    Outbox.error.like("%Forbidden%"),
+                )
+            )
+            failed = int(counts.get("failed", 0)) - int(blocked or 0)
+            total = sum(int(n) for n in counts.values()) if counts else row.total
+            return BroadcastView(
+                id=row.id,
+                kind="nudge" if row.audience.get("nudge") else "broadcast",
+                status=row.status,
+                audience=Audience.from_dict(row.audience),
+                author_chat_id=row.author_chat_id,
+                total=total,
+                sent=int(counts.get("sent", 0)),
+                failed=failed,
+                blocked=int(blocked or 0),
+                cancelled=int(counts.get("cancelled", 0)),
+                scheduled_at=row.scheduled_at,
+                started_at=row.started_at,
+                progress_chat_id=row.progress_chat_id,
+                progress_message_id=row.progress_message_id,
+                text=row.text,
+                source_chat_id=row.source_chat_id,
+                source_message_id=row.source_message_id,
+            )
+
+    async def attach_progress(self, broadcast_id: int, chat_id: int, message_id: int) -> None:
+        """Remember the trainer's progress message (it survives a restart)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Broadcast)
+                .where(Broadcast.id == broadcast_id)
+                .values(progress_chat_id=chat_id, progress_message_id=message_id)
+            )
+
+    async def finish_if_done(self, view: BroadcastView) -> BroadcastView:
+        """Mark a sending broadcast done once nothing remains; keep the counters."""
+        if view.status != "sending" or view.remaining:
+            return view
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(Broadcast)
+                .where(Broadcast.id == view.id, Broadcast.status == "sending")
+                .values(
+                    status="done",
+                    finished_at=self._clock.now(),
+                    sent=view.sent,
+                    failed=view.failed,
+                    blocked=view.blocked,
+                )
+            )
+        return await self.view(view.id)
+
+    async def active(self, author_id: int | None = None) -> list[BroadcastView]:
+        """Scheduled, queueing and sending broadcasts (of one author, or all)."""
+        async with self._sessions() as session:
+            query = select(Broadcast.id).where(
+                Broadcast.status.in_(("scheduled", "queueing", "sending"))
+            )
+            if author_id is not None:
+                query = query.where(Broadcast.author_id == author_id)
+            ids = list(await session.scalars(query.order_by(Broadcast.id)))
+        return [await self.view(i) for i in ids]
+
+    async def resume_due(self) -> list[int]:
+        """Queue scheduled broadcasts whose time has come, and finish interrupted queueing."""
+        now = self._clock.now()
+        async with self._sessions() as session:
+            ids = list(
+                await session.scalars(
+                    select(Broadcast.id).where(
+                        (Broadcast.status == "queueing")
+                        | ((Broadcast.status == "scheduled") & (Broadcast.scheduled_at <= now))
+                    )
+                )
+            )
+        for broadcast_id in ids:
+            await self.queue(broadcast_id)
+        return ids
+
+    async def _own(self, session: AsyncSession, broadcast_id: int, author_id: int) -> Broadcast:
+        row = await session.get(Broadcast, broadcast_id)
+        if row is None or row.author_id != author_id:
+            raise BroadcastError("That broadcast is not yours, or it no longer exists.")
+        return row
