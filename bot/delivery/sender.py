@@ -67,23 +67,34 @@ AfterSend = Callable[[Outcome], Awaitable[None]]
 
 
 class Pacer:
-    """At most `rate` sends a second, and a shared pause after RetryAfter."""
+    """At most `rate` sends a second, and a shared pause after RetryAfter.
 
-    def __init__(self, rate: float) -> None:
+    `monotonic` and `sleep` default to the event loop's; tests and benchmarks
+    pass a virtual pair so pacing can be checked without waiting.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        monotonic: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
         self.interval = 1.0 / rate
+        self._monotonic = monotonic or (lambda: asyncio.get_running_loop().time())
+        self._sleep = sleep or asyncio.sleep
         self._next = 0.0
         self._paused_until = 0.0
 
     async def wait(self) -> None:
-        loop = asyncio.get_running_loop()
-        now = loop.time()
+        now = self._monotonic()
         start = max(now, self._next, self._paused_until)
         self._next = start + self.interval
         if start > now:
-            await asyncio.sleep(start - now)
+            await self._sleep(start - now)
 
     def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, asyncio.get_running_loop().time() + seconds)
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
 
 
 def _seconds(value: Any) -> float:

@@ -28,6 +28,8 @@ class Call:
     params: dict[str, Any]
     files: list[str] = field(default_factory=list)
     uploads: dict[str, bytes] = field(default_factory=dict)
+    at: float = 0.0
+    refused: Failure | None = None  # the scripted error Telegram answered, if any
 
     @property
     def chat_id(self) -> int | None:
@@ -80,7 +82,8 @@ Predicate = Callable[[Call], bool]
 class RecordingRequest(BaseRequest):
     """PTB request class that never opens a socket."""
 
-    def __init__(self) -> None:
+    def __init__(self, monotonic: Callable[[], float] | None = None) -> None:
+        self.monotonic = monotonic or (lambda: 0.0)
         self.calls: list[Call] = []
         self._message_ids = itertools.count(1000)
         self._rules: list[tuple[Predicate, Failure, int | None]] = []
@@ -117,10 +120,11 @@ class RecordingRequest(BaseRequest):
                 uploads[name] = (
                     content if isinstance(content, bytes) else bytes(str(content), "utf-8")
                 )
-        call = Call(api_method, params, files, uploads)
+        call = Call(api_method, params, files, uploads, self.monotonic())
         self.calls.append(call)
         failure = self._scripted_failure(call)
         if failure is not None:
+            call.refused = failure
             return failure.status, json.dumps(failure.body()).encode()
         result = self._result(call)
         return 200, json.dumps({"ok": True, "result": result}).encode()
