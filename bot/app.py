@@ -33,7 +33,6 @@ from bot.services.updates import UpdateLog
 log = logging.getLogger(__name__)
 
 PRUNE_UPDATES_EVERY = timedelta(hours=1)
-TICK_EVERY = timedelta(seconds=20)
 MONITOR_EVERY = timedelta(seconds=3)
 # Workers per application (the sender task and its stop signal).
 _workers: dict[int, tuple[asyncio.Event, asyncio.Task[None]]] = {}
@@ -128,8 +127,9 @@ def _start_workers(app: BotApplication, services: Services) -> None:
     """The due scan as one repeating job; the sender as one long-running task."""
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     job_kwargs = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+    tick_every = timedelta(seconds=app.bot_data.config.tick_seconds)
     app.job_queue.run_repeating(
-        _tick, interval=TICK_EVERY, first=timedelta(seconds=1), name="tick", job_kwargs=job_kwargs
+        _tick, interval=tick_every, first=timedelta(seconds=1), name="tick", job_kwargs=job_kwargs
     )
     app.job_queue.run_repeating(
         _watch_broadcasts,

@@ -131,8 +131,13 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         from bot.db.migrate import upgrade
 
         upgrade(settings.effective_database_url)
+    clock = None
+    if settings.sandbox_clock_file is not None:
+        from bot.clock import OffsetClock
+
+        clock = OffsetClock(settings.sandbox_clock_file)
     try:
-        app = build_application(settings)
+        app = build_application(settings, clock=clock)
     except ContentError as exc:
         print(exc.report(), file=sys.stderr)  # noqa: T201
         return EXIT_CONTENT

@@ -50,6 +50,8 @@ EXPECTED = {
     "CONTENT_DIR": "a directory holding the series content",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "BOT_AUTO_MIGRATE": "1 or 0",
+    "BOT_TICK_SECONDS": "seconds between due scans, from 1 to 300",
+    "BOT_SANDBOX_CLOCK_FILE": "a file path",
 }
 
 
@@ -79,6 +81,9 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default=SHIPPED_CONTENT_DIR, alias="CONTENT_DIR")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     auto_migrate: bool = Field(default=True, alias="BOT_AUTO_MIGRATE")
+    tick_seconds: float = Field(default=20.0, alias="BOT_TICK_SECONDS")
+    # For the sandbox and end-to-end tests only: a file holding a clock offset.
+    sandbox_clock_file: Path | None = Field(default=None, alias="BOT_SANDBOX_CLOCK_FILE")
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -162,6 +167,17 @@ class Settings(BaseSettings):
         if not 1 <= rate <= 30:
             raise ValueError(f"{rate:g} is outside 1..30 (Telegram allows about 30/s)")
         return rate
+
+    @field_validator("tick_seconds", mode="before")
+    @classmethod
+    def _check_tick(cls, value: Any) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{value!r} is not a number") from None
+        if not 1 <= seconds <= 300:
+            raise ValueError(f"{seconds:g} is outside 1..300")
+        return seconds
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from tests.kit.recording import TOKEN
 ALL_VARS = (
     "BOT_TOKEN", "BOT_API_BASE_URL", "DATABASE_URL", "BOT_DATA_DIR", "BOT_ADMIN_IDS",
     "BOT_DEFAULT_TIMEZONE", "BOT_DEFAULT_REMINDER_TIME", "BOT_BROADCAST_RATE", "CONTENT_DIR",
-    "LOG_LEVEL", "BOT_AUTO_MIGRATE",
+    "LOG_LEVEL", "BOT_AUTO_MIGRATE", "BOT_TICK_SECONDS", "BOT_SANDBOX_CLOCK_FILE",
 )  # fmt: skip
 
 
@@ -112,6 +112,8 @@ BAD_VALUES = [
     ("BOT_BROADCAST_RATE", "100", "100 is outside 1..30"),
     ("LOG_LEVEL", "chatty", "'chatty' is not a log level"),
     ("BOT_AUTO_MIGRATE", "maybe", "'maybe' is not 1 or 0"),
+    ("BOT_TICK_SECONDS", "0.5", "0.5 is outside 1..300"),
+    ("BOT_TICK_SECONDS", "often", "'often' is not a number"),
 ]
 
 
@@ -146,3 +148,17 @@ def test_cli_stops_with_exit_code_2_and_one_line(
     assert "Traceback" not in err
     if name == "BOT_TOKEN":
         assert value not in err
+
+
+def test_offset_clock_follows_its_file(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.clock import OffsetClock
+
+    path = tmp_path / "clock"
+    clock = OffsetClock(path)
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
+    OffsetClock.write(path, timedelta(days=1, hours=2))
+    assert abs(clock.now() - datetime.now(UTC) - timedelta(days=1, hours=2)) < timedelta(seconds=5)
+    path.write_text("not a number")
+    assert clock.now() - datetime.now(UTC) > timedelta(days=1)  # keeps the last good offset
