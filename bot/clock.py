@@ -7,7 +7,6 @@ reads the system clock; `ManualClock` is moved by tests and the sandbox.
 from __future__ import annotations
 
 import contextlib
-
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
