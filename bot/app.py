@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 from typing import cast
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.catalog import Catalog, load_catalog
@@ -46,6 +46,7 @@ def build_application(
     updates_request: BaseRequest | None = None,
     catalog: Catalog | None = None,
     workers: bool = True,
+    rate_limiter: bool = True,
 ) -> BotApplication:
     """Build the bot. `request`/`updates_request` replace the HTTP layer (tests).
 
@@ -65,6 +66,14 @@ def build_application(
         .post_stop(_stop_workers)
         .post_shutdown(_close_resources)
     )
+    if rate_limiter:
+        # Replies from handlers wait out Telegram's flood control (a burst of three
+        # messages to one chat can meet a 429) instead of failing; all requests
+        # pause together. The outbox sender paces itself and handles what is left.
+        limiter = AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=2)
+        # The builder's type is fixed as ExtBot[None] by Application.builder(); the
+        # limiter's rate-limit-args type (int) is never used by our calls.
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request)
     if updates_request is not None:

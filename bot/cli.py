@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     token = settings.bot_token.get_secret_value() if settings.bot_token else None
     setup_logging(settings.log_level, token)
-    handler = {"run": _run, "migrate": _migrate, "content": _content}[args.command]
+    handler = {"run": _run, "migrate": _migrate, "content": _content, "chat": _chat}[args.command]
     return handler(settings, args)
 
 
@@ -73,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrate.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
 
+    chat = commands.add_parser(
+        "chat",
+        help="chat with the bot locally, no Telegram or token needed",
+        description="Start a local Bot API sandbox and the real bot, and chat with it in "
+        "the terminal as a member (or admin). Uses BOT_DATA_DIR/sandbox.db unless "
+        "DATABASE_URL is set. Type :help inside for the console commands.",
+    )
+    chat.add_argument("--script", type=Path, help="play a conversation from FILE and print it")
     content = commands.add_parser(
         "content",
         help="check the series content",
@@ -111,6 +119,28 @@ def _content(settings: Settings, args: argparse.Namespace) -> int:
     for kind, count in catalog.counts().items():
         print(f"  {count:4d} {kind}")  # noqa: T201
     return 0
+
+
+def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.catalog import ContentError
+    from bot.sandbox.console import run_console
+
+    if args.script is not None and not args.script.is_file():
+        print(f"no such script: {args.script}", file=sys.stderr)  # noqa: T201
+        return EXIT_CONFIG
+    if settings.database_url is None:
+        database = f"sqlite+aiosqlite:///{(settings.data_dir / 'sandbox.db').resolve()}"
+        settings = settings.model_copy(update={"database_url": database})
+    # The console prints its own transcript; keep library chatter out of it.
+    logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        script = args.script.read_text(encoding="utf-8").splitlines() if args.script else None
+        return asyncio.run(run_console(settings, script, settings.data_dir / "sandbox-files"))
+    except ContentError as exc:
+        print(exc.report(), file=sys.stderr)  # noqa: T201
+        return EXIT_CONTENT
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:

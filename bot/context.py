@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
@@ -103,10 +103,10 @@ ChatData = dict[object, object]
 UserData = dict[object, object]
 
 
-class BotContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
+class BotContext(CallbackContext[ExtBot[Any], UserData, ChatData, BotData]):
     """CallbackContext with typed `bot_data`."""
 
 
 BotApplication = Application[
-    ExtBot[None], BotContext, UserData, ChatData, BotData, JobQueue[BotContext]
+    ExtBot[Any], BotContext, UserData, ChatData, BotData, JobQueue[BotContext]
 ]

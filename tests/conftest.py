@@ -204,6 +204,7 @@ async def bot(settings: Settings, clock: ManualClock, catalog: Catalog) -> Async
         updates_request=request,
         catalog=catalog,
         workers=False,  # tests run the tick and the sender by hand
+        rate_limiter=False,  # it paces in real time; tested on its own
     )
     await app.initialize()
     assert app.post_init is not None

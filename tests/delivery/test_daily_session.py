@@ -91,7 +91,7 @@ async def test_ticking_twice_or_from_a_second_process_sends_once(bot: Harness) -
     settings = bot.app.bot_data.config
     second = build_application(
         settings, clock=bot.clock, request=request, updates_request=request,
-        catalog=bot.app.bot_data.library.catalog, workers=False,
+        catalog=bot.app.bot_data.library.catalog, workers=False, rate_limiter=False,
     )  # fmt: skip
     await second.initialize()
     assert second.post_init is not None

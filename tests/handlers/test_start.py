@@ -7,10 +7,15 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
+from bot.app import build_application
+from bot.catalog import Catalog
+from bot.clock import ManualClock
+from bot.config import Settings
 from bot.db.models import Member
 from tests.conftest import ADMIN, Harness
 from tests.kit.asserts import assert_all_valid
-from tests.kit.updates import TgUser, group_chat
+from tests.kit.recording import Failure, RecordingRequest
+from tests.kit.updates import TgUser, UpdateFactory, group_chat
 
 ALEX = TgUser(id=111, first_name="Alex", username="alex_lifts")
 
@@ -177,3 +182,29 @@ async def test_post_init_publishes_the_command_menu(bot: Harness) -> None:
     names = [entry["command"] for entry in call.params["commands"]]
     assert names[0] == "start"
     assert {"help", "anatomy", "exercise", "stretch", "learn"} <= set(names)
+
+
+async def test_production_build_waits_out_flood_control_in_replies(
+    settings: Settings, clock: ManualClock, catalog: Catalog
+) -> None:
+    """With the rate limiter (as `run` builds it), a 429 on a reply is retried."""
+    request = RecordingRequest()
+    app = build_application(
+        settings, clock=clock, request=request, updates_request=request, catalog=catalog,
+        workers=False,
+    )  # fmt: skip
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    try:
+        request.fail_next(
+            "sendMessage", Failure(429, "Too Many Requests: retry after 1", retry_after=1)
+        )
+        await app.process_update(UpdateFactory(app.bot).command(ALEX, "help"))
+        sends = [c for c in request.calls if c.method == "sendMessage"]
+        assert [c.refused is not None for c in sends] == [True, False]
+        assert "/start" in sends[-1].text
+    finally:
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)

@@ -290,7 +290,7 @@ async def test_broadcast_to_a_thousand_at_telegrams_limit(bot: Harness) -> None:
     )
     second = build_application(
         bot.app.bot_data.config, clock=bot.clock, request=request, updates_request=request,
-        catalog=bot.app.bot_data.library.catalog, workers=False,
+        catalog=bot.app.bot_data.library.catalog, workers=False, rate_limiter=False,
     )  # fmt: skip
     await second.initialize()
     assert second.post_init is not None

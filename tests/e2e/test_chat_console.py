@@ -1,0 +1,57 @@
+"""`bootcamp-bot chat --script`: a scripted conversation, no terminal, no Telegram."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = """\
+# A newcomer onboards, gets a session by moving the clock, and checks in.
+/start
+2
+2
+4
+:clock 07:30
+1
+/anatomy gluteus medus
+:admin
+/start
+:crowd 3
+/broadcast Class moves to 6pm tonight!
+1
+1
+:users
+:quit
+"""
+
+
+def test_scripted_chat_session(tmp_path: Path) -> None:
+    script = tmp_path / "demo.txt"
+    script.write_text(SCRIPT)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_URL"))}
+    env["BOT_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--script", str(script)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Welcome to Defy Gravity, You!" in out
+    assert "All set!" in out
+    assert "Time zone: Europe/Berlin" in out
+    assert "Day 1 of Defy Gravity" in out
+    assert "(bot: Recorded ✅)" in out
+    assert "Streak: 1 day" in out
+    assert "Gluteus medius · muscle" in out
+    assert "3 members joined" in out
+    assert "Send this to 5 members now?" in out  # You, Coach and the three
+    assert "Broadcast #1 is on its way." in out
+    assert "Traceback" not in out + result.stderr
+    assert (tmp_path / "sandbox.db").exists()
