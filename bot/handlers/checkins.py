@@ -54,6 +54,18 @@ async def _private_message(update: Update, context: BotContext) -> Message | Non
     return message
 
 
+async def _onboarded(update: Update, context: BotContext) -> tuple[Message, MemberDTO] | None:
+    """The message and its sender, if in a private chat and set up with a program."""
+    message = await _private_message(update, context)
+    if message is None:
+        return None
+    member = await _member(update, context)
+    if member is None or member.program_start is None:
+        await message.reply_text(NOT_STARTED)
+        return None
+    return message, member
+
+
 async def press_checkin(update: Update, context: BotContext) -> None:
     """ci:d / ci:s (done, skip), ci:e (effort), ci:n (note) for the date in the button."""
     query = update.callback_query
@@ -197,13 +209,10 @@ def note_day_from_reply(message: Message) -> date | None:
 
 async def show_progress(update: Update, context: BotContext) -> None:
     """Streaks, adherence and a 12-week chart."""
-    message = await _private_message(update, context)
-    if message is None:
+    found = await _onboarded(update, context)
+    if found is None:
         return
-    member = await _member(update, context)
-    if member is None or member.program_start is None:
-        await message.reply_text(NOT_STARTED)
-        return
+    message, member = found
     calendar = await context.bot_data.services.checkins.calendar(member)
     progress = calendar.progress()
     png = await asyncio.to_thread(progress_chart, calendar, progress)
@@ -216,13 +225,10 @@ async def show_progress(update: Update, context: BotContext) -> None:
 
 async def show_history(update: Update, context: BotContext) -> None:
     """The last 14 days, one line each."""
-    message = await _private_message(update, context)
-    if message is None:
+    found = await _onboarded(update, context)
+    if found is None:
         return
-    member = await _member(update, context)
-    if member is None or member.program_start is None:
-        await message.reply_text(NOT_STARTED)
-        return
+    message, member = found
     checkins = context.bot_data.services.checkins
     calendar = await checkins.calendar(member)
     records = await checkins.records(member, calendar.today - timedelta(days=13), calendar.today)

@@ -115,28 +115,26 @@ async def show_settings(update: Update, context: BotContext) -> None:
 
 async def set_time(update: Update, context: BotContext) -> None:
     """`/time 07:30` sets the session time; `/time` alone asks."""
-    message = await _private(update, context)
-    if message is None or (member := await _member(update, context, message)) is None:
-        return
-    text = " ".join(context.args or [])
-    if not text:
-        await context.bot_data.services.settings.expect_input(member.telegram_id, "time")
-        await _send(message, views.ask_time(member, onboarding=not member.onboarded))
-        return
-    await _apply_time(message, context, member, text)
+    await _set_or_ask(update, context, "time")
 
 
 async def set_zone(update: Update, context: BotContext) -> None:
     """`/timezone Europe/Berlin` (or a city, or an offset); `/timezone` alone asks."""
+    await _set_or_ask(update, context, "timezone")
+
+
+async def _set_or_ask(update: Update, context: BotContext, what: str) -> None:
+    """Apply the value given after the command, or ask and wait for a typed answer."""
     message = await _private(update, context)
     if message is None or (member := await _member(update, context, message)) is None:
         return
     text = " ".join(context.args or [])
-    if not text:
-        await context.bot_data.services.settings.expect_input(member.telegram_id, "timezone")
-        await _send(message, views.ask_zone(member, onboarding=not member.onboarded))
+    apply, ask = (_apply_time, views.ask_time) if what == "time" else (_apply_zone, views.ask_zone)
+    if text:
+        await apply(message, context, member, text)
         return
-    await _apply_zone(message, context, member, text)
+    await context.bot_data.services.settings.expect_input(member.telegram_id, what)
+    await _send(message, ask(member, onboarding=not member.onboarded))
 
 
 async def choose_program(update: Update, context: BotContext) -> None:

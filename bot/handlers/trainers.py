@@ -343,26 +343,30 @@ async def _edit(message: Message, rendered: Rendered) -> None:
 
 
 # -- stats ---------------------------------------------------------------------------
+async def _scope(message: Message, context: BotContext) -> tuple[int | None, str] | None:
+    """(cohort id, name) from the command's words, (None, "everyone") without any."""
+    if not context.args:
+        return None, "everyone"
+    cohort = await context.bot_data.services.staff.cohort(" ".join(context.args))
+    if cohort is None:
+        await message.reply_text("There is no cohort by that name. /cohort list shows them all.")
+        return None
+    return cohort.id, cohort.name
+
+
 async def show_stats(update: Update, context: BotContext) -> None:
     """/stats [cohort]: members, check-ins, adherence, top streaks, at risk, and a chart."""
     allowed = await _staff(update, context, private=False)
     if allowed is None:
         return
     message, _ = allowed
-    services = context.bot_data.services
-    cohort_id, scope = None, "everyone"
-    if context.args:
-        cohort = await services.staff.cohort(" ".join(context.args))
-        if cohort is None:
-            await message.reply_text(
-                "There is no cohort by that name. /cohort list shows them all."
-            )
-            return
-        cohort_id, scope = cohort.id, cohort.name
-    stats = await services.stats.community(cohort_id, scope)
-    png = await asyncio.to_thread(
-        daily_checkins_chart, stats.daily_done, f"Check-ins per day · {scope}"
-    )
+    scope = await _scope(message, context)
+    if scope is None:
+        return
+    cohort_id, name = scope
+    stats = await context.bot_data.services.stats.community(cohort_id, name)
+    title = f"Check-ins per day · {name}"
+    png = await asyncio.to_thread(daily_checkins_chart, stats.daily_done, title)
     await message.reply_photo(
         InputFile(png, filename="stats.png"),
         caption=views.stats_caption(stats),
@@ -376,17 +380,10 @@ async def send_roster(update: Update, context: BotContext) -> None:
     if allowed is None:
         return
     message, _ = allowed
-    services = context.bot_data.services
-    cohort_id = None
-    if context.args:
-        cohort = await services.staff.cohort(" ".join(context.args))
-        if cohort is None:
-            await message.reply_text(
-                "There is no cohort by that name. /cohort list shows them all."
-            )
-            return
-        cohort_id = cohort.id
-    data = await services.stats.roster_csv(cohort_id)
+    scope = await _scope(message, context)
+    if scope is None:
+        return
+    data = await context.bot_data.services.stats.roster_csv(scope[0])
     today = context.bot_data.clock.now().date()
     await message.reply_document(
         InputFile(data, filename=f"roster-{today.isoformat()}.csv"), caption="📋 Roster"
