@@ -7,7 +7,7 @@ import logging
 import re
 from datetime import datetime, time
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 
@@ -299,16 +299,27 @@ async def _after_zone(message: Message, context: BotContext, member: MemberDTO, 
 
 
 # -- buttons -------------------------------------------------------------------------
-async def press_onboarding(update: Update, context: BotContext) -> None:
-    """ob:p:<program>, ob:z:<zone>, ob:t:<HHMM> — answers by button."""
+async def _pressed_by_member(
+    update: Update, context: BotContext
+) -> tuple[CallbackQuery, MemberDTO] | None:
+    """The button press and the member who made it (a stranger is asked to /start)."""
     query = update.callback_query
     if query is None or query.data is None or query.message is None:
-        return
+        return None
     member = await context.bot_data.members.get(query.from_user.id)
     if member is None:
         await query.answer("Send /start first, then tap again.")
+        return None
+    return query, member
+
+
+async def press_onboarding(update: Update, context: BotContext) -> None:
+    """ob:p:<program>, ob:z:<zone>, ob:t:<HHMM> — answers by button."""
+    pressed = await _pressed_by_member(update, context)
+    if pressed is None:
         return
-    _, kind, value = ([*query.data.split(":", 2), "", ""])[:3]
+    query, member = pressed
+    _, kind, value = ([*(query.data or "").split(":", 2), "", ""])[:3]
     catalog = context.bot_data.library.catalog
     message = query.message
     assert isinstance(message, Message)
@@ -338,14 +349,11 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
 
 async def press_settings(update: Update, context: BotContext) -> None:
     """set:program, set:zone, set:time, set:pause, set:resume, set:stop."""
-    query = update.callback_query
-    if query is None or query.data is None or query.message is None:
+    pressed = await _pressed_by_member(update, context)
+    if pressed is None:
         return
-    member = await context.bot_data.members.get(query.from_user.id)
-    if member is None:
-        await query.answer("Send /start first, then tap again.")
-        return
-    action = query.data.removeprefix("set:")
+    query, member = pressed
+    action = (query.data or "").removeprefix("set:")
     settings = context.bot_data.services.settings
     catalog = context.bot_data.library.catalog
     message = query.message
@@ -372,14 +380,11 @@ async def press_settings(update: Update, context: BotContext) -> None:
 
 async def press_after_program(update: Update, context: BotContext) -> None:
     """pg:restart, pg:<program>, pg:stop — the choice after finishing a program."""
-    query = update.callback_query
-    if query is None or query.data is None or query.message is None:
+    pressed = await _pressed_by_member(update, context)
+    if pressed is None:
         return
-    member = await context.bot_data.members.get(query.from_user.id)
-    if member is None:
-        await query.answer("Send /start first, then tap again.")
-        return
-    choice = query.data.removeprefix("pg:")
+    query, member = pressed
+    choice = (query.data or "").removeprefix("pg:")
     catalog = context.bot_data.library.catalog
     settings = context.bot_data.services.settings
     message = query.message
