@@ -1,4 +1,4 @@
-"""Benchmark: broadcast throughput and queueing (DESIGN.md "Scale").
+"""Benchmark: broadcast throughput and queueing (docs/ARCHITECTURE.md, "Scale design").
 
 1. Sustained rate: the real sender (real clock, real pacing) drains N broadcast
    rows to an in-process Bot API stand-in; the achieved rate is compared with
@@ -30,6 +30,7 @@ from bot.db.models import Member
 from bot.db.session import Database
 from bot.delivery.sender import Sender
 from bot.services.broadcasts import Audience, BroadcastService
+from bot.services.members import MemberService
 from tests.kit.recording import TOKEN, RecordingRequest
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -87,7 +88,10 @@ async def sustained_rate(url: str, messages: int, rate: float) -> tuple[float, i
 
             return Outgoing(text="Hello everyone")
 
-        sender = Sender(db.sessions, SystemClock(), bot, compose, rate=rate)  # type: ignore[arg-type]
+        members = MemberService(
+            db.sessions, SystemClock(), default_timezone="UTC", default_reminder_time=time(7)
+        )
+        sender = Sender(db.sessions, SystemClock(), bot, compose, members, rate=rate)  # type: ignore[arg-type]
         started = wall.perf_counter()
         sent = await sender.drain()
         elapsed = wall.perf_counter() - started

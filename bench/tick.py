@@ -1,4 +1,4 @@
-"""Benchmark: one tick over a large community (DESIGN.md "Scale").
+"""Benchmark: one tick over a large community (docs/ARCHITECTURE.md, "Scale design").
 
 Fills a fresh database with N members spread over real time zones, makes
 `due` of them due now, and measures one tick (claim, outbox rows, next
@@ -32,6 +32,7 @@ from bot.db.base import Base
 from bot.db.models import Member
 from bot.db.session import Database
 from bot.delivery.tick import Ticker
+from bot.services.preferences import PreferencesService
 
 ZONES = [
     "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Tokyo",
@@ -83,14 +84,18 @@ async def fill(db: Database, members: int, due: int) -> None:
             await conn.execute(text("ANALYZE"))
 
 
+def _ticker(db: Database, clock: ManualClock) -> Ticker:
+    return Ticker(db.sessions, clock, PreferencesService(db.sessions, clock))
+
+
 async def measure(url: str, members: int, due: int) -> dict[str, float]:
     """Time one tick; then, on a fresh fill, its peak allocation (tracemalloc
     slows Python down several times, so the two are never measured together)."""
     db = Database(url)
     try:
         await fill(db, members, due)
-        ticker = Ticker(db.sessions, ManualClock(NOW))
-        await Ticker(db.sessions, ManualClock(NOW - timedelta(days=1))).tick()  # warm up
+        ticker = _ticker(db, ManualClock(NOW))
+        await _ticker(db, ManualClock(NOW - timedelta(days=1))).tick()  # warm up
         started = wall.perf_counter()
         report = await ticker.tick()
         elapsed = wall.perf_counter() - started
@@ -100,7 +105,7 @@ async def measure(url: str, members: int, due: int) -> dict[str, float]:
 
         await fill(db, members, due)
         tracemalloc.start()
-        await Ticker(db.sessions, ManualClock(NOW)).tick()
+        await _ticker(db, ManualClock(NOW)).tick()
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return {"seconds": elapsed, "peak_mib": peak / 2**20, "queued": report.queued}

@@ -1,4 +1,4 @@
-"""Benchmark: how long an ordinary update takes to handle (DESIGN.md "Scale").
+"""Benchmark: how long an ordinary update takes to handle (docs/ARCHITECTURE.md, "Scale design").
 
 Runs the real application (handlers, services, SQLite or PostgreSQL) with the
 Bot API replaced by an in-process recorder, in a community of N members, and

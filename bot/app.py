@@ -7,25 +7,28 @@ import logging
 from datetime import timedelta
 from typing import cast
 
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.catalog import Catalog, load_catalog
 from bot.catalog.library import Library
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import BotApplication, BotContext, BotData, Services
+from bot.context import BotApplication, BotContext, BotData, Services, Worker
 from bot.db.session import Database
+from bot.db.status import BroadcastStatus, Role
 from bot.delivery.compose import make_composer
+from bot.delivery.menus import publish_default_menu, publish_menu
 from bot.delivery.monitor import BroadcastMonitor
 from bot.delivery.sender import Sender
 from bot.delivery.tick import Ticker
 from bot.handlers import register
-from bot.handlers.trainers import commands_for, publish_menu
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckinService
-from bot.services.members import MemberService, SettingsService
-from bot.services.sessions import SessionService
+from bot.services.members import MemberService
+from bot.services.planner import SessionPlanner
+from bot.services.preferences import PreferencesService
 from bot.services.staff import StaffService
 from bot.services.stats import StatsService
 from bot.services.updates import UpdateLog
@@ -34,8 +37,6 @@ log = logging.getLogger(__name__)
 
 PRUNE_UPDATES_EVERY = timedelta(hours=1)
 MONITOR_EVERY = timedelta(seconds=3)
-# Workers per application (the sender task and its stop signal).
-_workers: dict[int, tuple[asyncio.Event, asyncio.Task[None]]] = {}
 
 
 def build_application(
@@ -62,6 +63,8 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        # Every message is Telegram HTML; user text is escaped where it is rendered.
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .post_init(_open_resources)
         .post_stop(_stop_workers)
         .post_shutdown(_close_resources)
@@ -79,7 +82,7 @@ def build_application(
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
     app = cast(BotApplication, builder.build())
-    app.bot_data.settings = settings
+    app.bot_data.config = settings
     app.bot_data.clock = clock or SystemClock()
     app.bot_data.library = library
     app.bot_data.run_workers = workers
@@ -94,27 +97,30 @@ async def _open_resources(app: BotApplication) -> None:
     clock = bot_data.clock
     catalog = bot_data.library.catalog
     database = Database(settings.effective_database_url)
-    sessions = SessionService(database.sessions, clock, catalog)
+    planner = SessionPlanner(database.sessions, clock, catalog)
+    preferences = PreferencesService(database.sessions, clock)
     broadcasts = BroadcastService(database.sessions, clock)
+    members = MemberService(
+        database.sessions,
+        clock,
+        default_timezone=settings.default_timezone,
+        default_reminder_time=settings.default_reminder_time,
+        admin_ids=settings.admin_ids,
+    )
     services = Services(
         database=database,
-        members=MemberService(
-            database.sessions,
-            clock,
-            default_timezone=settings.default_timezone,
-            default_reminder_time=settings.default_reminder_time,
-            admin_ids=settings.admin_ids,
-        ),
-        settings=SettingsService(database.sessions, clock),
-        sessions=sessions,
+        members=members,
+        preferences=preferences,
+        planner=planner,
         checkins=CheckinService(database.sessions, clock, catalog),
         updates=UpdateLog(database.sessions, clock),
-        ticker=Ticker(database.sessions, clock),
+        ticker=Ticker(database.sessions, clock, preferences),
         sender=Sender(
             database.sessions,
             clock,
             app.bot,
-            make_composer(sessions, catalog),
+            make_composer(planner, catalog),
+            members,
             rate=settings.broadcast_rate,
         ),
         staff=StaffService(database.sessions, clock, settings.admin_ids),
@@ -124,9 +130,9 @@ async def _open_resources(app: BotApplication) -> None:
     )
     bot_data.open(services)
     await services.staff.sync_admins()
-    await app.bot.set_my_commands(commands_for("member"))
+    await publish_default_menu(app.bot)
     for person in await services.staff.staff():
-        await publish_menu(app.bot, person.chat_id, person.role)
+        await publish_menu(app.bot, person.chat_id, Role(person.role))
     if bot_data.run_workers:
         _start_workers(app, services)
     log.info("bot @%s ready on %s", app.bot.username, database.dialect)
@@ -156,20 +162,19 @@ def _start_workers(app: BotApplication, services: Services) -> None:
     )
     stop = asyncio.Event()
     task = asyncio.create_task(services.sender.run(stop), name="outbox-sender")
-    _workers[id(app)] = (stop, task)
+    app.bot_data.workers.append(Worker(stop, task))
 
 
 async def _stop_workers(app: BotApplication) -> None:
     """Let the sender finish the message in flight, then stop it."""
-    worker = _workers.pop(id(app), None)
-    if worker is None:
-        return
-    stop, task = worker
-    stop.set()
-    try:
-        await asyncio.wait_for(task, timeout=15)
-    except TimeoutError:
-        task.cancel()
+    workers, app.bot_data.workers = app.bot_data.workers, []
+    for worker in workers:
+        worker.stop.set()
+    for worker in workers:
+        try:
+            await asyncio.wait_for(worker.task, timeout=15)
+        except TimeoutError:
+            worker.task.cancel()
 
 
 async def _close_resources(app: BotApplication) -> None:
@@ -195,7 +200,7 @@ async def _watch_broadcasts(context: BotContext) -> None:
     """Queue due broadcasts and refresh trainers' progress messages."""
     services = context.bot_data.services
     views = await services.monitor.step()
-    if any(view.status == "sending" for view in views):
+    if any(view.status == BroadcastStatus.SENDING for view in views):
         services.sender.wake.set()
 
 

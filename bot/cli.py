@@ -40,7 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        settings = load_settings()
+        # Only `run` talks to Telegram: the other commands ignore the token, so
+        # that a missing or unfinished BOT_TOKEN never stops them.
+        overrides = {} if args.command == "run" else {"bot_token": None}
+        settings = load_settings(**overrides)
     except ConfigError as exc:
         print(exc, file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG

@@ -7,10 +7,9 @@ reads the system clock; `ManualClock` is moved by tests and the sandbox.
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -80,11 +79,6 @@ class OffsetClock:
         temporary = path.with_suffix(".tmp")
         temporary.write_text(f"{offset.total_seconds():.3f}\n")
         temporary.replace(path)
-
-
-def local_today(clock: Clock, zone: ZoneInfo) -> date:
-    """The calendar date in `zone` at the clock's current instant."""
-    return clock.now().astimezone(zone).date()
 
 
 def _require_aware(when: datetime) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +19,20 @@ if TYPE_CHECKING:
     from bot.delivery.tick import Ticker
     from bot.services.broadcasts import BroadcastService
     from bot.services.checkins import CheckinService
-    from bot.services.members import MemberService, SettingsService
-    from bot.services.sessions import SessionService
+    from bot.services.members import MemberService
+    from bot.services.planner import SessionPlanner
+    from bot.services.preferences import PreferencesService
     from bot.services.staff import StaffService
     from bot.services.stats import StatsService
     from bot.services.updates import UpdateLog
+
+
+@dataclass
+class Worker:
+    """A long-running task of the application and the event that stops it."""
+
+    stop: asyncio.Event
+    task: asyncio.Task[None]
 
 
 @dataclass
@@ -31,8 +41,8 @@ class Services:
 
     database: Database
     members: MemberService
-    settings: SettingsService
-    sessions: SessionService
+    preferences: PreferencesService
+    planner: SessionPlanner
     checkins: CheckinService
     updates: UpdateLog
     ticker: Ticker
@@ -51,11 +61,13 @@ class BotData:
     """
 
     def __init__(self) -> None:
-        self.settings: Settings | None = None
+        self._config: Settings | None = None
         self.clock: Clock = SystemClock()
         self.run_workers = True
         self._library: Library | None = None
         self._services: Services | None = None
+        # Tasks started in post_init (the outbox sender), stopped in post_stop.
+        self.workers: list[Worker] = []
 
     def open(self, services: Services) -> None:
         """Attach the resources opened in post_init."""
@@ -93,10 +105,14 @@ class BotData:
 
     @property
     def config(self) -> Settings:
-        """The settings the application was built with."""
-        if self.settings is None:
-            raise RuntimeError("the application was built without settings")
-        return self.settings
+        """The configuration the application was built with."""
+        if self._config is None:
+            raise RuntimeError("the application was built without configuration")
+        return self._config
+
+    @config.setter
+    def config(self, value: Settings) -> None:
+        self._config = value
 
 
 ChatData = dict[object, object]

@@ -18,18 +18,16 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.app import build_application
 from bot.catalog import Catalog, load_catalog
 from bot.clock import ManualClock
 from bot.config import SHIPPED_CONTENT_DIR, Settings
-from bot.context import BotApplication
 from bot.db import models  # noqa: F401
 from bot.db.base import Base
 from bot.db.session import Database, create_engine
-from tests.kit.asserts import assert_all_valid
 from tests.kit.db import postgres_admin_url, run_in_own_loop, temporary_postgres_database
-from tests.kit.recording import TOKEN, RecordingRequest
-from tests.kit.updates import TgUser, UpdateFactory
+from tests.kit.harness import Harness, running_bot
+from tests.kit.recording import TOKEN
+from tests.kit.updates import TgUser
 
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # a Monday morning in Europe
 
@@ -170,54 +168,16 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     )
 
 
-class Harness:
-    """A running application wired to a recording Bot API and a manual clock."""
-
-    def __init__(self, app: BotApplication, request: RecordingRequest, clock: ManualClock) -> None:
-        self.app = app
-        self.api = request
-        self.clock = clock
-        self.updates = UpdateFactory(app.bot)
-
-    async def send(self, update: Any) -> None:
-        """Process one update as the running bot would."""
-        await self.app.process_update(update)
-
-    async def command(self, user: TgUser, command: str, args: str = "", **kw: Any) -> None:
-        await self.send(self.updates.command(user, command, args, **kw))
-
-    async def text(self, user: TgUser, text: str, **kw: Any) -> None:
-        await self.send(self.updates.message(user, text, **kw))
-
-    def replies(self, chat_id: int) -> list[str]:
-        return [call.text for call in self.api.sent(chat_id=chat_id)]
-
-
 @pytest.fixture
-async def bot(settings: Settings, clock: ManualClock, catalog: Catalog) -> AsyncIterator[Harness]:
-    """The bot, initialised as `run` would (post_init included), without polling."""
-    request = RecordingRequest()
-    app = build_application(
-        settings,
-        clock=clock,
-        request=request,
-        updates_request=request,
-        catalog=catalog,
-        workers=False,  # tests run the tick and the sender by hand
-        rate_limiter=False,  # it paces in real time; tested on its own
-    )
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    harness = Harness(app, request, clock)
-    try:
+async def bot(
+    request: pytest.FixtureRequest, settings: Settings, clock: ManualClock, catalog: Catalog
+) -> AsyncIterator[Harness]:
+    """The bot, initialised as `run` would (post_init included), without polling.
+
+    A handler that crashes fails the test (the error handler would otherwise
+    swallow it), unless the test is marked `handler_errors`.
+    """
+    async with running_bot(settings, clock, catalog) as harness:
         yield harness
-        # Whatever a test did, everything the bot sent must be acceptable to Telegram.
-        assert_all_valid(request.sent())
-        for call in request.calls:
-            if call.method == "answerCallbackQuery":
-                assert len(str(call.params.get("text", ""))) <= 200, call.params
-    finally:
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+    if request.node.get_closest_marker("handler_errors") is None:
+        assert not harness.handler_errors, f"a handler failed: {harness.handler_errors!r}"

@@ -22,7 +22,6 @@ Alias = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=300)]
 
 MAX_CARD_BODY = 700
-MAX_LESSON_SECTION = 1200
 
 
 class _Strict(BaseModel):

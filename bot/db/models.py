@@ -1,5 +1,6 @@
-"""The tables of DESIGN.md "Data". Status and role values are plain strings
-checked by constraints, so that both engines and Alembic see the same schema."""
+"""The tables of the bot (docs/ARCHITECTURE.md, "Data"). Status and role values
+are the `StrEnum`s of `bot.db.status`, stored as plain strings and checked by
+constraints, so that both engines and Alembic see the same schema."""
 
 from __future__ import annotations
 
@@ -23,13 +24,22 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, UTCDateTime
+from bot.db.status import (
+    BroadcastStatus,
+    CheckinStatus,
+    MemberStatus,
+    OutboxKind,
+    OutboxStatus,
+    Role,
+    values,
+)
 
-MEMBER_STATUSES = ("active", "paused", "blocked", "left")
-ROLES = ("member", "trainer", "admin")
-CHECKIN_STATUSES = ("done", "skipped")
-OUTBOX_KINDS = ("reminder", "broadcast", "nudge", "notice")
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
-BROADCAST_STATUSES = ("draft", "scheduled", "queueing", "sending", "done", "cancelled")
+MEMBER_STATUSES = values(MemberStatus)
+ROLES = values(Role)
+CHECKIN_STATUSES = values(CheckinStatus)
+OUTBOX_KINDS = values(OutboxKind)
+OUTBOX_STATUSES = values(OutboxStatus)
+BROADCAST_STATUSES = values(BroadcastStatus)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -66,9 +76,9 @@ class Member(Base):
     reminder_time: Mapped[time] = mapped_column(Time())
     program_id: Mapped[str | None] = mapped_column(String(64))
     program_start: Mapped[date | None] = mapped_column(Date())
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=MemberStatus.ACTIVE)
     paused_until: Mapped[date | None] = mapped_column(Date())
-    role: Mapped[str] = mapped_column(String(16), default="member")
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
     cohort_id: Mapped[int | None] = mapped_column(
         ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
     )
@@ -136,7 +146,7 @@ class Broadcast(Base):
     text: Mapped[str | None] = mapped_column(Text)
     audience: Mapped[dict[str, Any]] = mapped_column(JSON)
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=BroadcastStatus.DRAFT)
     total: Mapped[int] = mapped_column(Integer, default=0)
     sent: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
@@ -165,7 +175,7 @@ class Outbox(Base):
     )
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     priority: Mapped[int] = mapped_column(SmallInteger, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(128))

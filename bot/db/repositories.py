@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.dialect import insert_ignore
 from bot.db.dto import MemberDTO, PauseSpan
-from bot.db.models import Cohort, Member, Outbox, Pause, ProcessedUpdate, ProgramRun
+from bot.db.models import Cohort, Member, Pause, ProcessedUpdate, ProgramRun
 
 
 class MemberRepository:
@@ -37,10 +37,6 @@ class MemberRepository:
         stmt = insert_ignore(self._s, Member, values, ["telegram_id"])
         result = await self._s.execute(stmt)
         return bool(getattr(result, "rowcount", 0))
-
-    async def update_by_id(self, member_id: int, values: dict[str, Any]) -> None:
-        """Update columns of one member by primary key."""
-        await self._s.execute(update(Member).where(Member.id == member_id).values(**values))
 
     async def update_by_telegram_id(self, telegram_id: int, values: dict[str, Any]) -> int:
         """Update columns of one member; the number of rows changed."""
@@ -137,22 +133,6 @@ class CohortRepository:
         """(cohort id, name) for an invite code."""
         row = await self._s.scalar(select(Cohort).where(Cohort.code == code))
         return (row.id, row.name) if row else None
-
-
-class OutboxRepository:
-    """Messages the bot sends on its own."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def cancel_pending_for(self, member_id: int) -> int:
-        """Cancel what is still waiting for a member (blocked, stopped, forgotten)."""
-        result = await self._s.execute(
-            update(Outbox)
-            .where(Outbox.member_id == member_id, Outbox.status == "pending")
-            .values(status="cancelled")
-        )
-        return int(getattr(result, "rowcount", 0))
 
 
 class ProcessedUpdateRepository:

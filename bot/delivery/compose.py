@@ -6,21 +6,22 @@ from datetime import date
 
 from bot.catalog import Catalog
 from bot.db.dto import OutboxDTO
+from bot.db.status import MemberStatus, OutboxKind
 from bot.delivery.sender import Composer, Outgoing
 from bot.render.progress import CELEBRATION_EFFECT, celebrate_program, celebrate_streak
 from bot.render.session import render_session
-from bot.services.sessions import SessionService
+from bot.services.planner import SessionPlanner
 
 
-def make_composer(sessions: SessionService, catalog: Catalog) -> Composer:
+def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
     """A composer for the sender, bound to the services it needs."""
 
     async def compose(row: OutboxDTO) -> Outgoing | None:
-        if row.kind == "reminder":
+        if row.kind == OutboxKind.REMINDER:
             return await _reminder(row)
-        if row.kind == "notice":
+        if row.kind == OutboxKind.NOTICE:
             return _notice(row)
-        if not await sessions.is_active(row.member_id):
+        if not await planner.is_active(row.member_id):
             return None  # stopped, paused or blocked since the broadcast was queued
         text = row.payload.get("text")
         copy_from, copy_id = row.payload.get("copy_from_chat"), row.payload.get("copy_message_id")
@@ -29,16 +30,16 @@ def make_composer(sessions: SessionService, catalog: Catalog) -> Composer:
         return Outgoing(text=str(text)) if text else None
 
     async def _reminder(row: OutboxDTO) -> Outgoing | None:
-        plan = await sessions.plan_for_member_id(
+        plan = await planner.plan_for_member_id(
             row.member_id, date.fromisoformat(row.payload["local_date"])
         )
-        if plan is None or plan.member.status != "active":
+        if plan is None or plan.member.status != MemberStatus.ACTIVE:
             return None
         if plan.state not in ("training", "rest", "finished"):
             return None
         rendered = render_session(catalog, plan)
         if plan.state == "finished":
-            await sessions.stop_reminders_after_finish(row.member_id)
+            await planner.stop_reminders_after_finish(row.member_id)
         return Outgoing(text=rendered.text, markup=rendered.markup)
 
     def _notice(row: OutboxDTO) -> Outgoing | None:

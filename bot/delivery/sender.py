@@ -22,17 +22,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
+from bot.db import leases
 from bot.db.dto import OutboxDTO
-from bot.db.models import Member
-from bot.db.repositories import OutboxRepository
-from bot.delivery import lease, outbox
+from bot.db.outbox import OutboxRepository
+from bot.db.status import OutboxStatus
+from bot.services.members import MemberService
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Outgoing:
 
 
 @dataclass
-class Outcome:
+class SendResult:
     """The result of sending one row, for callers that track progress."""
 
     row: OutboxDTO
@@ -63,7 +63,7 @@ class Outcome:
 
 
 Composer = Callable[[OutboxDTO], Awaitable[Outgoing | None]]
-AfterSend = Callable[[Outcome], Awaitable[None]]
+AfterSend = Callable[[SendResult], Awaitable[None]]
 
 
 class Pacer:
@@ -117,6 +117,7 @@ class Sender:
         clock: Clock,
         bot: Bot,
         compose: Composer,
+        members: MemberService,
         *,
         rate: float,
         batch: int = 50,
@@ -126,6 +127,7 @@ class Sender:
         self._clock = clock
         self._bot = bot
         self._compose = compose
+        self._members = members
         self.pacer = Pacer(rate)
         self._batch = batch
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -138,7 +140,7 @@ class Sender:
             while not stop.is_set():
                 sent = 0
                 try:
-                    if await lease.acquire(
+                    if await leases.acquire(
                         self._sessions, LEASE_NAME, self.holder, self._clock.now(), LEASE_TTL
                     ):
                         sent = await self.drain(stop=stop)
@@ -154,14 +156,16 @@ class Sender:
                     for task in (stopper, waker):
                         task.cancel()
         finally:
-            await lease.release(self._sessions, LEASE_NAME, self.holder)
+            await leases.release(self._sessions, LEASE_NAME, self.holder)
 
     async def drain(self, stop: asyncio.Event | None = None, limit: int | None = None) -> int:
         """Send every row due now (or `limit` rows); the number handled."""
         handled = 0
         while stop is None or not stop.is_set():
             async with self._sessions.begin() as session:
-                rows = await outbox.claim(session, self.holder, self._clock.now(), self._batch)
+                rows = await OutboxRepository(session).claim(
+                    self.holder, self._clock.now(), self._batch
+                )
             if not rows:
                 break
             for index, row in enumerate(rows):
@@ -174,14 +178,13 @@ class Sender:
 
     async def _unclaim(self, rows: list[OutboxDTO]) -> None:
         async with self._sessions.begin() as session:
-            for row in rows:
-                await outbox.finish(session, row.id, status="pending")
+            await OutboxRepository(session).release([row.id for row in rows])
 
-    async def send_one(self, row: OutboxDTO) -> Outcome:
+    async def send_one(self, row: OutboxDTO) -> SendResult:
         """Compose, pace, send and record one row."""
         message = await self._compose(row)
         if message is None:
-            return await self._record(row, "cancelled", status="cancelled")
+            return await self._record(row, "cancelled", status=OutboxStatus.CANCELLED)
         await self.pacer.wait()
         try:
             if message.copy_message_id is not None and message.copy_from_chat is not None:
@@ -208,27 +211,37 @@ class Sender:
             return await self._record(
                 row,
                 "paused",
-                status="pending",
+                status=OutboxStatus.PENDING,
                 not_before=self._clock.now() + timedelta(seconds=wait),
             )
         except Forbidden as exc:
-            await self._block_member(row.member_id)
-            return await self._record(row, "blocked", status="failed", error=str(exc)[:500])
+            await self._members.mark_unreachable(row.member_id)
+            return await self._record(
+                row, "blocked", status=OutboxStatus.FAILED, error=str(exc)[:500]
+            )
         except BadRequest as exc:
             return await self._record(
-                row, "failed", status="failed", attempts=row.attempts + 1, error=str(exc)[:500]
+                row,
+                "failed",
+                status=OutboxStatus.FAILED,
+                attempts=row.attempts + 1,
+                error=str(exc)[:500],
             )
         except (NetworkError, TelegramError) as exc:
             attempts = row.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 log.error("giving up on outbox row %s after %d attempts: %s", row.id, attempts, exc)
                 return await self._record(
-                    row, "failed", status="failed", attempts=attempts, error=str(exc)[:500]
+                    row,
+                    "failed",
+                    status=OutboxStatus.FAILED,
+                    attempts=attempts,
+                    error=str(exc)[:500],
                 )
             return await self._record(
                 row,
                 "retry",
-                status="pending",
+                status=OutboxStatus.PENDING,
                 attempts=attempts,
                 error=str(exc)[:500],
                 not_before=self._clock.now() + backoff(attempts),
@@ -237,7 +250,7 @@ class Sender:
             row,
             "sent",
             message_id=message_id,
-            status="sent",
+            status=OutboxStatus.SENT,
             attempts=row.attempts + 1,
             telegram_message_id=message_id,
             sent_at=self._clock.now(),
@@ -246,19 +259,10 @@ class Sender:
 
     async def _record(
         self, row: OutboxDTO, outcome: str, message_id: int | None = None, **values: Any
-    ) -> Outcome:
+    ) -> SendResult:
         async with self._sessions.begin() as session:
-            await outbox.finish(session, row.id, **values)
-        result = Outcome(row, outcome, message_id)
+            await OutboxRepository(session).finish(row.id, **values)
+        result = SendResult(row, outcome, message_id)
         for listener in self.listeners:
             await listener(result)
         return result
-
-    async def _block_member(self, member_id: int) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(Member)
-                .where(Member.id == member_id, Member.status != "left")
-                .values(status="blocked", next_reminder_at=None, updated_at=self._clock.now())
-            )
-            await OutboxRepository(session).cancel_pending_for(member_id)

@@ -18,11 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.db import keys
 from bot.db.dialect import dialect_name
 from bot.db.models import Member
-from bot.db.repositories import PauseRepository
-from bot.delivery.outbox import PRIORITY_REMINDER, enqueue
-from bot.services.schedule import GRACE, latest_occurrence, local_date, next_occurrence
+from bot.db.outbox import OutboxRepository, outbox_row
+from bot.db.status import MemberStatus, OutboxKind
+from bot.services.preferences import PreferencesService
+from bot.services.schedule import GRACE, latest_occurrence, next_occurrence
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +48,14 @@ class Ticker:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
+        preferences: PreferencesService,
         *,
         batch: int = BATCH,
         grace: timedelta = GRACE,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._preferences = preferences
         self._batch = batch
         self._grace = grace
         self._zones: dict[str, ZoneInfo] = {}
@@ -66,7 +70,7 @@ class Ticker:
         """Scan once: resume finished pauses, then queue every due session."""
         now = self._clock.now()
         report = TickReport()
-        report.resumed = await self._resume_finished_pauses(now)
+        report.resumed = await self._preferences.resume_finished_pauses()
         while True:
             claimed = await self._queue_batch(now, report)
             if claimed < self._batch:
@@ -89,7 +93,7 @@ class Ticker:
                     Member.reminder_time,
                     Member.next_reminder_at,
                 )
-                .where(Member.status == "active", Member.next_reminder_at <= now)
+                .where(Member.status == MemberStatus.ACTIVE, Member.next_reminder_at <= now)
                 .order_by(Member.next_reminder_at)
                 .limit(self._batch)
             )
@@ -109,52 +113,20 @@ class Ticker:
                 slot, day, following = slots[key]
                 if now - slot <= self._grace:
                     rows.append(
-                        {
-                            "kind": "reminder",
-                            "member_id": member_id,
-                            "chat_id": chat_id,
-                            "payload": {"local_date": day.isoformat()},
-                            "priority": PRIORITY_REMINDER,
-                            "status": "pending",
-                            "attempts": 0,
-                            "not_before": now,
-                            "dedupe_key": f"rem:{member_id}:{day.isoformat()}",
-                            "created_at": now,
-                        }
+                        outbox_row(
+                            OutboxKind.REMINDER,
+                            member_id=member_id,
+                            chat_id=chat_id,
+                            payload={"local_date": day.isoformat()},
+                            dedupe_key=keys.reminder(member_id, day),
+                            now=now,
+                        )
                     )
                 else:
                     report.skipped_late += 1
                 moves.append({"id": member_id, "next_reminder_at": following})
-            report.queued += await enqueue(session, rows)
+            report.queued += await OutboxRepository(session).enqueue(rows)
             if moves:
                 await session.execute(update(Member), moves)
             report.scanned += len(due)
             return len(due)
-
-    async def _resume_finished_pauses(self, now: datetime) -> int:
-        """Members whose /pause N days ran out get their sessions back."""
-        horizon = now.date() + timedelta(days=1)
-        resumed = 0
-        async with self._sessions.begin() as session:
-            rows = list(
-                await session.scalars(
-                    select(Member).where(
-                        Member.status == "paused",
-                        Member.paused_until.is_not(None),
-                        Member.paused_until <= horizon,
-                    )
-                )
-            )
-            for row in rows:
-                zone = self._zone(row.timezone)
-                today = local_date(now, zone)
-                if row.paused_until is None or today < row.paused_until:
-                    continue
-                await PauseRepository(session).close(row.id, row.paused_until)
-                row.status = "active"
-                row.paused_until = None
-                row.updated_at = now
-                if row.program_start is not None:
-                    row.next_reminder_at = next_occurrence(now, row.reminder_time, zone)
-                resumed += 1
-        return resumed

@@ -1,6 +1,8 @@
 """Every handler of the bot, registered in one place.
 
 Groups run in ascending order; within a group the first matching handler wins.
+Buttons are routed by the prefixes of `bot.render.callbacks`, the one place
+their data is built and read.
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ from telegram.ext import (
 )
 
 from bot.context import BotApplication
-from bot.handlers import catalog, checkins, core, members, trainers
+from bot.handlers import (
+    broadcasts,
+    catalog,
+    checkins,
+    core,
+    onboarding,
+    reports,
+    roles,
+    settings,
+)
+from bot.render import callbacks
 
 # Group -1 runs before everything else: a repeated update stops here.
 GROUP_DEDUPE = -1
@@ -30,61 +42,50 @@ def register(app: BotApplication) -> None:
     """Attach every handler to the application."""
     app.add_handler(TypeHandler(Update, core.skip_repeated_update), group=GROUP_DEDUPE)
 
-    app.add_handler(CommandHandler("start", members.start_member), group=GROUP_MAIN)
     for names, callback in (
-        ("settings", members.show_settings),
-        ("time", members.set_time),
-        (["timezone", "tz", "zone"], members.set_zone),
-        ("program", members.choose_program),
-        ("pause", members.pause_sessions),
-        ("resume", members.resume_sessions),
-        ("stop", members.stop_sessions),
-        ("today", members.show_today),
+        ("start", onboarding.start_member),
+        ("settings", settings.show_settings),
+        ("time", settings.set_time),
+        (["timezone", "tz", "zone"], settings.set_zone),
+        ("program", settings.choose_program),
+        ("pause", settings.pause_sessions),
+        ("resume", settings.resume_sessions),
+        ("stop", settings.stop_sessions),
+        ("today", settings.show_today),
         (["checkin", "done"], checkins.check_in),
         ("progress", checkins.show_progress),
         ("history", checkins.show_history),
         ("mydata", checkins.send_my_data),
         ("forget", checkins.ask_forget),
         # Trainer and admin commands check the sender's role themselves.
-        ("promote", trainers.promote_trainer),
-        ("demote", trainers.demote_trainer),
-        (["cohort", "cohorts"], trainers.manage_cohorts),
-        ("broadcast", trainers.start_broadcast),
-        ("broadcasts", trainers.list_broadcasts),
-        ("nudge", trainers.send_nudge),
-        ("stats", trainers.show_stats),
-        ("roster", trainers.send_roster),
+        ("promote", roles.promote_trainer),
+        ("demote", roles.demote_trainer),
+        (["cohort", "cohorts"], roles.manage_cohorts),
+        ("broadcast", broadcasts.start_broadcast),
+        ("broadcasts", broadcasts.list_broadcasts),
+        ("nudge", broadcasts.send_nudge),
+        ("stats", reports.show_stats),
+        ("roster", reports.send_roster),
+        ("help", core.show_help),
+        ("anatomy", catalog.show_anatomy),
+        (["exercise", "exercises"], catalog.show_exercise),
+        (["stretch", "stretches", "release"], catalog.show_stretch),
+        (["learn", "lesson"], catalog.show_lesson),
     ):
         app.add_handler(CommandHandler(names, callback), group=GROUP_MAIN)
-    app.add_handler(
-        CallbackQueryHandler(members.press_onboarding, pattern=r"^ob:"), group=GROUP_MAIN
-    )
-    app.add_handler(
-        CallbackQueryHandler(members.press_settings, pattern=r"^set:"), group=GROUP_MAIN
-    )
-    app.add_handler(CallbackQueryHandler(checkins.press_checkin, pattern=r"^ci:"), group=GROUP_MAIN)
-    app.add_handler(
-        CallbackQueryHandler(trainers.press_broadcast, pattern=r"^bc:"), group=GROUP_MAIN
-    )
-    app.add_handler(
-        CallbackQueryHandler(checkins.confirm_forget, pattern=r"^fg:"), group=GROUP_MAIN
-    )
-    app.add_handler(
-        CallbackQueryHandler(members.press_after_program, pattern=r"^pg:"), group=GROUP_MAIN
-    )
-    app.add_handler(CommandHandler("help", core.show_help), group=GROUP_MAIN)
-    app.add_handler(CommandHandler("anatomy", catalog.show_anatomy), group=GROUP_MAIN)
-    app.add_handler(
-        CommandHandler(["exercise", "exercises"], catalog.show_exercise), group=GROUP_MAIN
-    )
-    app.add_handler(
-        CommandHandler(["stretch", "stretches", "release"], catalog.show_stretch),
-        group=GROUP_MAIN,
-    )
-    app.add_handler(CommandHandler(["learn", "lesson"], catalog.show_lesson), group=GROUP_MAIN)
-    app.add_handler(
-        CallbackQueryHandler(catalog.open_from_button, pattern=r"^[cml]:"), group=GROUP_MAIN
-    )
+
+    for prefixes, press in (
+        ((callbacks.ONBOARD,), onboarding.press_onboarding),
+        ((callbacks.SETTINGS,), settings.press_settings),
+        ((callbacks.AFTER_PROGRAM,), settings.press_after_program),
+        ((callbacks.CHECKIN,), checkins.press_checkin),
+        ((callbacks.FORGET,), checkins.confirm_forget),
+        ((callbacks.BROADCAST,), broadcasts.press_broadcast),
+        (callbacks.CATALOG, catalog.open_from_button),
+    ):
+        app.add_handler(
+            CallbackQueryHandler(press, pattern=callbacks.pattern(*prefixes)), group=GROUP_MAIN
+        )
     app.add_handler(InlineQueryHandler(catalog.answer_inline), group=GROUP_MAIN)
     app.add_handler(
         ChatMemberHandler(core.track_private_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
@@ -99,12 +100,10 @@ def register(app: BotApplication) -> None:
     )
     app.add_handler(
         MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE,
-            members.answer_pending_input,
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, onboarding.answer_text
         ),
         group=GROUP_MAIN,
     )
-
     # Any other button (an old bot version's, or forged data) gets a polite answer.
     app.add_handler(CallbackQueryHandler(core.answer_stale_button), group=GROUP_MAIN)
 

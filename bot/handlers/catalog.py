@@ -5,38 +5,33 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 
 from bot.catalog.search import Match
 from bot.context import BotContext
+from bot.handlers.common import edit, reply
 from bot.render import callbacks
 from bot.render.cards import (
-    Rendered,
+    STALE_CARD_BUTTON,
     render_card,
     render_choices,
     render_lesson,
     render_menu,
     render_suggestions,
+    unknown_part,
 )
-from bot.render.texts import esc
+from bot.render.message import Rendered
 
 log = logging.getLogger(__name__)
 
-STALE_BUTTON = (
-    "That button has expired. Send /anatomy, /exercise, /stretch or /learn to start again."
-)
 MAX_INLINE_RESULTS = 10
 
 
 async def _reply(update: Update, rendered: Rendered) -> None:
     if update.effective_message is not None:
-        await update.effective_message.reply_text(
-            rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
-        )
+        await reply(update.effective_message, rendered)
 
 
-async def _look_up(update: Update, context: BotContext, menu: str) -> None:
+async def _look_up(update: Update, context: BotContext, menu: callbacks.Menu) -> None:
     library = context.bot_data.library
     query = " ".join(context.args or [])
     if not query.strip():
@@ -76,11 +71,7 @@ async def show_lesson(update: Update, context: BotContext) -> None:
     rendered = render_lesson(catalog, part or catalog.lessons[0].part, 0)
     assert rendered is not None  # the loader guarantees at least one lesson page
     if wanted and part is None:
-        parts = ", ".join(str(lesson.part) for lesson in catalog.lessons)
-        rendered.text = (
-            f"There is no part <b>{esc(wanted[:12])}</b>; the parts are {parts}. "
-            f"Here is the start:\n\n{rendered.text}"
-        )
+        rendered.text = f"{unknown_part(catalog, wanted)}\n\n{rendered.text}"
     await _reply(update, rendered)
 
 
@@ -107,16 +98,10 @@ async def open_from_button(update: Update, context: BotContext) -> None:
         return
     rendered = _render_action(context, query.data)
     if rendered is None:
-        await query.answer(STALE_BUTTON, show_alert=False)
+        await query.answer(STALE_CARD_BUTTON)
         return
     await query.answer()
-    try:
-        await query.edit_message_text(
-            rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
-        )
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
+    await edit(query, rendered)
 
 
 async def answer_inline(update: Update, context: BotContext) -> None:
@@ -140,9 +125,7 @@ async def answer_inline(update: Update, context: BotContext) -> None:
                 id=card_id,
                 title=card.name,
                 description=description[:120],
-                input_message_content=InputTextMessageContent(
-                    rendered.text, parse_mode=ParseMode.HTML
-                ),
+                input_message_content=InputTextMessageContent(rendered.text),
                 reply_markup=rendered.markup,
             )
         )

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMemberUpdated, Update, User
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram import ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
+from bot.handlers.common import reply
 from bot.render import texts
-from bot.services.members import NotAMember, Profile
+from bot.services.members import NotAMember
 
 log = logging.getLogger(__name__)
-
-
-def profile_of(user: User, chat_id: int) -> Profile:
-    """The parts of a Telegram user that we keep."""
-    return Profile(
-        telegram_id=user.id,
-        chat_id=chat_id,
-        first_name=user.first_name,
-        username=user.username,
-        last_name=user.last_name,
-        language_code=user.language_code,
-    )
 
 
 async def skip_repeated_update(update: Update, context: BotContext) -> None:
@@ -37,7 +27,7 @@ async def skip_repeated_update(update: Update, context: BotContext) -> None:
 async def show_help(update: Update, context: BotContext) -> None:
     """List the commands."""
     if update.effective_message:
-        await update.effective_message.reply_text(texts.help_text(), parse_mode=ParseMode.HTML)
+        await reply(update.effective_message, texts.help_text())
 
 
 async def answer_unknown_command(update: Update, context: BotContext) -> None:
@@ -46,7 +36,7 @@ async def answer_unknown_command(update: Update, context: BotContext) -> None:
     if message is None or not message.text:
         return
     command = message.text.split()[0].split("@")[0]
-    await message.reply_text(texts.unknown_command(command), parse_mode=ParseMode.HTML)
+    await reply(message, texts.unknown_command(command))
 
 
 async def answer_stale_button(update: Update, context: BotContext) -> None:
@@ -62,11 +52,12 @@ async def track_private_chat_member(update: Update, context: BotContext) -> None
         return
     status = change.new_chat_member.status
     reachable = status not in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
-    member = await context.bot_data.members.get(change.from_user.id)
+    data = context.bot_data
+    member = await data.members.get(change.from_user.id)
     if member is not None and reachable:
-        await context.bot_data.services.settings.come_back(member.telegram_id)
+        await data.services.preferences.come_back(member.telegram_id)
     elif member is not None:
-        await context.bot_data.members.set_reachable(member.telegram_id, False)
+        await data.members.set_reachable(member.telegram_id, False)
     log.info(
         "user %s %s the bot (member known: %s)",
         change.from_user.id,
@@ -81,7 +72,7 @@ async def report_error(update: object, context: BotContext) -> None:
     if isinstance(context.error, NotAMember) and isinstance(update, Update):
         # A member deleted their data while a button or command was in flight.
         if update.effective_message is not None:
-            await update.effective_message.reply_text("Send /start to begin again.")
+            await reply(update.effective_message, texts.START_AGAIN)
         return
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
@@ -89,12 +80,10 @@ async def report_error(update: object, context: BotContext) -> None:
     if update.callback_query is not None:
         try:
             await update.callback_query.answer(texts.something_went_wrong()[:200])
-        except Exception:  # the query may be too old to answer; the log has the cause
+        except TelegramError:  # the query may be too old to answer; the log has the cause
             log.debug("could not answer callback query %s", update.callback_query.id)
         return
     try:
-        await context.bot.send_message(
-            update.effective_chat.id, texts.something_went_wrong(), parse_mode=ParseMode.HTML
-        )
-    except Exception:
+        await context.bot.send_message(update.effective_chat.id, texts.something_went_wrong())
+    except TelegramError:
         log.warning("could not tell chat %s about the error", update.effective_chat.id)

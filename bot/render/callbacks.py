@@ -1,8 +1,22 @@
-"""Callback data: compact, parseable, always under Telegram's 64 bytes.
+"""Callback data: every button's data is built and read here, and only here.
 
-  c:<id>[:<back>]   open a card; <back> is a card id or a menu (~an, ~ex, ~st)
-  m:<an|ex|st>      open a menu of cards
-  l:<part>:<page>   a page of a lesson
+Each kind of button has a prefix (the constants below, which `register()` also
+uses to route presses) and a dataclass that encodes itself; `parse` turns data
+back into one of them. The forms, all under Telegram's 64 bytes:
+
+  c:<id>[:<back>]          open a card; <back> is a card id or a menu (~an, ~ex, ~st)
+  m:<an|ex|st>             open a menu of cards
+  l:<part>:<page>          a page of a lesson
+  ob:p:<program>           onboarding: pick a program
+  ob:z:<zone>              onboarding: pick a time zone (IANA name)
+  ob:t:<HHMM>              onboarding: pick a session time
+  set:<action>             a settings button (program, zone, time, pause, resume, stop)
+  ci:<d|s|n>:<YYYYMMDD>    check-in: done, skip, add a note, for that local date
+  ci:e:<YYYYMMDD>:<1-5>    check-in: effort
+  bc:a:<id>:<audience>     broadcast: choose the audience (all, c<cohort>, i<days>, t)
+  bc:go:<id>, bc:x:<id>    broadcast: send, cancel
+  fg:yes, fg:no            /forget: confirm or keep
+  pg:restart, pg:stop, pg:<program>   after the last program day: what next
 Anything else, or anything malformed, parses to None (a stale or forged button).
 """
 
@@ -10,12 +24,48 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Literal
 
-MENUS = {"an": "anatomy", "ex": "exercises", "st": "stretches"}
+MAX_BYTES = 64
+
+CARD = "c"
+MENU = "m"
+LESSON = "l"
+ONBOARD = "ob"
+SETTINGS = "set"
+CHECKIN = "ci"
+BROADCAST = "bc"
+FORGET = "fg"
+AFTER_PROGRAM = "pg"
+
+CATALOG = (CARD, MENU, LESSON)
+PREFIXES = (*CATALOG, ONBOARD, SETTINGS, CHECKIN, BROADCAST, FORGET, AFTER_PROGRAM)
+
+Menu = Literal["an", "ex", "st"]
+SettingsChoice = Literal["program", "zone", "time", "pause", "resume", "stop"]
+CheckinChoice = Literal["d", "s", "n", "e"]
+BroadcastChoice = Literal["a", "go", "x"]
+
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-_CARD = re.compile(rf"^c:({_ID})(?::({_ID}|~(?:an|ex|st)))?$")
-_MENU = re.compile(r"^m:(an|ex|st)$")
-_LESSON = re.compile(r"^l:([1-9]):(\d{1,2})$")
+_FORMS: dict[str, re.Pattern[str]] = {
+    CARD: re.compile(rf"^({_ID})(?::({_ID}|~(?:an|ex|st)))?$"),
+    MENU: re.compile(r"^(an|ex|st)$"),
+    LESSON: re.compile(r"^([1-9]):(\d{1,2})$"),
+    ONBOARD: re.compile(
+        rf"^(?:p:({_ID})|z:([A-Za-z0-9_+\-/]{{1,48}})|t:([01]\d|2[0-3])([0-5]\d))$"
+    ),
+    SETTINGS: re.compile(r"^(program|zone|time|pause|resume|stop)$"),
+    CHECKIN: re.compile(r"^(?:([dsn]):(\d{8})|e:(\d{8}):([1-5]))$"),
+    BROADCAST: re.compile(r"^(?:a:(\d{1,12}):([a-z0-9]{1,8})|(go|x):(\d{1,12}))$"),
+    FORGET: re.compile(r"^(yes|no)$"),
+    AFTER_PROGRAM: re.compile(rf"^(restart|stop|{_ID})$"),
+}
+
+
+def pattern(*prefixes: str) -> str:
+    """The regex that routes presses with these prefixes to one handler."""
+    return rf"^(?:{'|'.join(re.escape(p) for p in prefixes)}):"
 
 
 @dataclass(frozen=True)
@@ -23,10 +73,16 @@ class OpenCard:
     card_id: str
     back: str | None = None
 
+    def encode(self) -> str:
+        return f"{CARD}:{self.card_id}:{self.back}" if self.back else f"{CARD}:{self.card_id}"
+
 
 @dataclass(frozen=True)
 class OpenMenu:
-    menu: str
+    menu: Menu
+
+    def encode(self) -> str:
+        return f"{MENU}:{self.menu}"
 
 
 @dataclass(frozen=True)
@@ -34,30 +90,160 @@ class OpenLesson:
     part: int
     page: int
 
-
-Action = OpenCard | OpenMenu | OpenLesson
-
-
-def card(card_id: str, back: str | None = None) -> str:
-    return f"c:{card_id}:{back}" if back else f"c:{card_id}"
+    def encode(self) -> str:
+        return f"{LESSON}:{self.part}:{self.page}"
 
 
-def menu(name: str) -> str:
-    return f"m:{name}"
+@dataclass(frozen=True)
+class PickProgram:
+    program_id: str
+
+    def encode(self) -> str:
+        return f"{ONBOARD}:p:{self.program_id}"
 
 
-def lesson(part: int, page: int) -> str:
-    return f"l:{part}:{page}"
+@dataclass(frozen=True)
+class PickZone:
+    zone: str
+
+    def encode(self) -> str:
+        return f"{ONBOARD}:z:{self.zone}"
+
+
+@dataclass(frozen=True)
+class PickTime:
+    at: time
+
+    def encode(self) -> str:
+        return f"{ONBOARD}:t:{self.at:%H%M}"
+
+
+@dataclass(frozen=True)
+class ChangeSetting:
+    what: SettingsChoice
+
+    def encode(self) -> str:
+        return f"{SETTINGS}:{self.what}"
+
+
+@dataclass(frozen=True)
+class CheckinPress:
+    """d: done, s: skip, n: add a note, e: effort (with `effort`)."""
+
+    action: CheckinChoice
+    day: date
+    effort: int | None = None
+
+    def encode(self) -> str:
+        tail = f":{self.effort}" if self.action == "e" else ""
+        return f"{CHECKIN}:{self.action}:{self.day:%Y%m%d}{tail}"
+
+
+@dataclass(frozen=True)
+class BroadcastPress:
+    """a: choose the audience (`audience` token), go: send, x: cancel."""
+
+    action: BroadcastChoice
+    broadcast_id: int
+    audience: str | None = None
+
+    def encode(self) -> str:
+        if self.action == "a":
+            return f"{BROADCAST}:a:{self.broadcast_id}:{self.audience}"
+        return f"{BROADCAST}:{self.action}:{self.broadcast_id}"
+
+
+@dataclass(frozen=True)
+class ConfirmForget:
+    confirmed: bool
+
+    def encode(self) -> str:
+        return f"{FORGET}:{'yes' if self.confirmed else 'no'}"
+
+
+@dataclass(frozen=True)
+class AfterProgram:
+    """restart, stop, or the id of the program to switch to."""
+
+    choice: str
+
+    def encode(self) -> str:
+        return f"{AFTER_PROGRAM}:{self.choice}"
+
+
+Action = (
+    OpenCard
+    | OpenMenu
+    | OpenLesson
+    | PickProgram
+    | PickZone
+    | PickTime
+    | ChangeSetting
+    | CheckinPress
+    | BroadcastPress
+    | ConfirmForget
+    | AfterProgram
+)
+
+
+def _day(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
+    except ValueError:
+        return None
 
 
 def parse(data: str | None) -> Action | None:
     """The action a button stands for, or None when the data is not ours."""
-    if not data or len(data.encode()) > 64:
+    if not data or len(data.encode()) > MAX_BYTES:
         return None
-    if match := _CARD.match(data):
-        return OpenCard(match.group(1), match.group(2))
-    if match := _MENU.match(data):
-        return OpenMenu(match.group(1))
-    if match := _LESSON.match(data):
-        return OpenLesson(int(match.group(1)), int(match.group(2)))
-    return None
+    prefix, _, rest = data.partition(":")
+    form = _FORMS.get(prefix)
+    match = form.match(rest) if form else None
+    if match is None:
+        return None
+    groups = match.groups()
+    if prefix == CARD:
+        return OpenCard(groups[0], groups[1])
+    if prefix == MENU:
+        return OpenMenu(groups[0])  # type: ignore[arg-type]
+    if prefix == LESSON:
+        return OpenLesson(int(groups[0]), int(groups[1]))
+    if prefix == ONBOARD:
+        program, zone, hour, minute = groups
+        if program:
+            return PickProgram(program)
+        if zone:
+            return PickZone(zone)
+        return PickTime(time(int(hour), int(minute)))
+    if prefix == SETTINGS:
+        return ChangeSetting(groups[0])  # type: ignore[arg-type]
+    if prefix == CHECKIN:
+        action, day_text, effort_day, effort = groups
+        day = _day(day_text or effort_day)
+        if day is None:
+            return None
+        if action:
+            return CheckinPress(action, day)  # type: ignore[arg-type]
+        return CheckinPress("e", day, int(effort))
+    if prefix == BROADCAST:
+        chosen_id, audience, action, other_id = groups
+        if chosen_id:
+            return BroadcastPress("a", int(chosen_id), audience)
+        return BroadcastPress(action, int(other_id))  # type: ignore[arg-type]
+    if prefix == FORGET:
+        return ConfirmForget(groups[0] == "yes")
+    return AfterProgram(groups[0])
+
+
+# Short spellings for the card links rendered everywhere.
+def card(card_id: str, back: str | None = None) -> str:
+    return OpenCard(card_id, back).encode()
+
+
+def menu(name: Menu) -> str:
+    return OpenMenu(name).encode()
+
+
+def lesson(part: int, page: int) -> str:
+    return OpenLesson(part, page).encode()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
 from bot.catalog.schema import (
@@ -20,24 +18,15 @@ from bot.catalog.schema import (
 )
 from bot.render import callbacks
 from bot.render.markdown import to_html
-from bot.render.texts import esc
+from bot.render.message import Rendered, esc
 
 STOP_ON_PAIN = (
     "⚠️ Stop if anything hurts (sharp, pinching or unusual pain) and check with a professional."
 )
 MAX_LINKS = 4
-
-
-@dataclass
-class Rendered:
-    """A message ready to send: HTML text and inline buttons (rows)."""
-
-    text: str
-    rows: list[list[InlineKeyboardButton]] = field(default_factory=list)
-
-    @property
-    def markup(self) -> InlineKeyboardMarkup | None:
-        return InlineKeyboardMarkup(self.rows) if self.rows else None
+STALE_CARD_BUTTON = (
+    "That button has expired. Send /anatomy, /exercise, /stretch or /learn to start again."
+)
 
 
 def format_dose(dose: Dose) -> str:
@@ -80,9 +69,14 @@ def _pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButto
 def _back_row(back: str | None, catalog: Catalog) -> list[list[InlineKeyboardButton]]:
     if not back:
         return []
-    if back.startswith("~"):
-        label = {"~an": "Anatomy", "~ex": "Exercises", "~st": "Stretches"}[back]
-        return [[_button(f"⬅️ Back to {label}", callbacks.menu(back[1:]))]]
+    menus: dict[str, tuple[callbacks.Menu, str]] = {
+        "~an": ("an", "Anatomy"),
+        "~ex": ("ex", "Exercises"),
+        "~st": ("st", "Stretches"),
+    }
+    if back in menus:
+        menu, label = menus[back]
+        return [[_button(f"⬅️ Back to {label}", callbacks.menu(menu))]]
     return [[_button(f"⬅️ Back: {catalog.name(back)}", callbacks.card(back))]]
 
 
@@ -224,7 +218,7 @@ MENU_TITLES = {
 }
 
 
-def render_menu(catalog: Catalog, menu: str) -> Rendered:
+def render_menu(catalog: Catalog, menu: callbacks.Menu) -> Rendered:
     """Every card of one kind as buttons."""
     if menu == "an":
         cards: list[Card] = list(catalog.anatomy.values())
@@ -244,14 +238,18 @@ def _menu_label(card: Card) -> str:
     return card.name
 
 
-def render_choices(catalog: Catalog, query: str, ids: tuple[str, ...], menu: str) -> Rendered:
+def render_choices(
+    catalog: Catalog, query: str, ids: tuple[str, ...], menu: callbacks.Menu
+) -> Rendered:
     """Several cards match: let the member pick."""
     text = f"Several cards match <b>{esc(_short(query))}</b>. Which one do you mean?"
     buttons = [_button(catalog.name(i), callbacks.card(i, f"~{menu}")) for i in ids]
     return Rendered(text, _pairs(buttons))
 
 
-def render_suggestions(catalog: Catalog, query: str, ids: tuple[str, ...], menu: str) -> Rendered:
+def render_suggestions(
+    catalog: Catalog, query: str, ids: tuple[str, ...], menu: callbacks.Menu
+) -> Rendered:
     """Nothing close: offer the nearest cards and the full list."""
     text = f"I found nothing called <b>{esc(_short(query))}</b>."
     if ids:
@@ -267,6 +265,12 @@ def _short(query: str) -> str:
 
 
 # -- lessons ------------------------------------------------------------------------
+def unknown_part(catalog: Catalog, wanted: str) -> str:
+    """/learn with a part that does not exist (the start of part 1 follows)."""
+    parts = ", ".join(str(lesson.part) for lesson in catalog.lessons)
+    return f"There is no part <b>{esc(wanted[:12])}</b>; the parts are {parts}. Here is the start:"
+
+
 def lesson_pages(catalog: Catalog) -> list[tuple[LessonCard, int]]:
     """Every (lesson, page index) in reading order."""
     return [(lesson, i) for lesson in catalog.lessons for i in range(len(lesson.sections))]

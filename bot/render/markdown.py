@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.render.texts import esc
+from bot.render.message import esc
 
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")

@@ -1,16 +1,19 @@
-"""Onboarding questions, the settings summary and their buttons."""
+"""Onboarding questions, the settings summary, their buttons, and the replies to
+settings commands (/pause, /resume, /stop, /time, /timezone)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
 from bot.db.dto import MemberDTO
-from bot.render.cards import Rendered
-from bot.render.texts import DISCLAIMER, display_name, esc
+from bot.db.status import MemberStatus
+from bot.render import callbacks
+from bot.render.message import Rendered, esc
+from bot.render.texts import DISCLAIMER, display_name
 from bot.services.inputs import describe_zone
 
 COMMON_ZONES = (
@@ -52,7 +55,9 @@ def ask_program(catalog: Catalog, member: MemberDTO, *, first_time: bool) -> Ren
             f"• <b>{esc(program.name)}</b> ({program.length} days): {esc(program.summary)}"
         )
     buttons = [
-        InlineKeyboardButton(f"{program.name}", callback_data=f"ob:p:{program.id}")
+        InlineKeyboardButton(
+            f"{program.name}", callback_data=callbacks.PickProgram(program.id).encode()
+        )
         for program in catalog.programs.values()
     ]
     return Rendered("\n".join(lines), [[b] for b in buttons])
@@ -67,7 +72,8 @@ def ask_zone(member: MemberDTO, *, onboarding: bool) -> Rendered:
         f"(<code>UTC+2</code>).\nNow: {esc(describe_zone(member.timezone))}"
     )
     buttons = [
-        InlineKeyboardButton(label, callback_data=f"ob:z:{zone}") for label, zone in COMMON_ZONES
+        InlineKeyboardButton(label, callback_data=callbacks.PickZone(zone).encode())
+        for label, zone in COMMON_ZONES
     ]
     return Rendered(text, _pairs(buttons))
 
@@ -81,7 +87,8 @@ def ask_time(member: MemberDTO, *, onboarding: bool) -> Rendered:
         f"Now: {member.reminder_time:%H:%M}"
     )
     buttons = [
-        InlineKeyboardButton(t, callback_data=f"ob:t:{t.replace(':', '')}") for t in COMMON_TIMES
+        InlineKeyboardButton(t, callback_data=callbacks.PickTime(time.fromisoformat(t)).encode())
+        for t in COMMON_TIMES
     ]
     return Rendered(text, _pairs(buttons, 3))
 
@@ -109,11 +116,11 @@ def all_set(catalog: Catalog, member: MemberDTO) -> Rendered:
     return Rendered(text)
 
 
-STATUS_TEXT = {
-    "active": "▶️ active",
-    "paused": "⏸ paused",
-    "blocked": "🚫 blocked",
-    "left": "🛑 stopped",
+STATUS_TEXT: dict[str, str] = {
+    MemberStatus.ACTIVE: "▶️ active",
+    MemberStatus.PAUSED: "⏸ paused",
+    MemberStatus.BLOCKED: "🚫 blocked",
+    MemberStatus.LEFT: "🛑 stopped",
 }
 
 
@@ -121,7 +128,7 @@ def settings_summary(catalog: Catalog, member: MemberDTO) -> Rendered:
     """/settings: everything in one place, each with a button to change it."""
     program = catalog.programs.get(member.program_id or "")
     status = STATUS_TEXT.get(member.status, member.status)
-    if member.status == "paused" and member.paused_until:
+    if member.status == MemberStatus.PAUSED and member.paused_until:
         status += f" until {member.paused_until:%d %B}"
     text = (
         "⚙️ <b>Your settings</b>\n\n"
@@ -132,19 +139,16 @@ def settings_summary(catalog: Catalog, member: MemberDTO) -> Rendered:
         f"Next session: {when(member.next_reminder_at, member.timezone)}"
     )
     toggle = (
-        InlineKeyboardButton("▶️ Resume", callback_data="set:resume")
-        if member.status in ("paused", "left")
-        else InlineKeyboardButton("⏸ Pause", callback_data="set:pause")
+        _setting("▶️ Resume", "resume")
+        if member.status in (MemberStatus.PAUSED, MemberStatus.LEFT)
+        else _setting("⏸ Pause", "pause")
     )
     rows = [
-        [
-            InlineKeyboardButton("📋 Program", callback_data="set:program"),
-            InlineKeyboardButton("🌍 Time zone", callback_data="set:zone"),
-        ],
-        [InlineKeyboardButton("⏰ Time", callback_data="set:time"), toggle],
+        [_setting("📋 Program", "program"), _setting("🌍 Time zone", "zone")],
+        [_setting("⏰ Time", "time"), toggle],
     ]
-    if member.status != "left":
-        rows.append([InlineKeyboardButton("🛑 Stop daily sessions", callback_data="set:stop")])
+    if member.status != MemberStatus.LEFT:
+        rows.append([_setting("🛑 Stop daily sessions", "stop")])
     return Rendered(text, rows)
 
 
@@ -154,7 +158,12 @@ def ask_switch_program(catalog: Catalog, member: MemberDTO) -> Rendered:
     for program in catalog.programs.values():
         verb = "🔁 Restart" if program.id == member.program_id else "➡️ Switch to"
         buttons.append(
-            [InlineKeyboardButton(f"{verb} {program.name}", callback_data=f"ob:p:{program.id}")]
+            [
+                InlineKeyboardButton(
+                    f"{verb} {program.name}",
+                    callback_data=callbacks.PickProgram(program.id).encode(),
+                )
+            ]
         )
     text = (
         "📋 <b>Programs</b>\nRestarting or switching starts again at day 1 with your next "
@@ -171,15 +180,61 @@ def program_changed(catalog: Catalog, member: MemberDTO) -> Rendered:
     )
 
 
-def private_only(bot_username: str | None) -> Rendered:
-    """In a group: settings live in the private chat."""
-    rows = []
-    if bot_username:
-        rows = [
-            [
-                InlineKeyboardButton(
-                    "💬 Open my private chat", url=f"https://t.me/{bot_username}?start=settings"
-                )
-            ]
-        ]
-    return Rendered("That one is personal: let's do it in our private chat.", rows)
+def _setting(label: str, what: callbacks.SettingsChoice) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.ChangeSetting(what).encode())
+
+
+# -- replies to settings commands ----------------------------------------------------
+MAX_PAUSE_DAYS = 90
+PAUSE_USAGE = (
+    "Send /pause for a break until /resume, or /pause followed by a number of "
+    f"days from 1 to {MAX_PAUSE_DAYS}, like /pause 7."
+)
+ALREADY_STOPPED = "Your daily sessions are stopped already. Send /start to come back."
+NOT_PAUSED = "You are not paused: your sessions are running. Send /today to see today's."
+STOPPED = (
+    "🛑 Done: I will not send you anything on my own any more. Your progress is kept; "
+    "send /start whenever you want to come back."
+)
+STOPPED_AFTER_PROGRAM = "🛑 Daily sessions stopped. Send /start whenever you want more."
+PROGRAM_GONE = "That program is no longer offered. Send /program to see the list."
+SETTINGS_BUTTON_EXPIRED = "That button has expired. Send /settings to see your options."
+UNKNOWN_INVITE = (
+    "That invite link is not one I know (maybe it expired), but you are very welcome anyway."
+)
+
+
+def paused(until: date | None) -> str:
+    when = f"until {until:%A %d %B}" if until else "until you send /resume"
+    return f"⏸ Paused {when}. No sessions meanwhile, and your program day waits for you."
+
+
+def resumed(member: MemberDTO) -> str:
+    if member.next_reminder_at is None:
+        return "▶️ Welcome back! Send /start to pick a program."
+    return f"▶️ Welcome back! Next session: {when(member.next_reminder_at, member.timezone)}."
+
+
+def time_set(at: time, member: MemberDTO) -> str:
+    return (
+        f"⏰ Daily session at {at:%H:%M}. Next: {when(member.next_reminder_at, member.timezone)}."
+    )
+
+
+def zone_set(member: MemberDTO) -> str:
+    return (
+        f"🌍 Time zone: {esc(describe_zone(member.timezone))}. Next session: "
+        f"{when(member.next_reminder_at, member.timezone)}."
+    )
+
+
+def joined_cohort(name: str) -> str:
+    return f"🤝 You joined the cohort <b>{esc(name)}</b>."
+
+
+def welcome_back(catalog: Catalog, member: MemberDTO) -> Rendered:
+    """A second /start: nothing changes; the settings, with their buttons."""
+    summary = settings_summary(catalog, member)
+    name = display_name(member.first_name)
+    summary.text = f"👋 Welcome back, {name}! Your data is safe.\n\n{summary.text}"
+    return summary

@@ -6,9 +6,13 @@ from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton
 
-from bot.render.texts import esc
+from bot.db.status import CheckinStatus
+from bot.render.callbacks import CheckinChoice, CheckinPress, ConfirmForget
+from bot.render.message import Rendered, esc
 from bot.services.checkins import CheckinResult, DayRecord
 from bot.services.progress import Calendar, DayInfo, Progress
+
+Button = InlineKeyboardButton
 
 # Telegram's 🎉 message effect (private chats only).
 CELEBRATION_EFFECT = "5046509860389126442"
@@ -51,7 +55,7 @@ def streak_text(progress: Progress | None) -> str:
 
 def recorded_footer(result: CheckinResult) -> str:
     """The line added under a session message once it is answered."""
-    if result.status == "done":
+    if result.status == CheckinStatus.DONE:
         line = f"✅ <b>Done</b> · {streak_text(result.progress)}"
         if result.effort:
             line += f" · effort {result.effort}/5"
@@ -62,23 +66,30 @@ def recorded_footer(result: CheckinResult) -> str:
     return "⏭ <b>Skipped</b>. No problem: rest well and come back tomorrow."
 
 
-def answered_rows(result: CheckinResult, data_day: str) -> list[list[InlineKeyboardButton]]:
+def _press(label: str, action: CheckinChoice, day: date, effort: int | None = None) -> Button:
+    return InlineKeyboardButton(label, callback_data=CheckinPress(action, day, effort).encode())
+
+
+def checkin_buttons(day: date) -> list[Button]:
+    """✅ Done and ⏭ Skip for a session's date (the date travels with the button)."""
+    return [_press("✅ Done", "d", day), _press("⏭ Skip", "s", day)]
+
+
+def answered_rows(result: CheckinResult) -> list[list[Button]]:
     """Buttons once answered: change the answer, rate the effort, add a note."""
-    if result.status == "done":
+    if result.status == CheckinStatus.DONE:
         efforts = [
-            InlineKeyboardButton(
-                f"{'●' if result.effort == n else ''}{n}", callback_data=f"ci:e:{data_day}:{n}"
-            )
+            _press(f"{'●' if result.effort == n else ''}{n}", "e", result.day, n)
             for n in range(1, 6)
         ]
         return [
             efforts,
             [
-                InlineKeyboardButton("📝 Add a note", callback_data=f"ci:n:{data_day}"),
-                InlineKeyboardButton("↩️ Change to skip", callback_data=f"ci:s:{data_day}"),
+                _press("📝 Add a note", "n", result.day),
+                _press("↩️ Change to skip", "s", result.day),
             ],
         ]
-    return [[InlineKeyboardButton("↩️ Change to done", callback_data=f"ci:d:{data_day}")]]
+    return [[_press("↩️ Change to done", "d", result.day)]]
 
 
 def _percent(value: float | None) -> str:
@@ -114,3 +125,68 @@ def history_text(calendar: Calendar, records: dict[date, DayRecord], days: int =
             line += f" · {esc(note)}"
         lines.append(line)
     return "\n".join(lines)
+
+
+# -- replies to check-in commands ----------------------------------------------------
+TOO_OLD = "That day is more than 48 hours ago, so it can no longer be changed."
+SESSION_BUTTON_EXPIRED = "That button has expired. Send /today for today's session."
+NOTE_NEEDS_CHECKIN = "Tap ✅ Done on that day's session first, then add your note."
+NO_DATA = "I have no data about you: you never sent /start."
+NOTHING_TO_DELETE = "I have no data about you: there is nothing to delete."
+MY_DATA_CAPTION = "🗂 Everything I store about you. /forget deletes it all."
+NOTHING_DELETED = "Nothing was deleted."
+FORGOTTEN = "🗑 Done: everything about you is deleted. Send /start if you ever want to come back."
+NOTHING_LEFT = "There was nothing left to delete."
+
+
+def toast(result: CheckinResult, action: CheckinChoice) -> str:
+    """The short answer to a check-in button."""
+    if action == "e":
+        return f"Effort {result.effort}/5 saved"
+    return "Recorded ✅" if action == "d" else "Skipped ⏭"
+
+
+def note_prompt(day: date, limit: int) -> str:
+    return f"📝 Send your note for {day:%A %d %B} (up to {limit} characters)."
+
+
+def note_too_long(length: int, limit: int) -> str:
+    return f"That note is {length} characters; the limit is {limit}. Send a shorter one."
+
+
+def note_saved(day: date) -> str:
+    return f"📝 Note saved for {day:%A %d %B}."
+
+
+def checkin_reply(result: CheckinResult, today: date, note_limit: int) -> str:
+    """The answer to /checkin."""
+    if result.outcome == "too_long":
+        return (
+            f"That note is too long: keep it to {note_limit} characters, then send /checkin again."
+        )
+    if result.outcome == "no_program":
+        return "Send /start first and pick a program."
+    if result.outcome in ("too_old", "future"):
+        return TOO_OLD
+    which = "today" if result.day == today else f"{result.day:%A %d %B}"
+    label = f" (day {result.program_day})" if result.program_day else ""
+    line = f"✅ Checked in for {which}{label}. {streak_text(result.progress)}"
+    if result.note:
+        line += "\n📝 Note saved."
+    return line
+
+
+def forget_question() -> Rendered:
+    rows = [
+        [
+            InlineKeyboardButton(
+                "🗑 Yes, delete everything", callback_data=ConfirmForget(True).encode()
+            ),
+            InlineKeyboardButton("Keep my data", callback_data=ConfirmForget(False).encode()),
+        ]
+    ]
+    return Rendered(
+        "This deletes your profile, check-ins, streaks and settings for good. It cannot be "
+        "undone. Are you sure?",
+        rows,
+    )

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
-from bot.render.cards import Rendered, render_program_day
-from bot.render.texts import esc
-from bot.services.sessions import SessionPlan
-
-
-def checkin_data(action: str, day: date) -> str:
-    """`ci:d:20260302` (done) / `ci:s:20260302` (skip): the date travels with the button."""
-    return f"ci:{action}:{day:%Y%m%d}"
+from bot.render import callbacks
+from bot.render.cards import render_program_day
+from bot.render.message import Rendered, esc
+from bot.render.progress import answered_rows, checkin_buttons, recorded_footer
+from bot.services.checkins import CheckinResult
+from bot.services.planner import SessionPlan
 
 
 def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = False) -> Rendered:
@@ -40,14 +36,21 @@ def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = Fal
         if not on_demand:
             name = esc(plan.member.first_name.strip()[:40]) or "there"
             rendered.text = f"👋 Hi {name}, here is today's session.\n\n{rendered.text}"
-        rendered.rows.insert(
-            0,
-            [
-                InlineKeyboardButton("✅ Done", callback_data=checkin_data("d", plan.local_date)),
-                InlineKeyboardButton("⏭ Skip", callback_data=checkin_data("s", plan.local_date)),
-            ],
-        )
+        rendered.rows.insert(0, checkin_buttons(plan.local_date))
     return rendered
+
+
+def render_answered(catalog: Catalog, plan: SessionPlan, result: CheckinResult) -> Rendered:
+    """The session message once answered: the recorded state and the next buttons
+    in place of ✅/⏭, the How-to buttons kept."""
+    rendered = render_session(catalog, plan, on_demand=True)
+    how_to = [
+        row
+        for row in rendered.rows
+        if not any(str(b.callback_data).startswith(f"{callbacks.CHECKIN}:") for b in row)
+    ]
+    text = f"{rendered.text}\n\n{recorded_footer(result)}"
+    return Rendered(text, answered_rows(result) + how_to)
 
 
 def render_finished(catalog: Catalog, program_id: str) -> Rendered:
@@ -57,11 +60,13 @@ def render_finished(catalog: Catalog, program_id: str) -> Rendered:
         f"🎉 <b>You finished {esc(program.name)}!</b>\n\n"
         f"{program.length} days of work for stronger, steadier hips. What next?"
     )
-    rows = [[InlineKeyboardButton(f"🔁 Start {program.name} again", callback_data="pg:restart")]]
+    rows = [[_after(f"🔁 Start {program.name} again", "restart")]]
     for other in catalog.programs.values():
         if other.id != program_id:
-            rows.append(
-                [InlineKeyboardButton(f"➡️ Switch to {other.name}", callback_data=f"pg:{other.id}")]
-            )
-    rows.append([InlineKeyboardButton("🛑 Stop daily sessions", callback_data="pg:stop")])
+            rows.append([_after(f"➡️ Switch to {other.name}", other.id)])
+    rows.append([_after("🛑 Stop daily sessions", "stop")])
     return Rendered(text, rows)
+
+
+def _after(label: str, choice: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.AfterProgram(choice).encode())

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import html
+from telegram import InlineKeyboardButton
 
-from bot.db.dto import MemberDTO
-
-
-def esc(text: str) -> str:
-    """Escape `<`, `>` and `&` for Telegram's HTML parse mode."""
-    return html.escape(text, quote=False)
+from bot.render.message import Rendered, esc
 
 
 def display_name(first_name: str | None, fallback: str = "there") -> str:
@@ -46,24 +41,6 @@ DISCLAIMER = (
 )
 
 
-def welcome(member: MemberDTO, *, first_time: bool) -> str:
-    """The greeting for /start."""
-    name = display_name(member.first_name)
-    if first_time:
-        return (
-            f"👋 Welcome to <b>Defy Gravity</b>, {name}!\n\n"
-            "I coach the Best Body Bootcamp glute series: a short daily session of "
-            "release work, stretches and exercises, sent at your own local time. "
-            "Tap ✅ when you're done and watch your streak grow.\n\n"
-            f"{DISCLAIMER}\n\n"
-            "Send /help to see everything I can do."
-        )
-    return (
-        f"👋 Welcome back, {name}! Your data is safe and nothing changed.\n\n"
-        "Send /help to see everything I can do."
-    )
-
-
 def help_text() -> str:
     """The command list."""
     lines = ["<b>What I can do</b>", ""]
@@ -85,7 +62,7 @@ def unknown_command(command: str) -> str:
     return f"I don't know <code>{esc(shown)}</code>. Send /help to see what I can do."
 
 
-def not_a_command() -> str:
+def free_text() -> str:
     """Reply to free text in a private chat when nothing is waiting for an answer."""
     return "I work with commands. Send /help to see them."
 
@@ -101,3 +78,26 @@ def something_went_wrong() -> str:
 def stale_button() -> str:
     """A button from an old message, or data we do not recognise."""
     return "That button has expired. Send /help to see what you can do now."
+
+
+NOT_STARTED = "We have not met yet: send /start and I will set you up in a minute."
+NO_PROGRAM = "Send /start first and pick a program."
+START_FIRST = "Send /start first, then tap again."
+TRAINERS_ONLY = "That command is for trainers. Send /help to see yours."
+ADMINS_ONLY = "Only admins can do that."
+STAFF_IN_PRIVATE = "Let's do that in our private chat, so members don't see the drafts."
+START_AGAIN = "Send /start to begin again."
+
+
+def private_only(bot_username: str | None) -> Rendered:
+    """In a group: personal things live in the private chat."""
+    rows = []
+    if bot_username:
+        rows = [
+            [
+                InlineKeyboardButton(
+                    "💬 Open my private chat", url=f"https://t.me/{bot_username}?start=settings"
+                )
+            ]
+        ]
+    return Rendered("That one is personal: let's do it in our private chat.", rows)

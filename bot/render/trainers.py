@@ -7,14 +7,13 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton
 
-from bot.render.cards import Rendered
-from bot.render.texts import esc
+from bot.db.status import BroadcastStatus, Role
+from bot.render.callbacks import BroadcastPress
+from bot.render.message import Rendered, esc
 from bot.services.broadcasts import INACTIVE_CHOICES, BroadcastView
 from bot.services.staff import CohortInfo
 from bot.services.stats import CommunityStats
 
-REFUSAL = "That command is for trainers. Send /help to see yours."
-ADMIN_ONLY = "Only admins can do that."
 TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("broadcast", "Message all members or a cohort (reply to a message, or add text)"),
     ("broadcasts", "Scheduled and running broadcasts"),
@@ -27,6 +26,9 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("promote", "Make someone a trainer (id, @username or reply)"),
     ("demote", "Make a trainer a member again"),
 )
+
+
+Button = InlineKeyboardButton
 
 
 def invite_link(bot_username: str | None, code: str) -> str:
@@ -62,45 +64,26 @@ def cohort_members(cohort: CohortInfo, names: list[str]) -> str:
     return "\n".join(lines)
 
 
-AUDIENCE_LABELS = {"all": "Everyone active", "t": "Not checked in today"}
+def _press(label: str, action: str, broadcast_id: int, audience: str | None = None) -> Button:
+    press = BroadcastPress(action, broadcast_id, audience)  # type: ignore[arg-type]
+    return InlineKeyboardButton(label, callback_data=press.encode())
 
 
 def audience_question(
     broadcast_id: int, counts: dict[str, int], cohorts: list[tuple[int, str]]
 ) -> Rendered:
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"📣 Everyone active ({counts['all']})", callback_data=f"bc:a:{broadcast_id}:all"
-            )
-        ]
-    ]
+    rows = [[_press(f"📣 Everyone active ({counts['all']})", "a", broadcast_id, "all")]]
     for cohort_id, name in cohorts[:20]:
         count = counts.get(f"c{cohort_id}", 0)
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    f"👥 {name[:30]} ({count})", callback_data=f"bc:a:{broadcast_id}:c{cohort_id}"
-                )
-            ]
-        )
+        rows.append([_press(f"👥 {name[:30]} ({count})", "a", broadcast_id, f"c{cohort_id}")])
     rows.append(
         [
-            InlineKeyboardButton(
-                f"💤 {days}+ days ({counts.get(f'i{days}', 0)})",
-                callback_data=f"bc:a:{broadcast_id}:i{days}",
-            )
+            _press(f"💤 {days}+ days ({counts.get(f'i{days}', 0)})", "a", broadcast_id, f"i{days}")
             for days in INACTIVE_CHOICES
         ]
     )
-    rows.append(
-        [
-            InlineKeyboardButton(
-                f"⏳ Not checked in today ({counts['t']})", callback_data=f"bc:a:{broadcast_id}:t"
-            )
-        ]
-    )
-    rows.append([InlineKeyboardButton("✖️ Cancel", callback_data=f"bc:x:{broadcast_id}")])
+    rows.append([_press(f"⏳ Not checked in today ({counts['t']})", "a", broadcast_id, "t")])
+    rows.append([_press("✖️ Cancel", "x", broadcast_id)])
     return Rendered("👆 That is the exact copy members will get. Who should receive it?", rows)
 
 
@@ -110,10 +93,7 @@ def confirm(broadcast_id: int, count: int, when: str | None) -> Rendered:
     timing = f" on {when}" if when else " now"
     verb = "Schedule" if when else "Send"
     rows = [
-        [
-            InlineKeyboardButton(f"📣 {verb} to {count}", callback_data=f"bc:go:{broadcast_id}"),
-            InlineKeyboardButton("✖️ Cancel", callback_data=f"bc:x:{broadcast_id}"),
-        ]
+        [_press(f"📣 {verb} to {count}", "go", broadcast_id), _press("✖️ Cancel", "x", broadcast_id)]
     ]
     return Rendered(f"Send this to <b>{count}</b> members{timing}?", rows)
 
@@ -124,12 +104,12 @@ def local_time(instant: datetime | None, zone: str) -> str | None:
     return f"{instant.astimezone(ZoneInfo(zone)):%a %d %b %Y %H:%M} ({zone})"
 
 
-STATES = {
-    "sending": "sending",
-    "queueing": "preparing",
-    "done": "done ✅",
-    "cancelled": "cancelled ✖️",
-    "scheduled": "scheduled",
+STATES: dict[str, str] = {
+    BroadcastStatus.SENDING: "sending",
+    BroadcastStatus.QUEUEING: "preparing",
+    BroadcastStatus.DONE: "done ✅",
+    BroadcastStatus.CANCELLED: "cancelled ✖️",
+    BroadcastStatus.SCHEDULED: "scheduled",
 }
 
 
@@ -154,11 +134,11 @@ def progress(view: BroadcastView, rate: float) -> Rendered:
         lines[-1] += f" · cancelled {view.cancelled}"
     if not view.finished and view.remaining:
         lines.append(f"ETA about {max(1, round(view.remaining / rate))} s")
-    if view.status == "done":
+    if view.status == BroadcastStatus.DONE:
         lines.append(f"Reached {view.sent} of {view.total} members.")
     rows = []
     if not view.finished:
-        rows = [[InlineKeyboardButton("✖️ Cancel the rest", callback_data=f"bc:x:{view.id}")]]
+        rows = [[_press("✖️ Cancel the rest", "x", view.id)]]
     return Rendered("\n".join(lines), rows)
 
 
@@ -171,7 +151,7 @@ def active_list(views: list[BroadcastView], zone: str) -> Rendered:
         when = local_time(view.scheduled_at, zone) if view.status == "scheduled" else None
         detail = f"for {when}" if when else f"{view.sent}/{view.total} sent"
         lines.append(f"• #{view.id} · {view.status} · {esc(detail)}")
-        rows.append([InlineKeyboardButton(f"✖️ Cancel #{view.id}", callback_data=f"bc:x:{view.id}")])
+        rows.append([_press(f"✖️ Cancel #{view.id}", "x", view.id)])
     return Rendered("\n".join(lines), rows)
 
 
@@ -199,3 +179,49 @@ def stats_caption(stats: CommunityStats) -> str:
         more = f" and {len(stats.at_risk) - 5} more" if len(stats.at_risk) > 5 else ""
         lines.append(f"⚠️ At risk (7-day adherence dropping): {risky}{more}")
     return "\n".join(lines)[:1024]
+
+
+# -- replies to trainer commands -----------------------------------------------------
+PROMOTE_USAGE = "Tell me who: /promote 123456789, /promote @username, or reply to their message."
+UNKNOWN_PERSON = "I don't know that person yet: ask them to send me /start first."
+NO_SUCH_COHORT = "There is no cohort by that name. /cohort list shows them all."
+BROADCAST_AT_USAGE = "Write the time as <code>/broadcast at 2026-12-01 18:00 Your text</code>."
+IN_THE_PAST = "That time has already passed. Pick a time in the future."
+MEDIA_TOO = "Photos, videos and documents work too: send them here, then reply with /broadcast."
+PREVIEW_HEADER = "👀 Preview: members will get exactly this."
+NUDGE_USAGE = "Send /nudge, or /nudge followed by a number of days from 1 to 60."
+BROADCAST_BUTTON_EXPIRED = "That button has expired. Send /broadcasts to see what is running."
+ON_ITS_WAY = "On its way 📣"
+CANCELLED = "Cancelled"
+ROSTER_CAPTION = "📋 Roster"
+NUDGE_TEXT = (
+    "👋 Hi! It has been a few days since your last session. Even ten minutes "
+    "counts: send /today for today's session, or /pause if you need a break."
+)
+
+
+def role_changed(name: str, role: Role) -> str:
+    if role == Role.TRAINER:
+        return f"✅ {esc(name)} is now a trainer."
+    return f"✅ {esc(name)} is a member again."
+
+
+def no_cohort_called(name: str) -> str:
+    return f"There is no cohort called {esc(name[:48])}. /cohort list shows them all."
+
+
+def refused_by_telegram(reason: str) -> str:
+    return f"Telegram refused that message ({esc(reason)}); nothing was sent."
+
+
+def scheduled(when: str | None) -> str:
+    return f"🗓 Scheduled for {esc(when or '')}. /broadcasts shows it."
+
+
+def on_its_way(broadcast_id: int) -> str:
+    return f"📣 Broadcast #{broadcast_id} is on its way."
+
+
+def chart_title(scope: str) -> str:
+    """The title of the /stats chart (plain text: it is drawn, not sent)."""
+    return f"Check-ins per day · {scope}"

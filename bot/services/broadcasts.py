@@ -17,16 +17,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.db import keys
 from bot.db.models import Broadcast, Checkin, Member, Outbox
-from bot.delivery.outbox import PRIORITY_BROADCAST, PRIORITY_NUDGE, enqueue
+from bot.db.outbox import OutboxRepository, outbox_row
+from bot.db.status import BroadcastStatus, MemberStatus, OutboxKind, OutboxStatus
 from bot.services.schedule import local_date
 
 CHUNK = 1000
+_QUEUEABLE = (BroadcastStatus.SCHEDULED, BroadcastStatus.QUEUEING, BroadcastStatus.SENDING)
+_FINISHED = (BroadcastStatus.DONE, BroadcastStatus.CANCELLED)
 INACTIVE_CHOICES = (3, 7, 14)
-NUDGE_TEXT = (
-    "👋 Hi! It has been a few days since your last session. Even ten minutes "
-    "counts: send /today for today's session, or /pause if you need a break."
-)
 
 
 class BroadcastError(ValueError):
@@ -90,7 +90,7 @@ class BroadcastView:
 
     @property
     def finished(self) -> bool:
-        return self.status in ("done", "cancelled")
+        return self.status in _FINISHED
 
 
 class BroadcastService:
@@ -126,7 +126,7 @@ class BroadcastService:
                 source_message_id=source[1] if source else None,
                 audience={**audience.as_dict(), "nudge": bool(nudge_days)},
                 scheduled_at=scheduled_at,
-                status="draft",
+                status=BroadcastStatus.DRAFT,
                 total=0,
                 sent=0,
                 failed=0,
@@ -143,7 +143,7 @@ class BroadcastService:
         now = self._clock.now()
         async with self._sessions() as session:
             query = select(Member.id, Member.chat_id, Member.timezone, Member.created_at).where(
-                Member.status == "active"
+                Member.status == MemberStatus.ACTIVE
             )
             if audience.kind == "cohort":
                 query = query.where(Member.cohort_id == audience.cohort_id)
@@ -161,7 +161,7 @@ class BroadcastService:
                         Member.id, Member.chat_id, Member.timezone, Member.created_at, last.c.last
                     )
                     .outerjoin(last, last.c.member_id == Member.id)
-                    .where(Member.status == "active", Member.program_start.is_not(None))
+                    .where(Member.status == MemberStatus.ACTIVE, Member.program_start.is_not(None))
                     .order_by(Member.id)
                 )
             ).all()
@@ -194,7 +194,7 @@ class BroadcastService:
         """Set the audience of a draft; returns its size now."""
         async with self._sessions.begin() as session:
             row = await self._own(session, broadcast_id, author_id)
-            if row.status != "draft":
+            if row.status != BroadcastStatus.DRAFT:
                 raise BroadcastError("That broadcast is already on its way or cancelled.")
             nudge = bool(row.audience.get("nudge"))
             row.audience = {**audience.as_dict(), "nudge": nudge}
@@ -205,10 +205,10 @@ class BroadcastService:
         """Send now (queue) or keep for its scheduled time."""
         async with self._sessions.begin() as session:
             row = await self._own(session, broadcast_id, author_id)
-            if row.status != "draft":
+            if row.status != BroadcastStatus.DRAFT:
                 raise BroadcastError("That broadcast is already on its way or cancelled.")
-            row.status = "scheduled" if row.scheduled_at else "queueing"
-        if row.status == "queueing":
+            row.status = BroadcastStatus.SCHEDULED if row.scheduled_at else BroadcastStatus.QUEUEING
+        if row.status == BroadcastStatus.QUEUEING:
             await self.queue(broadcast_id)
         return await self.view(broadcast_id)
 
@@ -217,12 +217,12 @@ class BroadcastService:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             row = await session.get(Broadcast, broadcast_id)
-            if row is None or row.status not in ("queueing", "sending", "scheduled"):
+            if row is None or row.status not in _QUEUEABLE:
                 return 0
-            row.status = "queueing"
+            row.status = BroadcastStatus.QUEUEING
             row.started_at = row.started_at or now
             audience = Audience.from_dict(row.audience)
-            nudge = bool(row.audience.get("nudge"))
+            kind = OutboxKind.NUDGE if row.audience.get("nudge") else OutboxKind.BROADCAST
             payload: dict[str, Any] = (
                 {"copy_from_chat": row.source_chat_id, "copy_message_id": row.source_message_id}
                 if row.source_message_id
@@ -232,31 +232,27 @@ class BroadcastService:
         queued = 0
         for start in range(0, len(recipients), CHUNK):
             rows = [
-                {
-                    "kind": "nudge" if nudge else "broadcast",
-                    "member_id": member_id,
-                    "chat_id": chat_id,
-                    "broadcast_id": broadcast_id,
-                    "payload": payload,
-                    "priority": PRIORITY_NUDGE if nudge else PRIORITY_BROADCAST,
-                    "status": "pending",
-                    "attempts": 0,
-                    "not_before": now,
-                    "dedupe_key": f"bc:{broadcast_id}:{member_id}",
-                    "created_at": now,
-                }
+                outbox_row(
+                    kind,
+                    member_id=member_id,
+                    chat_id=chat_id,
+                    payload=payload,
+                    dedupe_key=keys.broadcast(broadcast_id, member_id),
+                    now=now,
+                    broadcast_id=broadcast_id,
+                )
                 for member_id, chat_id in recipients[start : start + CHUNK]
             ]
             async with self._sessions.begin() as session:
-                queued += await enqueue(session, rows)
+                queued += await OutboxRepository(session).enqueue(rows)
         async with self._sessions.begin() as session:
             total = await session.scalar(
                 select(func.count()).select_from(Outbox).where(Outbox.broadcast_id == broadcast_id)
             )
             await session.execute(
                 update(Broadcast)
-                .where(Broadcast.id == broadcast_id, Broadcast.status == "queueing")
-                .values(status="sending", total=int(total or 0))
+                .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.QUEUEING)
+                .values(status=BroadcastStatus.SENDING, total=int(total or 0))
             )
         return queued
 
@@ -270,14 +266,10 @@ class BroadcastService:
             )
             if row is None:
                 raise BroadcastError("That broadcast no longer exists.")
-            if row.status not in ("done", "cancelled"):
-                row.status = "cancelled"
+            if row.status not in _FINISHED:
+                row.status = BroadcastStatus.CANCELLED
                 row.finished_at = self._clock.now()
-            await session.execute(
-                update(Outbox)
-                .where(Outbox.broadcast_id == broadcast_id, Outbox.status == "pending")
-                .values(status="cancelled")
-            )
+            await OutboxRepository(session).cancel_pending_of_broadcast(broadcast_id)
         return await self.view(broadcast_id)
 
     async def view(self, broadcast_id: int) -> BroadcastView:
@@ -300,11 +292,11 @@ class BroadcastService:
                 .select_from(Outbox)
                 .where(
                     Outbox.broadcast_id == broadcast_id,
-                    Outbox.status == "failed",
+                    Outbox.status == OutboxStatus.FAILED,
                     Outbox.error.like("%Forbidden%"),
                 )
             )
-            failed = int(counts.get("failed", 0)) - int(blocked or 0)
+            failed = int(counts.get(OutboxStatus.FAILED, 0)) - int(blocked or 0)
             total = sum(int(n) for n in counts.values()) if counts else row.total
             return BroadcastView(
                 id=row.id,
@@ -313,10 +305,10 @@ class BroadcastService:
                 audience=Audience.from_dict(row.audience),
                 author_chat_id=row.author_chat_id,
                 total=total,
-                sent=int(counts.get("sent", 0)),
+                sent=int(counts.get(OutboxStatus.SENT, 0)),
                 failed=failed,
                 blocked=int(blocked or 0),
-                cancelled=int(counts.get("cancelled", 0)),
+                cancelled=int(counts.get(OutboxStatus.CANCELLED, 0)),
                 scheduled_at=row.scheduled_at,
                 started_at=row.started_at,
                 progress_chat_id=row.progress_chat_id,
@@ -337,14 +329,14 @@ class BroadcastService:
 
     async def finish_if_done(self, view: BroadcastView) -> BroadcastView:
         """Mark a sending broadcast done once nothing remains; keep the counters."""
-        if view.status != "sending" or view.remaining:
+        if view.status != BroadcastStatus.SENDING or view.remaining:
             return view
         async with self._sessions.begin() as session:
             await session.execute(
                 update(Broadcast)
-                .where(Broadcast.id == view.id, Broadcast.status == "sending")
+                .where(Broadcast.id == view.id, Broadcast.status == BroadcastStatus.SENDING)
                 .values(
-                    status="done",
+                    status=BroadcastStatus.DONE,
                     finished_at=self._clock.now(),
                     sent=view.sent,
                     failed=view.failed,
@@ -356,9 +348,7 @@ class BroadcastService:
     async def active(self, author_id: int | None = None) -> list[BroadcastView]:
         """Scheduled, queueing and sending broadcasts (of one author, or all)."""
         async with self._sessions() as session:
-            query = select(Broadcast.id).where(
-                Broadcast.status.in_(("scheduled", "queueing", "sending"))
-            )
+            query = select(Broadcast.id).where(Broadcast.status.in_(_QUEUEABLE))
             if author_id is not None:
                 query = query.where(Broadcast.author_id == author_id)
             ids = list(await session.scalars(query.order_by(Broadcast.id)))
@@ -371,8 +361,11 @@ class BroadcastService:
             ids = list(
                 await session.scalars(
                     select(Broadcast.id).where(
-                        (Broadcast.status == "queueing")
-                        | ((Broadcast.status == "scheduled") & (Broadcast.scheduled_at <= now))
+                        (Broadcast.status == BroadcastStatus.QUEUEING)
+                        | (
+                            (Broadcast.status == BroadcastStatus.SCHEDULED)
+                            & (Broadcast.scheduled_at <= now)
+                        )
                     )
                 )
             )

@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.clock import Clock
+from bot.db import keys
 from bot.db.dialect import upsert
 from bot.db.dto import MemberDTO
 from bot.db.models import Broadcast, Checkin, Cohort, Member, Outbox, Pause, ProgramRun
+from bot.db.outbox import OutboxRepository, outbox_row
 from bot.db.repositories import MemberRepository, PauseRepository, ProgramRunRepository
-from bot.delivery.outbox import PRIORITY_REMINDER, enqueue
+from bot.db.status import CheckinStatus, OutboxKind
 from bot.services.members import NotAMember
 from bot.services.progress import Calendar, Progress, Run, milestone_reached
 from bot.services.schedule import local_date
@@ -24,14 +26,14 @@ from bot.services.schedule import local_date
 NOTE_LIMIT = 500
 BACKFILL_DAYS = 1  # yesterday; with today that is the 48-hour window
 
-Outcome = Literal["recorded", "too_old", "future", "no_program", "no_checkin", "too_long"]
+CheckinOutcome = Literal["recorded", "too_old", "future", "no_program", "no_checkin", "too_long"]
 
 
 @dataclass(frozen=True, slots=True)
 class CheckinResult:
     """What a check-in action did and where the member stands after it."""
 
-    outcome: Outcome
+    outcome: CheckinOutcome
     day: date
     status: str | None = None
     program_day: int | None = None
@@ -82,7 +84,7 @@ class CheckinService:
         checkins = {day: status for day, status in rows.all()}
         return Calendar(self._catalog.programs, runs, pauses, checkins, today)
 
-    def _window(self, today: date, day: date) -> Outcome | None:
+    def _window(self, today: date, day: date) -> CheckinOutcome | None:
         if day > today:
             return "future"
         if day < today - timedelta(days=BACKFILL_DAYS):
@@ -115,7 +117,7 @@ class CheckinService:
                 "local_date": target,
                 "program_day": number,
                 "status": status,
-                "effort": previous.effort if previous and status == "done" else None,
+                "effort": previous.effort if previous and status == CheckinStatus.DONE else None,
                 "note": note if note is not None else (previous.note if previous else None),
                 "created_at": now,
                 "updated_at": now,
@@ -132,7 +134,7 @@ class CheckinService:
             after = await self._calendar(session, row.id, today)
             progress = after.progress()
             milestone = None
-            if status == "done" and old_status != "done":
+            if status == CheckinStatus.DONE and old_status != CheckinStatus.DONE:
                 milestone = await self._celebrate(session, row, before.progress(), progress, now)
                 await self._celebrate_program_end(session, row, after, target, now)
             return CheckinResult(
@@ -153,16 +155,12 @@ class CheckinService:
         reached = milestone_reached(before.current_streak, after.current_streak)
         if reached is None or after.streak_start is None:
             return None
-        await enqueue(
+        await _notify(
             session,
-            [
-                _notice(
-                    row,
-                    now,
-                    f"ms:{row.id}:{after.streak_start.isoformat()}:{reached}",
-                    {"milestone": reached},
-                )
-            ],
+            row,
+            now,
+            keys.milestone(row.id, after.streak_start, reached),
+            {"milestone": reached},
         )
         return reached
 
@@ -175,8 +173,8 @@ class CheckinService:
         kind, number = calendar.kind(day)
         last_training = max(d.day for d in program.days if not d.rest)
         if kind == "training" and number == last_training:
-            key = f"pc:{row.id}:{row.program_start.isoformat()}"
-            await enqueue(session, [_notice(row, now, key, {"program_complete": program.id})])
+            key = keys.program_complete(row.id, row.program_start)
+            await _notify(session, row, now, key, {"program_complete": program.id})
 
     async def rate(self, telegram_id: int, day: date, effort: int) -> CheckinResult:
         """Effort 1 to 5 on a done check-in."""
@@ -199,7 +197,7 @@ class CheckinService:
             checkin = await session.scalar(
                 select(Checkin).where(Checkin.member_id == row.id, Checkin.local_date == day)
             )
-            if checkin is None or (values.get("effort") and checkin.status != "done"):
+            if checkin is None or (values.get("effort") and checkin.status != CheckinStatus.DONE):
                 return CheckinResult("no_checkin", day)
             for key, value in values.items():
                 setattr(checkin, key, value)
@@ -276,19 +274,19 @@ class CheckinService:
             return True
 
 
-def _notice(row: Member, now: datetime, key: str, payload: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "kind": "notice",
-        "member_id": row.id,
-        "chat_id": row.chat_id,
-        "payload": payload,
-        "priority": PRIORITY_REMINDER,
-        "status": "pending",
-        "attempts": 0,
-        "not_before": now,
-        "dedupe_key": key,
-        "created_at": now,
-    }
+async def _notify(
+    session: AsyncSession, row: Member, now: datetime, key: str, payload: dict[str, Any]
+) -> None:
+    """Queue a celebration for the member (once per key)."""
+    notice = outbox_row(
+        OutboxKind.NOTICE,
+        member_id=row.id,
+        chat_id=row.chat_id,
+        payload=payload,
+        dedupe_key=key,
+        now=now,
+    )
+    await OutboxRepository(session).enqueue([notice])
 
 
 def _columns(row: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Literal
 
 from bot.catalog.schema import Program
 from bot.db.dto import PauseSpan
+from bot.db.status import CheckinStatus
 from bot.services.program import is_paused, program_day
 
 DayKind = Literal["training", "rest", "paused", "off"]
@@ -102,14 +103,16 @@ class Calendar:
         status = self._checkins.get(day)
         mark: Mark
         if kind == "training":
-            if status in ("done", "skipped"):
-                mark = status  # type: ignore[assignment]
+            if status == CheckinStatus.DONE:
+                mark = "done"
+            elif status == CheckinStatus.SKIPPED:
+                mark = "skipped"
             elif day >= self.today:
                 mark = "pending"
             else:
                 mark = "missed"
         elif kind == "rest":
-            mark = "done" if status == "done" else "rest"
+            mark = "done" if status == CheckinStatus.DONE else "rest"
         else:
             mark = kind
         return DayInfo(day, kind, mark, number)
@@ -120,7 +123,7 @@ class Calendar:
 
     def progress(self) -> Progress:
         """Current and longest streak, totals and adherence."""
-        total_done = sum(1 for status in self._checkins.values() if status == "done")
+        total_done = sum(1 for status in self._checkins.values() if status == CheckinStatus.DONE)
         if self.first_day is None:
             return Progress(0, 0, total_done, None, None, None)
         days = self.days(self.first_day, self.today)

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.db.dto import MemberDTO
 from bot.db.models import Cohort, Member
+from bot.db.status import STAFF_ROLES, MemberStatus, Role
 
-STAFF = ("trainer", "admin")
 COHORT_NAME = re.compile(r"^[\w][\w .'&+-]{0,47}$", re.UNICODE)
 
 
@@ -44,25 +44,25 @@ class StaffService:
         self._clock = clock
         self.admin_ids = frozenset(admin_ids)
 
-    def role_of(self, telegram_id: int, member: MemberDTO | None) -> str:
+    def role_of(self, telegram_id: int, member: MemberDTO | None) -> Role:
         """Admins come from configuration; trainers from /promote."""
         if telegram_id in self.admin_ids:
-            return "admin"
-        return member.role if member else "member"
+            return Role.ADMIN
+        return Role(member.role) if member else Role.MEMBER
 
     async def sync_admins(self) -> None:
         """Apply BOT_ADMIN_IDS: listed users are admins, nobody else is."""
         async with self._sessions.begin() as session:
             await session.execute(
                 update(Member)
-                .where(Member.role == "admin", Member.telegram_id.not_in(self.admin_ids or {0}))
-                .values(role="member")
+                .where(Member.role == Role.ADMIN, Member.telegram_id.not_in(self.admin_ids or {0}))
+                .values(role=Role.MEMBER)
             )
             if self.admin_ids:
                 await session.execute(
                     update(Member)
                     .where(Member.telegram_id.in_(self.admin_ids))
-                    .values(role="admin")
+                    .values(role=Role.ADMIN)
                 )
 
     async def find(self, who: str) -> MemberDTO | None:
@@ -78,7 +78,7 @@ class StaffService:
                 )
             return MemberDTO.from_row(row) if row else None
 
-    async def set_role(self, telegram_id: int, role: str) -> MemberDTO:
+    async def set_role(self, telegram_id: int, role: Role) -> MemberDTO:
         """Make someone a trainer or a plain member (admins are configuration)."""
         if telegram_id in self.admin_ids:
             raise StaffError("That person is an admin from BOT_ADMIN_IDS; change it there.")
@@ -94,7 +94,7 @@ class StaffService:
     async def staff(self) -> list[MemberDTO]:
         """Every trainer and admin with a member row."""
         async with self._sessions() as session:
-            rows = await session.scalars(select(Member).where(Member.role.in_(STAFF)))
+            rows = await session.scalars(select(Member).where(Member.role.in_(STAFF_ROLES)))
             return [MemberDTO.from_row(r) for r in rows]
 
     # -- cohorts ---------------------------------------------------------------------
@@ -123,7 +123,7 @@ class StaffService:
         async with self._sessions() as session:
             counts = (
                 select(Member.cohort_id, func.count().label("n"))
-                .where(Member.status.in_(("active", "paused")))
+                .where(Member.status.in_((MemberStatus.ACTIVE, MemberStatus.PAUSED)))
                 .group_by(Member.cohort_id)
                 .subquery()
             )

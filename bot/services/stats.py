@@ -16,6 +16,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.db.dto import MemberDTO, PauseSpan
 from bot.db.models import Checkin, Cohort, Member, Pause, ProgramRun
+from bot.db.status import CheckinStatus, MemberStatus
 from bot.services.progress import Calendar, Progress, Run
 from bot.services.schedule import local_date
 
@@ -112,13 +113,15 @@ class StatsService:
         stats = CommunityStats(scope=scope)
         for row in rows:
             stats.by_status[row.member.status] = stats.by_status.get(row.member.status, 0) + 1
-        active = [r for r in rows if r.member.status == "active" and r.member.program_start]
+        active = [
+            r for r in rows if r.member.status == MemberStatus.ACTIVE and r.member.program_start
+        ]
         now = self._clock.now()
         daily: dict[date, int] = defaultdict(int)
         async with self._sessions() as session:
             first = now.date() - timedelta(days=31)
             query = select(Checkin.local_date, Checkin.member_id).where(
-                Checkin.status == "done", Checkin.local_date >= first
+                Checkin.status == CheckinStatus.DONE, Checkin.local_date >= first
             )
             member_ids = {r.member.id for r in rows}
             for day, member_id in (await session.execute(query)).all():

@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_application
 from bot.db.models import Member, Outbox
-from tests.conftest import Harness
 from tests.kit.asserts import assert_all_valid
+from tests.kit.harness import Harness, second_instance
 from tests.kit.members import onboard
-from tests.kit.recording import BAD_GATEWAY, FORBIDDEN_BLOCKED, Failure, RecordingRequest
+from tests.kit.recording import BAD_GATEWAY, FORBIDDEN_BLOCKED, Failure
 from tests.kit.updates import TgUser
 
 KAI = TgUser(id=1001, first_name="Kai")
@@ -87,25 +86,11 @@ async def test_ticking_twice_or_from_a_second_process_sends_once(bot: Harness) -
     await services.ticker.tick()
 
     # A restart: a second application on the same database ticks and sends too.
-    request = RecordingRequest()
-    settings = bot.app.bot_data.config
-    second = build_application(
-        settings, clock=bot.clock, request=request, updates_request=request,
-        catalog=bot.app.bot_data.library.catalog, workers=False, rate_limiter=False,
-    )  # fmt: skip
-    await second.initialize()
-    assert second.post_init is not None
-    await second.post_init(second)
-    try:
-        await second.bot_data.services.ticker.tick()
-        await second.bot_data.services.sender.drain()
+    async with second_instance(bot) as second:
+        await second.services.ticker.tick()
+        await second.services.sender.drain()
         await services.sender.drain()
-    finally:
-        await second.shutdown()
-        assert second.post_shutdown is not None
-        await second.post_shutdown(second)
-
-    total = len(sessions_to(bot, KAI.id)) + len([c for c in request.sent("sendMessage")])
+        total = len(sessions_to(bot, KAI.id)) + len(second.api.sent("sendMessage"))
     assert total == 1
     assert len(await outbox_rows(bot)) == 1
 
@@ -169,7 +154,7 @@ async def test_downtime_up_to_three_hours_is_caught_up_and_older_is_skipped(bot:
 async def test_pause_and_resume_keep_the_program_day(bot: Harness) -> None:
     bot.clock.set(at_local(date(2026, 3, 2), 6, 0))
     await onboard(bot.app, KAI)
-    settings = bot.app.bot_data.services.settings
+    settings = bot.app.bot_data.services.preferences
     bot.clock.set(at_local(date(2026, 3, 2), 7, 30))
     await run_once(bot)  # day 1
     bot.clock.set(at_local(date(2026, 3, 2), 20, 0))
@@ -267,7 +252,7 @@ async def test_stop_cancels_pending_and_sends_nothing_more(bot: Harness) -> None
     await onboard(bot.app, KAI)
     bot.clock.set(at_local(date(2026, 3, 2), 7, 30))
     await bot.app.bot_data.services.ticker.tick()  # queued, not yet sent
-    await bot.app.bot_data.services.settings.stop(KAI.id)
+    await bot.app.bot_data.services.preferences.stop(KAI.id)
     assert await bot.app.bot_data.services.sender.drain() == 0
     assert (await outbox_rows(bot))[0].status == "cancelled"
     bot.clock.set(at_local(date(2026, 3, 3), 7, 30))

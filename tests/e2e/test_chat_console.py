@@ -27,7 +27,12 @@ SCRIPT = """\
 """
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def test_scripted_chat_session(tmp_path: Path) -> None:
+    """As in a fresh clone after `cp .env.example .env`: the file's defaults, no token."""
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
     script = tmp_path / "demo.txt"
     script.write_text(SCRIPT)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_URL"))}

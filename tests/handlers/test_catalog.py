@@ -6,8 +6,8 @@ import pytest
 
 from bot.catalog import Catalog
 from bot.render.rules import problems
-from tests.conftest import Harness
 from tests.kit.asserts import assert_all_valid, assert_telegram_valid
+from tests.kit.harness import Harness
 from tests.kit.recording import Failure
 from tests.kit.updates import TgUser, group_chat
 

@@ -15,8 +15,8 @@ from bot.db.base import Base
 from bot.db.models import Checkin, Member, Outbox
 from bot.render.charts import progress_chart
 from bot.services.progress import Calendar, Run
-from tests.conftest import Harness
 from tests.kit.asserts import assert_telegram_valid
+from tests.kit.harness import Harness
 from tests.kit.members import onboard
 from tests.kit.updates import TgUser, group_chat
 
@@ -220,7 +220,7 @@ async def test_mydata_sends_everything_as_json(bot: Harness) -> None:
 async def test_forget_asks_then_deletes_everything(bot: Harness) -> None:
     await ready(bot)
     await bot.send(tap(bot, "ci:d:20260302"))
-    await bot.app.bot_data.services.settings.pause(ZOE.id, 3)
+    await bot.app.bot_data.services.preferences.pause(ZOE.id, 3)
     member = await bot.app.bot_data.members.get(ZOE.id)
     assert member is not None
     await bot.command(ZOE, "forget")

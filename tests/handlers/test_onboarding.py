@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import Harness
 from tests.kit.asserts import assert_all_valid, assert_telegram_valid
+from tests.kit.harness import Harness
 from tests.kit.members import onboard
 from tests.kit.updates import TgUser, group_chat
 

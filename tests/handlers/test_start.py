@@ -12,8 +12,9 @@ from bot.catalog import Catalog
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.db.models import Member
-from tests.conftest import ADMIN, Harness
+from tests.conftest import ADMIN
 from tests.kit.asserts import assert_all_valid
+from tests.kit.harness import Harness
 from tests.kit.recording import Failure, RecordingRequest
 from tests.kit.updates import TgUser, UpdateFactory, group_chat
 
@@ -142,6 +143,7 @@ async def test_repeated_update_is_handled_once(bot: Harness) -> None:
     assert await member_count(bot) == 1
 
 
+@pytest.mark.handler_errors
 async def test_failure_is_logged_with_update_id_and_user_gets_a_friendly_reply(
     bot: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

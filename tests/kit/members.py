@@ -29,7 +29,7 @@ async def onboard(
             language_code=user.language_code,
         )
     )
-    settings = data.services.settings
+    settings = data.services.preferences
     await settings.choose_program(user.id, program)
     await settings.set_timezone(user.id, zone)
     change = await settings.set_reminder_time(user.id, at)

@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_application
 from bot.db.models import Broadcast, Member, Outbox
 from bot.delivery.sender import Pacer
-from tests.conftest import ADMIN, Harness
+from tests.conftest import ADMIN
+from tests.kit.harness import Harness, second_instance
 from tests.kit.members import bulk_members, onboard
 from tests.kit.recording import FORBIDDEN_BLOCKED, TOO_MANY, RecordingRequest
 from tests.kit.updates import TgUser, group_chat
@@ -288,24 +288,13 @@ async def test_broadcast_to_a_thousand_at_telegrams_limit(bot: Harness) -> None:
     request.fail_when(
         flood, TOO_MANY.__class__(429, "Too Many Requests: retry after 1", retry_after=1)
     )
-    second = build_application(
-        bot.app.bot_data.config, clock=bot.clock, request=request, updates_request=request,
-        catalog=bot.app.bot_data.library.catalog, workers=False, rate_limiter=False,
-    )  # fmt: skip
-    await second.initialize()
-    assert second.post_init is not None
-    await second.post_init(second)
-    try:
-        other = second.bot_data.services
+    async with second_instance(bot, request) as second:
+        other = second.services
         other.sender.pacer = Pacer(40, monotonic=vt.monotonic, sleep=vt.sleep)
         await other.monitor.step()
         while await other.sender.drain():
             pass
         view = (await other.monitor.step())[0]
-    finally:
-        await second.shutdown()
-        assert second.post_shutdown is not None
-        await second.post_shutdown(second)
 
     accepted = Counter(
         c.chat_id

@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.db.dto import MemberDTO
 from bot.db.models import Member
 from bot.db.repositories import PauseRepository
+from bot.db.status import MemberStatus
 from bot.services.program import is_paused, program_day
 from bot.services.schedule import local_date
 
@@ -36,8 +37,8 @@ class SessionPlan:
         return self.member.program_id
 
 
-class SessionService:
-    """Plans sessions from the member's program, start date and pauses."""
+class SessionPlanner:
+    """Plans training sessions from the member's program, start date and pauses."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], clock: Clock, catalog: Catalog
@@ -55,7 +56,7 @@ class SessionService:
         async with self._sessions() as session:
             pauses = await PauseRepository(session).spans(member.id)
         number = program_day(member.program_start, day_date, pauses)
-        if is_paused(day_date, pauses) or member.status == "paused":
+        if is_paused(day_date, pauses) or member.status == MemberStatus.PAUSED:
             state: State = "paused"
         elif number < 1:
             state = "not_started"
@@ -80,7 +81,7 @@ class SessionService:
         """Whether the member still takes messages from the bot."""
         async with self._sessions() as session:
             status = await session.scalar(select(Member.status).where(Member.id == member_id))
-        return status == "active"
+        return status == MemberStatus.ACTIVE
 
     async def stop_reminders_after_finish(self, member_id: int) -> None:
         """The program is over: no daily reminders until the member chooses what next."""

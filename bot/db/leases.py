@@ -1,4 +1,7 @@
-"""Named leases in the database: one holder at a time, taken over when expired."""
+"""Named leases in the database: one holder at a time, taken over when expired.
+
+Each function runs its own short transaction: a lease is checked and renewed
+between pieces of work, never held inside one."""
 
 from __future__ import annotations
 

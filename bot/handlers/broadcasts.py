@@ -1,0 +1,175 @@
+"""Trainers' broadcasts and nudges: draft, preview, audience, confirm, progress."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from bot.db.status import BroadcastStatus
+from bot.handlers.common import edit, pressing_staff, reply, staff_member
+from bot.render import callbacks
+from bot.render import trainers as trainer_views
+from bot.render.message import esc
+from bot.render.rules import MAX_TEXT
+from bot.services.broadcasts import Audience, BroadcastError
+
+_AT = re.compile(r"^at\s+(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*(.*)$", re.S | re.I)
+
+
+async def start_broadcast(update: Update, context: BotContext) -> None:
+    """Reply to any message with /broadcast, or /broadcast <text>; `at DATE TIME` schedules."""
+    allowed = await staff_member(update, context)
+    if allowed is None:
+        return
+    message, member = allowed
+    assert update.effective_user is not None
+    data = context.bot_data
+    zone = member.timezone if member else data.config.default_timezone
+    raw = (message.text or "").split(maxsplit=1)
+    rest = raw[1].strip() if len(raw) > 1 else ""
+    scheduled_at = None
+    if match := _AT.match(rest):
+        try:
+            naive = datetime.strptime(f"{match[1]} {match[2]}", "%Y-%m-%d %H:%M")  # noqa: DTZ007
+        except ValueError:
+            await reply(message, trainer_views.BROADCAST_AT_USAGE)
+            return
+        scheduled_at = naive.replace(tzinfo=ZoneInfo(zone))
+        if scheduled_at <= data.clock.now():
+            await reply(message, trainer_views.IN_THE_PAST)
+            return
+        rest = match[3].strip()
+    replied = message.reply_to_message
+    service = data.services.broadcasts
+    try:
+        if replied is not None:
+            broadcast_id = await service.draft(
+                update.effective_user.id,
+                message.chat.id,
+                source=(replied.chat.id, replied.message_id),
+                scheduled_at=scheduled_at,
+            )
+        else:
+            broadcast_id = await service.draft(
+                update.effective_user.id,
+                message.chat.id,
+                text=esc(rest) if rest else None,
+                scheduled_at=scheduled_at,
+            )
+    except BroadcastError as exc:
+        await reply(message, f"{esc(str(exc))} {trainer_views.MEDIA_TOO}")
+        return
+    if not await _preview(message, context, broadcast_id):
+        return
+    cohorts = [(c.id, c.name) for c in await data.services.staff.cohorts()]
+    counts = await service.counts(cohorts)
+    await reply(message, trainer_views.audience_question(broadcast_id, counts, cohorts))
+
+
+async def _preview(message: Message, context: BotContext, broadcast_id: int) -> bool:
+    """Show the trainer the exact copy; False (and the draft cancelled) if Telegram refuses it."""
+    view = await context.bot_data.services.broadcasts.view(broadcast_id)
+    await reply(message, trainer_views.PREVIEW_HEADER)
+    try:
+        if view.text is not None:
+            if len(view.text) > MAX_TEXT:
+                raise BadRequest("message is too long")
+            await context.bot.send_message(message.chat.id, view.text)
+        elif view.source_chat_id is not None and view.source_message_id is not None:
+            await context.bot.copy_message(
+                message.chat.id, view.source_chat_id, view.source_message_id
+            )
+    except BadRequest as exc:
+        await context.bot_data.services.broadcasts.cancel(broadcast_id)
+        await reply(message, trainer_views.refused_by_telegram(exc.message))
+        return False
+    return True
+
+
+async def send_nudge(update: Update, context: BotContext) -> None:
+    """/nudge [days]: a friendly reminder to members inactive for N days (default 3)."""
+    allowed = await staff_member(update, context)
+    if allowed is None:
+        return
+    message, _ = allowed
+    assert update.effective_user is not None
+    arg = (context.args or ["3"])[0]
+    if not arg.isdigit() or not 1 <= int(arg) <= 60:
+        await reply(message, trainer_views.NUDGE_USAGE)
+        return
+    days = int(arg)
+    service = context.bot_data.services.broadcasts
+    broadcast_id = await service.draft(
+        update.effective_user.id, message.chat.id, text=trainer_views.NUDGE_TEXT, nudge_days=days
+    )
+    if not await _preview(message, context, broadcast_id):
+        return
+    count = await service.choose(
+        broadcast_id, update.effective_user.id, Audience("inactive", days=days)
+    )
+    await reply(message, trainer_views.confirm(broadcast_id, count, None))
+    if count == 0:
+        await service.cancel(broadcast_id)
+
+
+async def press_broadcast(update: Update, context: BotContext) -> None:
+    """The audience, Send and Cancel buttons of a broadcast."""
+    pressed = await pressing_staff(update, context)
+    if pressed is None:
+        return
+    query, member = pressed
+    action = callbacks.parse(query.data)
+    message = query.message
+    if not isinstance(action, callbacks.BroadcastPress) or not isinstance(message, Message):
+        await query.answer(trainer_views.BROADCAST_BUTTON_EXPIRED)
+        return
+    data = context.bot_data
+    service = data.services.broadcasts
+    zone = member.timezone if member else data.config.default_timezone
+    broadcast_id = action.broadcast_id
+    rate = data.config.broadcast_rate
+    try:
+        if action.action == "a":
+            audience = Audience.parse(action.audience or "")
+            if audience is None:
+                await query.answer(trainer_views.BROADCAST_BUTTON_EXPIRED)
+                return
+            count = await service.choose(broadcast_id, query.from_user.id, audience)
+            view = await service.view(broadcast_id)
+            await query.answer()
+            when = trainer_views.local_time(view.scheduled_at, zone)
+            await edit(message, trainer_views.confirm(broadcast_id, count, when))
+        elif action.action == "go":
+            await query.answer(trainer_views.ON_ITS_WAY)
+            view = await service.confirm(broadcast_id, query.from_user.id)
+            if view.status == BroadcastStatus.SCHEDULED:
+                when = trainer_views.local_time(view.scheduled_at, zone)
+                await edit(message, trainer_views.scheduled(when))
+                return
+            await edit(message, trainer_views.on_its_way(view.id))
+            sent = await reply(message, trainer_views.progress(view, rate))
+            await service.attach_progress(view.id, sent.chat.id, sent.message_id)
+            data.services.sender.wake.set()
+        else:
+            view = await service.cancel(broadcast_id, query.from_user.id)
+            await query.answer(trainer_views.CANCELLED)
+            await edit(message, trainer_views.progress(view, rate))
+            await data.services.monitor.show(view, force=True)
+    except BroadcastError as exc:
+        await query.answer(str(exc)[:200])
+
+
+async def list_broadcasts(update: Update, context: BotContext) -> None:
+    """Scheduled and running broadcasts, with cancel buttons."""
+    allowed = await staff_member(update, context)
+    if allowed is None:
+        return
+    message, member = allowed
+    zone = member.timezone if member else context.bot_data.config.default_timezone
+    active = await context.bot_data.services.broadcasts.active()
+    await reply(message, trainer_views.active_list(active, zone))

@@ -1,0 +1,175 @@
+"""Onboarding: /start, the answers by button or typed, and free text in general.
+
+The order of the questions is the preferences service's (`Change.next_step`);
+these handlers only show the question it names.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot.context import BotContext
+from bot.db.dto import MemberDTO
+from bot.db.status import MemberStatus
+from bot.handlers import checkins
+from bot.handlers.common import edit, pressing_member, private_message, reply
+from bot.render import callbacks, texts
+from bot.render import onboarding as onboarding_views
+from bot.render.message import Rendered, esc
+from bot.services.inputs import InputError, parse_time, parse_zone
+from bot.services.members import Profile
+from bot.services.preferences import Awaiting, Change, Step, expected_input, onboarding_step
+
+DEEP_LINK_SETTINGS = "settings"
+
+
+def _profile(update: Update, message: Message) -> Profile:
+    user = update.effective_user
+    assert user is not None
+    return Profile(
+        telegram_id=user.id,
+        chat_id=message.chat.id,
+        first_name=user.first_name,
+        username=user.username,
+        last_name=user.last_name,
+        language_code=user.language_code,
+    )
+
+
+def _question(context: BotContext, member: MemberDTO, step: Step, *, first_time: bool) -> Rendered:
+    """The onboarding question for `step` (never DONE)."""
+    if step == Step.TIME:
+        return onboarding_views.ask_time(member, onboarding=True)
+    if step == Step.TIMEZONE:
+        return onboarding_views.ask_zone(member, onboarding=True)
+    catalog = context.bot_data.library.catalog
+    return onboarding_views.ask_program(catalog, member, first_time=first_time)
+
+
+async def start_member(update: Update, context: BotContext) -> None:
+    """Register the sender, welcome them, and start (or show) their settings."""
+    message = await private_message(update, context)
+    if message is None:
+        return
+    data = context.bot_data
+    preferences = data.services.preferences
+    registration = await data.members.register(_profile(update, message))
+    member = registration.member
+    code = (context.args or [""])[0][:64]
+    if code and code != DEEP_LINK_SETTINGS:
+        joined = await preferences.join_cohort(member.telegram_id, code)
+        member = joined.member
+        if joined.cohort_name:
+            await reply(message, onboarding_views.joined_cohort(joined.cohort_name))
+        else:
+            await reply(message, onboarding_views.UNKNOWN_INVITE)
+    if member.status in (MemberStatus.LEFT, MemberStatus.BLOCKED):
+        member = (await preferences.come_back(member.telegram_id)).member
+    step = onboarding_step(member)
+    if step != Step.DONE:
+        await reply(message, _question(context, member, step, first_time=registration.created))
+        return
+    await reply(message, onboarding_views.welcome_back(data.library.catalog, member))
+
+
+async def press_onboarding(update: Update, context: BotContext) -> None:
+    """A program, zone or time picked with a button (onboarding, or /settings)."""
+    pressed = await pressing_member(update, context)
+    if pressed is None:
+        return
+    query, member = pressed
+    action = callbacks.parse(query.data)
+    catalog = context.bot_data.library.catalog
+    message = query.message
+    if not isinstance(message, Message):
+        await query.answer(onboarding_views.SETTINGS_BUTTON_EXPIRED)
+        return
+    if isinstance(action, callbacks.PickProgram) and action.program_id in catalog.programs:
+        await query.answer()
+        preferences = context.bot_data.services.preferences
+        change = await preferences.choose_program(member.telegram_id, action.program_id)
+        if change.next_step == Step.TIMEZONE:
+            await edit(message, onboarding_views.ask_zone(change.member, onboarding=True))
+        else:
+            await edit(message, onboarding_views.program_changed(catalog, change.member))
+    elif isinstance(action, callbacks.PickZone):
+        try:
+            zone = parse_zone(action.zone)
+        except InputError:
+            await query.answer(onboarding_views.SETTINGS_BUTTON_EXPIRED)
+            return
+        await query.answer()
+        await save_zone(message, context, member, zone)
+    elif isinstance(action, callbacks.PickTime):
+        await query.answer()
+        change = await context.bot_data.services.preferences.set_reminder_time(
+            member.telegram_id, action.at
+        )
+        await _after_time(message, context, change)
+    else:
+        await query.answer(onboarding_views.SETTINGS_BUTTON_EXPIRED)
+
+
+# -- typed answers -------------------------------------------------------------------
+async def answer_text(update: Update, context: BotContext) -> None:
+    """Free text in the private chat: the answer to what the member was asked, a
+    note (typed after 📝, or as a reply to a session message), or a pointer to /help."""
+    message = update.effective_message
+    if message is None or update.effective_user is None or not message.text:
+        return
+    member = await context.bot_data.members.get(update.effective_user.id)
+    if member is None:
+        await reply(message, texts.free_text())
+        return
+    expected = expected_input(member)
+    note_day = checkins.note_day_from_reply(message)
+    if note_day is None and expected is not None and expected.what == Awaiting.NOTE:
+        note_day = expected.day
+    if note_day is not None:
+        await checkins.save_note(message, context, member, note_day)
+    elif expected is not None and expected.what == Awaiting.TIME:
+        await apply_time(message, context, member, message.text)
+    elif expected is not None and expected.what == Awaiting.TIMEZONE:
+        await apply_zone(message, context, member, message.text)
+    else:
+        await reply(message, texts.free_text())
+
+
+async def apply_time(message: Message, context: BotContext, member: MemberDTO, text: str) -> None:
+    """Set the session time from what the member typed (or say what was wrong)."""
+    try:
+        at = parse_time(text)
+    except InputError as exc:
+        await reply(message, esc(str(exc)))
+        return
+    change = await context.bot_data.services.preferences.set_reminder_time(member.telegram_id, at)
+    await _after_time(message, context, change)
+
+
+async def _after_time(message: Message, context: BotContext, change: Change) -> None:
+    catalog = context.bot_data.library.catalog
+    if change.onboarding_finished:
+        await reply(message, onboarding_views.all_set(catalog, change.member))
+    elif change.next_step == Step.DONE:
+        await reply(message, onboarding_views.time_set(change.member.reminder_time, change.member))
+    else:
+        await reply(message, _question(context, change.member, change.next_step, first_time=False))
+
+
+async def apply_zone(message: Message, context: BotContext, member: MemberDTO, text: str) -> None:
+    """Set the time zone from what the member typed (or say what was wrong)."""
+    try:
+        zone = parse_zone(text)
+    except InputError as exc:
+        await reply(message, esc(str(exc)))
+        return
+    await save_zone(message, context, member, zone)
+
+
+async def save_zone(message: Message, context: BotContext, member: MemberDTO, zone: str) -> None:
+    """Store a zone and show what comes next."""
+    change = await context.bot_data.services.preferences.set_timezone(member.telegram_id, zone)
+    if change.next_step == Step.DONE:
+        await reply(message, onboarding_views.zone_set(change.member))
+    else:
+        await reply(message, _question(context, change.member, change.next_step, first_time=False))

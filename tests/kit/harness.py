@@ -1,0 +1,110 @@
+"""The bot under test: a real application on a recording Bot API and a manual clock.
+
+`running_bot` builds the application exactly as `run` would (post_init
+included) without polling; `Harness` feeds it real PTB updates. Every error
+that reaches the application's error handler is recorded: a test in which a
+handler crashed fails, unless it says it expects that with
+`@pytest.mark.handler_errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bot.app import build_application
+from bot.catalog import Catalog
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.context import BotApplication, BotContext
+from tests.kit.asserts import assert_all_valid
+from tests.kit.recording import RecordingRequest
+from tests.kit.updates import TgUser, UpdateFactory
+
+
+class Harness:
+    """A running application wired to a recording Bot API and a manual clock."""
+
+    def __init__(self, app: BotApplication, request: RecordingRequest, clock: ManualClock) -> None:
+        self.app = app
+        self.api = request
+        self.clock = clock
+        self.updates = UpdateFactory(app.bot)
+        self.handler_errors: list[BaseException] = []
+
+    async def send(self, update: Any) -> None:
+        """Process one update as the running bot would."""
+        await self.app.process_update(update)
+
+    async def command(self, user: TgUser, command: str, args: str = "", **kw: Any) -> None:
+        await self.send(self.updates.command(user, command, args, **kw))
+
+    async def text(self, user: TgUser, text: str, **kw: Any) -> None:
+        await self.send(self.updates.message(user, text, **kw))
+
+    def replies(self, chat_id: int) -> list[str]:
+        return [call.text for call in self.api.sent(chat_id=chat_id)]
+
+    @property
+    def services(self) -> Any:
+        return self.app.bot_data.services
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings,
+    clock: ManualClock,
+    catalog: Catalog,
+    *,
+    request: RecordingRequest | None = None,
+    check_output: bool = True,
+) -> AsyncIterator[Harness]:
+    """The bot, initialised as `run` would, without polling, the tick or the sender
+    running on their own (tests run them by hand)."""
+    request = request or RecordingRequest()
+    app = build_application(
+        settings,
+        clock=clock,
+        request=request,
+        updates_request=request,
+        catalog=catalog,
+        workers=False,
+        rate_limiter=False,  # it paces in real time; tested on its own
+    )
+    harness = Harness(app, request, clock)
+
+    async def record_error(update: object, context: BotContext) -> None:
+        if context.error is not None:
+            harness.handler_errors.append(context.error)
+
+    app.add_error_handler(record_error)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    try:
+        yield harness
+        if check_output:
+            # Whatever a test did, everything the bot sent must be acceptable to Telegram.
+            assert_all_valid(request.sent())
+            for call in request.calls:
+                if call.method == "answerCallbackQuery":
+                    assert len(str(call.params.get("text", ""))) <= 200, call.params
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+@asynccontextmanager
+async def second_instance(
+    bot: Harness, request: RecordingRequest | None = None
+) -> AsyncIterator[Harness]:
+    """Another application on the same database and clock: a restart, or a second
+    process. Its handler errors count as the first one's."""
+    data = bot.app.bot_data
+    async with running_bot(data.config, bot.clock, data.library.catalog, request=request) as other:
+        try:
+            yield other
+        finally:
+            bot.handler_errors.extend(other.handler_errors)

@@ -1,0 +1,82 @@
+"""Callback data: one codec for every button, every prefix routed, all within 64 bytes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from telegram.ext import CallbackQueryHandler
+
+from bot.render import callbacks
+from tests.kit.harness import Harness
+
+DAY = date(2026, 3, 2)
+EXAMPLES: list[callbacks.Action] = [
+    callbacks.OpenCard("gluteus-medius"),
+    callbacks.OpenCard("hip-thrust", "~ex"),
+    callbacks.OpenCard("hip-thrust", "gluteus-maximus"),
+    callbacks.OpenMenu("st"),
+    callbacks.OpenLesson(3, 12),
+    callbacks.PickProgram("defy-gravity"),
+    callbacks.PickZone("America/Argentina/Buenos_Aires"),
+    callbacks.PickZone("Etc/GMT+5"),
+    callbacks.PickTime(time(6, 45)),
+    callbacks.ChangeSetting("resume"),
+    callbacks.CheckinPress("d", DAY),
+    callbacks.CheckinPress("s", DAY),
+    callbacks.CheckinPress("n", DAY),
+    callbacks.CheckinPress("e", DAY, 4),
+    callbacks.BroadcastPress("a", 123456789012, "c12"),
+    callbacks.BroadcastPress("go", 7),
+    callbacks.BroadcastPress("x", 7),
+    callbacks.ConfirmForget(True),
+    callbacks.ConfirmForget(False),
+    callbacks.AfterProgram("restart"),
+    callbacks.AfterProgram("beginner-basics"),
+]
+
+
+@pytest.mark.parametrize("action", EXAMPLES, ids=lambda action: action.encode())
+def test_every_action_survives_the_round_trip(action: callbacks.Action) -> None:
+    data = action.encode()
+    assert len(data.encode()) <= callbacks.MAX_BYTES
+    assert callbacks.parse(data) == action
+
+
+def test_the_examples_cover_every_prefix() -> None:
+    used = {action.encode().split(":")[0] for action in EXAMPLES}
+    assert used == set(callbacks.PREFIXES)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "", "c:", "c:Bad_Id", "m:xx", "l:0:1", "ob:p:", "ob:t:2460", "ob:z:a b",
+        "set:delete", "ci:d:20261399", "ci:e:20260302", "ci:e:20260302:9", "ci:x:20260302",
+        "bc:a:1", "bc:go:", "bc:zz:1", "fg:maybe", "pg:Nope!", "zz:1", "x" * 65,
+    ],
+)  # fmt: skip
+def test_forged_data_parses_to_nothing(data: str) -> None:
+    assert callbacks.parse(data) is None
+
+
+@given(st.text(max_size=80))
+def test_parse_never_raises(data: str) -> None:
+    callbacks.parse(data)
+
+
+async def test_every_prefix_reaches_a_handler(bot: Harness) -> None:
+    """register() routes each prefix with the codec's own pattern."""
+    patterns = [
+        handler.pattern
+        for handlers in bot.app.handlers.values()
+        for handler in handlers
+        if isinstance(handler, CallbackQueryHandler) and handler.pattern is not None
+    ]
+    for action in EXAMPLES:
+        data = action.encode()
+        routed = [p for p in patterns if isinstance(p, re.Pattern) and p.match(data)]
+        assert len(routed) == 1, (data, routed)
