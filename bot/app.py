@@ -154,10 +154,10 @@ def _start_workers(app: BotApplication, services: Services) -> None:
         job_kwargs=job_kwargs,
     )
     app.job_queue.run_repeating(
-        _prune_processed_updates,
+        _prune_inbox,
         interval=PRUNE_UPDATES_EVERY,
         first=timedelta(minutes=1),
-        name="prune-processed-updates",
+        name="prune-inbox",
         job_kwargs=job_kwargs,
     )
     stop = asyncio.Event()
@@ -204,7 +204,7 @@ async def _watch_broadcasts(context: BotContext) -> None:
         services.sender.wake.set()
 
 
-async def _prune_processed_updates(context: BotContext) -> None:
+async def _prune_inbox(context: BotContext) -> None:
     """Forget update ids older than 48 hours."""
     removed = await context.bot_data.updates.prune()
     if removed:

@@ -27,6 +27,7 @@ from bot.db.base import Base, UTCDateTime
 from bot.db.status import (
     BroadcastStatus,
     CheckinStatus,
+    InboxStatus,
     MemberStatus,
     OutboxKind,
     OutboxStatus,
@@ -40,6 +41,7 @@ CHECKIN_STATUSES = values(CheckinStatus)
 OUTBOX_KINDS = values(OutboxKind)
 OUTBOX_STATUSES = values(OutboxStatus)
 BROADCAST_STATUSES = values(BroadcastStatus)
+INBOX_STATUSES = values(InboxStatus)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -136,7 +138,10 @@ class Checkin(Base):
 
 class Broadcast(Base):
     __tablename__ = "broadcasts"
-    __table_args__ = (CheckConstraint(_in("status", BROADCAST_STATUSES), name="status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", BROADCAST_STATUSES), name="status"),
+        Index("ix_broadcasts_request_key", "request_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author_id: Mapped[int] = mapped_column(BigInteger)
@@ -153,6 +158,9 @@ class Broadcast(Base):
     blocked: Mapped[int] = mapped_column(Integer, default=0)
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The update that created the draft ("u:<update id>"): handling it again
+    # after a crash finds this draft instead of making a second one.
+    request_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -187,11 +195,33 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class ProcessedUpdate(Base):
-    __tablename__ = "processed_updates"
+class InboxUpdate(Base):
+    """Every update received, stored before it is acknowledged to Telegram.
+
+    Workers handle the rows of different chats at once and the rows of one
+    chat (`chat_key`) strictly in update id order, one at a time.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        CheckConstraint(_in("status", INBOX_STATUSES), name="status"),
+        Index("ix_inbox_status_update_id", "status", "update_id"),
+        Index("ix_inbox_chat_key_status_update_id", "chat_key", "status", "update_id"),
+        Index("ix_inbox_finished_at", "finished_at"),
+    )
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    chat_key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Lease(Base):

@@ -3,7 +3,7 @@ given and never commit: the calling service owns the transaction."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.dialect import insert_ignore
 from bot.db.dto import MemberDTO, PauseSpan
-from bot.db.models import Cohort, Member, Pause, ProcessedUpdate, ProgramRun
+from bot.db.models import Cohort, Member, Pause, ProgramRun
 
 
 class MemberRepository:
@@ -133,25 +133,3 @@ class CohortRepository:
         """(cohort id, name) for an invite code."""
         row = await self._s.scalar(select(Cohort).where(Cohort.code == code))
         return (row.id, row.name) if row else None
-
-
-class ProcessedUpdateRepository:
-    """Update ids already handled (at-least-once delivery made idempotent)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def record(self, update_id: int, when: datetime) -> bool:
-        """Record the id; False if it was already there."""
-        stmt = insert_ignore(
-            self._s, ProcessedUpdate, {"update_id": update_id, "processed_at": when}, ["update_id"]
-        )
-        result = await self._s.execute(stmt)
-        return bool(getattr(result, "rowcount", 0))
-
-    async def delete_older_than(self, cutoff: datetime) -> int:
-        """Forget ids recorded before `cutoff`; the number removed."""
-        result = await self._s.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
-        )
-        return int(getattr(result, "rowcount", 0))

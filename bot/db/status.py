@@ -55,6 +55,13 @@ class BroadcastStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class InboxStatus(StrEnum):
+    PENDING = "pending"  # stored, not handled yet
+    WORKING = "working"  # claimed by a worker (claim_expires_at says until when)
+    DONE = "done"
+    FAILED = "failed"  # failed every attempt; the error is kept
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The stored strings of an enum, in declaration order."""
     return tuple(member.value for member in enum)

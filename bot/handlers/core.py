@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 async def skip_repeated_update(update: Update, context: BotContext) -> None:
     """Stop handling an update whose id was already handled (at-least-once delivery)."""
-    if not await context.bot_data.updates.first_time(update.update_id):
+    if not await context.bot_data.updates.first_time(update.to_dict()):
         log.info("update %s was already handled; ignoring the repeat", update.update_id)
         raise ApplicationHandlerStop
 

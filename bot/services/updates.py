@@ -3,29 +3,41 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.db.repositories import ProcessedUpdateRepository
+from bot.db.inbox import InboxRepository
 
-KEEP_UPDATE_IDS_FOR = timedelta(hours=48)
+KEEP_UPDATES_FOR = timedelta(hours=48)
+PRUNE_BATCH = 5000
 
 
 class UpdateLog:
-    """Which update ids were already handled."""
+    """Which updates were already received."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessions = sessions
         self._clock = clock
 
-    async def first_time(self, update_id: int) -> bool:
-        """Record the update id; True the first time it is seen, False on a repeat."""
+    async def first_time(self, payload: dict[str, Any]) -> bool:
+        """Record the update; True the first time it is seen, False on a repeat."""
+        now = self._clock.now()
         async with self._sessions.begin() as session:
-            return await ProcessedUpdateRepository(session).record(update_id, self._clock.now())
+            inbox = InboxRepository(session)
+            if not await inbox.store([payload], now):
+                return False
+            await inbox.finish(int(payload["update_id"]), "", now)
+            return True
 
     async def prune(self) -> int:
-        """Drop ids older than 48 hours (Telegram never redelivers that late)."""
-        cutoff = self._clock.now() - KEEP_UPDATE_IDS_FOR
-        async with self._sessions.begin() as session:
-            return await ProcessedUpdateRepository(session).delete_older_than(cutoff)
+        """Drop finished updates older than 48 hours (Telegram never redelivers that late)."""
+        cutoff = self._clock.now() - KEEP_UPDATES_FOR
+        removed = 0
+        while True:
+            async with self._sessions.begin() as session:
+                batch = await InboxRepository(session).prune(cutoff, PRUNE_BATCH)
+            removed += batch
+            if batch < PRUNE_BATCH:
+                return removed

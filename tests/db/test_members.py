@@ -93,14 +93,18 @@ async def test_overlong_profile_fields_are_clipped(database: Database) -> None:
     assert len(registration.member.first_name) == 128
 
 
+def _update(update_id: int) -> dict[str, object]:
+    return {"update_id": update_id, "message": {"chat": {"id": 5}, "text": "hi"}}
+
+
 async def test_update_log_records_once_and_prunes_after_48h(database: Database) -> None:
     clock = ManualClock(NOW)
     log = UpdateLog(database.sessions, clock)
-    assert await log.first_time(1)
-    assert not await log.first_time(1)
-    assert (await asyncio.gather(*(log.first_time(2) for _ in range(5)))).count(True) == 1
+    assert await log.first_time(_update(1))
+    assert not await log.first_time(_update(1))
+    assert (await asyncio.gather(*(log.first_time(_update(2)) for _ in range(5)))).count(True) == 1
     clock.advance(timedelta(hours=47))
     assert await log.prune() == 0
     clock.advance(timedelta(hours=2))
     assert await log.prune() == 2
-    assert await log.first_time(1)
+    assert await log.first_time(_update(1))
