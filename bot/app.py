@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import cast
 
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
+from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.catalog import Catalog, load_catalog
@@ -19,23 +19,25 @@ from bot.context import BotApplication, BotContext, BotData, Services, Worker
 from bot.db.session import Database
 from bot.db.status import BroadcastStatus, Role
 from bot.delivery.compose import make_composer
+from bot.delivery.limiter import TelegramLimiter
 from bot.delivery.menus import publish_default_menu, publish_menu
 from bot.delivery.monitor import BroadcastMonitor
 from bot.delivery.sender import Sender
 from bot.delivery.tick import Ticker
 from bot.handlers import register
+from bot.intake.dispatcher import Dispatcher
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckinService
+from bot.services.housekeeping import prune_inbox
 from bot.services.members import MemberService
 from bot.services.planner import SessionPlanner
 from bot.services.preferences import PreferencesService
 from bot.services.staff import StaffService
 from bot.services.stats import StatsService
-from bot.services.updates import UpdateLog
 
 log = logging.getLogger(__name__)
 
-PRUNE_UPDATES_EVERY = timedelta(hours=1)
+PRUNE_INBOX_EVERY = timedelta(hours=1)
 MONITOR_EVERY = timedelta(seconds=3)
 
 
@@ -70,12 +72,10 @@ def build_application(
         .post_shutdown(_close_resources)
     )
     if rate_limiter:
-        # Replies from handlers wait out Telegram's flood control (a burst of three
-        # messages to one chat can meet a 429) instead of failing; all requests
-        # pause together. The outbox sender paces itself and handles what is left.
-        limiter = AIORateLimiter(overall_max_rate=30, group_max_rate=20, max_retries=2)
-        # The builder's type is fixed as ExtBot[None] by Application.builder(); the
-        # limiter's rate-limit-args type (int) is never used by our calls.
+        # One budget for replies and the outbox: per chat, overall with replies
+        # first, and 429s kept to the chat they were about (delivery/limiter.py).
+        limiter = TelegramLimiter()
+        # The builder's type is fixed as ExtBot[None] by Application.builder().
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request)
@@ -113,7 +113,7 @@ async def _open_resources(app: BotApplication) -> None:
         preferences=preferences,
         planner=planner,
         checkins=CheckinService(database.sessions, clock, catalog),
-        updates=UpdateLog(database.sessions, clock),
+        dispatcher=Dispatcher(app, database.sessions, clock, workers=settings.update_workers),
         ticker=Ticker(database.sessions, clock, preferences),
         sender=Sender(
             database.sessions,
@@ -155,7 +155,7 @@ def _start_workers(app: BotApplication, services: Services) -> None:
     )
     app.job_queue.run_repeating(
         _prune_inbox,
-        interval=PRUNE_UPDATES_EVERY,
+        interval=PRUNE_INBOX_EVERY,
         first=timedelta(minutes=1),
         name="prune-inbox",
         job_kwargs=job_kwargs,
@@ -205,7 +205,8 @@ async def _watch_broadcasts(context: BotContext) -> None:
 
 
 async def _prune_inbox(context: BotContext) -> None:
-    """Forget update ids older than 48 hours."""
-    removed = await context.bot_data.updates.prune()
+    """Forget updates handled more than 48 hours ago."""
+    services = context.bot_data.services
+    removed = await prune_inbox(services.database.sessions, context.bot_data.clock)
     if removed:
-        log.info("forgot %d old update ids", removed)
+        log.info("forgot %d old updates", removed)

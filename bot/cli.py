@@ -65,8 +65,10 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="run the bot (long polling)",
         description="Run the bot with long polling against BOT_API_BASE_URL. Pending "
-        "database migrations are applied first unless BOT_AUTO_MIGRATE=0. "
-        "Stop with Ctrl-C or SIGTERM; work in progress is finished first.",
+        "database migrations are applied first unless BOT_AUTO_MIGRATE=0. Every update "
+        "is stored before it is confirmed to Telegram; BOT_UPDATE_WORKERS handle them "
+        "(in order within a chat). Stop with Ctrl-C or SIGTERM: updates in flight are "
+        "finished, the rest wait in the database for the next start.",
     )
     migrate = commands.add_parser(
         "migrate",
@@ -174,15 +176,12 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     except ContentError as exc:
         print(exc.report(), file=sys.stderr)  # noqa: T201
         return EXIT_CONTENT
+    import asyncio
+
+    from bot.runner import serve
+
     log.info("starting: polling %s", settings.api_base_url)
-    # run_polling installs SIGINT/SIGTERM handlers and finishes in-flight updates.
-    app.run_polling(
-        allowed_updates=[
-            "message",
-            "callback_query",
-            "inline_query",
-            "my_chat_member",
-            "edited_message",
-        ]
-    )
+    # serve() stops on SIGINT/SIGTERM after the updates in flight; the rest stay
+    # in the inbox for the next start.
+    asyncio.run(serve(app))
     return 0

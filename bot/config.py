@@ -52,6 +52,7 @@ EXPECTED = {
     "BOT_AUTO_MIGRATE": "1 or 0",
     "BOT_TICK_SECONDS": "seconds between due scans, from 1 to 300",
     "BOT_SANDBOX_CLOCK_FILE": "a file path",
+    "BOT_UPDATE_WORKERS": "a number of updates handled at once, from 1 to 256",
 }
 
 
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     auto_migrate: bool = Field(default=True, alias="BOT_AUTO_MIGRATE")
     tick_seconds: float = Field(default=20.0, alias="BOT_TICK_SECONDS")
+    update_workers: int = Field(default=16, alias="BOT_UPDATE_WORKERS")
     # For the sandbox and end-to-end tests only: a file holding a clock offset.
     sandbox_clock_file: Path | None = Field(default=None, alias="BOT_SANDBOX_CLOCK_FILE")
 
@@ -178,6 +180,14 @@ class Settings(BaseSettings):
         if not 1 <= seconds <= 300:
             raise ValueError(f"{seconds:g} is outside 1..300")
         return seconds
+
+    @field_validator("update_workers", mode="before")
+    @classmethod
+    def _check_workers(cls, value: Any) -> int:
+        text = str(value).strip()
+        if not text.isdigit() or not 1 <= int(text) <= 256:
+            raise ValueError(f"{value!r} is not a whole number from 1 to 256")
+        return int(text)
 
     @field_validator("log_level", mode="before")
     @classmethod

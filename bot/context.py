@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.delivery.monitor import BroadcastMonitor
     from bot.delivery.sender import Sender
     from bot.delivery.tick import Ticker
+    from bot.intake.dispatcher import Dispatcher
     from bot.services.broadcasts import BroadcastService
     from bot.services.checkins import CheckinService
     from bot.services.members import MemberService
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from bot.services.preferences import PreferencesService
     from bot.services.staff import StaffService
     from bot.services.stats import StatsService
-    from bot.services.updates import UpdateLog
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Services:
     preferences: PreferencesService
     planner: SessionPlanner
     checkins: CheckinService
-    updates: UpdateLog
+    dispatcher: Dispatcher
     ticker: Ticker
     sender: Sender
     staff: StaffService
@@ -98,10 +98,6 @@ class BotData:
     @property
     def members(self) -> MemberService:
         return self.services.members
-
-    @property
-    def updates(self) -> UpdateLog:
-        return self.services.updates
 
     @property
     def config(self) -> Settings:

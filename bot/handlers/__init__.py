@@ -2,19 +2,18 @@
 
 Groups run in ascending order; within a group the first matching handler wins.
 Buttons are routed by the prefixes of `bot.render.callbacks`, the one place
-their data is built and read.
+their data is built and read. A repeated update never reaches these: the
+inbox ignores an update id it already holds (bot/intake).
 """
 
 from __future__ import annotations
 
-from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -31,8 +30,6 @@ from bot.handlers import (
 )
 from bot.render import callbacks
 
-# Group -1 runs before everything else: a repeated update stops here.
-GROUP_DEDUPE = -1
 # One handler runs per group, so the fallbacks must sit in GROUP_MAIN, added
 # last: they only see what no command or conversation before them took.
 GROUP_MAIN = 0
@@ -40,8 +37,6 @@ GROUP_MAIN = 0
 
 def register(app: BotApplication) -> None:
     """Attach every handler to the application."""
-    app.add_handler(TypeHandler(Update, core.skip_repeated_update), group=GROUP_DEDUPE)
-
     for names, callback in (
         ("start", onboarding.start_member),
         ("settings", settings.show_settings),

@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.db.status import BroadcastStatus
-from bot.handlers.common import edit, pressing_staff, reply, staff_member
+from bot.handlers.common import answer, edit, pressing_staff, reply, staff_member
 from bot.render import callbacks
 from bot.render import trainers as trainer_views
 from bot.render.message import esc
@@ -126,7 +126,7 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
     action = callbacks.parse(query.data)
     message = query.message
     if not isinstance(action, callbacks.BroadcastPress) or not isinstance(message, Message):
-        await query.answer(trainer_views.BROADCAST_BUTTON_EXPIRED)
+        await answer(query, trainer_views.BROADCAST_BUTTON_EXPIRED)
         return
     data = context.bot_data
     service = data.services.broadcasts
@@ -137,15 +137,15 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
         if action.action == "a":
             audience = Audience.parse(action.audience or "")
             if audience is None:
-                await query.answer(trainer_views.BROADCAST_BUTTON_EXPIRED)
+                await answer(query, trainer_views.BROADCAST_BUTTON_EXPIRED)
                 return
             count = await service.choose(broadcast_id, query.from_user.id, audience)
             view = await service.view(broadcast_id)
-            await query.answer()
+            await answer(query)
             when = trainer_views.local_time(view.scheduled_at, zone)
             await edit(message, trainer_views.confirm(broadcast_id, count, when))
         elif action.action == "go":
-            await query.answer(trainer_views.ON_ITS_WAY)
+            await answer(query, trainer_views.ON_ITS_WAY)
             view = await service.confirm(broadcast_id, query.from_user.id)
             if view.status == BroadcastStatus.SCHEDULED:
                 when = trainer_views.local_time(view.scheduled_at, zone)
@@ -157,11 +157,11 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
             data.services.sender.wake.set()
         else:
             view = await service.cancel(broadcast_id, query.from_user.id)
-            await query.answer(trainer_views.CANCELLED)
+            await answer(query, trainer_views.CANCELLED)
             await edit(message, trainer_views.progress(view, rate))
             await data.services.monitor.show(view, force=True)
     except BroadcastError as exc:
-        await query.answer(str(exc)[:200])
+        await answer(query, str(exc)[:200])
 
 
 async def list_broadcasts(update: Update, context: BotContext) -> None:

@@ -8,7 +8,7 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 
 from bot.catalog.search import Match
 from bot.context import BotContext
-from bot.handlers.common import edit, reply
+from bot.handlers.common import answer, edit, reply
 from bot.render import callbacks
 from bot.render.cards import (
     STALE_CARD_BUTTON,
@@ -98,9 +98,9 @@ async def open_from_button(update: Update, context: BotContext) -> None:
         return
     rendered = _render_action(context, query.data)
     if rendered is None:
-        await query.answer(STALE_CARD_BUTTON)
+        await answer(query, STALE_CARD_BUTTON)
         return
-    await query.answer()
+    await answer(query)
     await edit(query, rendered)
 
 

@@ -12,7 +12,7 @@ from telegram import InputFile, Message, Update
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import CheckinStatus
-from bot.handlers.common import edit, onboarded_member, private_message, reply
+from bot.handlers.common import answer, edit, onboarded_member, private_message, reply
 from bot.render import callbacks, texts
 from bot.render import progress as progress_views
 from bot.render.charts import progress_chart
@@ -28,16 +28,16 @@ async def press_checkin(update: Update, context: BotContext) -> None:
         return
     action = callbacks.parse(query.data)
     if not isinstance(action, callbacks.CheckinPress):
-        await query.answer(progress_views.SESSION_BUTTON_EXPIRED)
+        await answer(query, progress_views.SESSION_BUTTON_EXPIRED)
         return
     member = await context.bot_data.members.get(query.from_user.id)
     if member is None:
-        await query.answer(texts.START_FIRST)
+        await answer(query, texts.START_FIRST)
         return
     services = context.bot_data.services
     if action.action == "n":
         await services.preferences.expect(member.telegram_id, Expected(Awaiting.NOTE, action.day))
-        await query.answer()
+        await answer(query)
         if isinstance(query.message, Message):
             await reply(query.message, progress_views.note_prompt(action.day, NOTE_LIMIT))
         return
@@ -47,15 +47,15 @@ async def press_checkin(update: Update, context: BotContext) -> None:
         status = CheckinStatus.DONE if action.action == "d" else CheckinStatus.SKIPPED
         result = await services.checkins.record(member.telegram_id, action.day, status)
     if result.outcome == "too_old":
-        await query.answer(progress_views.TOO_OLD, show_alert=True)
+        await answer(query, progress_views.TOO_OLD, alert=True)
         return
     if result.outcome == "no_program":
-        await query.answer(texts.NO_PROGRAM)
+        await answer(query, texts.NO_PROGRAM)
         return
     if result.outcome != "recorded":
-        await query.answer(progress_views.SESSION_BUTTON_EXPIRED)
+        await answer(query, progress_views.SESSION_BUTTON_EXPIRED)
         return
-    await query.answer(progress_views.toast(result, action.action))
+    await answer(query, progress_views.toast(result, action.action))
     plan = await services.planner.plan(member, result.day)
     await edit(query, render_answered(context.bot_data.library.catalog, plan, result))
 
@@ -175,7 +175,7 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
     if query is None:
         return
     action = callbacks.parse(query.data)
-    await query.answer()
+    await answer(query)
     if not isinstance(action, callbacks.ConfirmForget) or not action.confirmed:
         await edit(query, progress_views.NOTHING_DELETED)
         return

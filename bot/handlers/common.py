@@ -11,7 +11,7 @@ import logging
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
@@ -69,6 +69,24 @@ async def _tolerate_unchanged(edit_call: object) -> None:
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> bool:
+    """Answer a button press (the spinner stops; a toast or an alert shows).
+
+    A press older than Telegram's answer window (about 15 s) can no longer be
+    answered; that is not a reason to drop the work the press asked for, so a
+    refused answer is logged and the handler goes on. False when refused.
+    """
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        log.info("could not answer button press %s: %s", query.id, exc)
+        return False
+    except TelegramError as exc:
+        log.warning("could not answer button press %s: %s", query.id, exc)
+        return False
+    return True
 
 
 # -- gates ---------------------------------------------------------------------------
@@ -141,7 +159,7 @@ async def pressing_member(
         return None
     member = await context.bot_data.members.get(query.from_user.id)
     if member is None:
-        await query.answer(texts.START_FIRST)
+        await answer(query, texts.START_FIRST)
         return None
     return query, member
 
@@ -156,6 +174,6 @@ async def pressing_staff(
     data = context.bot_data
     member = await data.members.get(query.from_user.id)
     if data.services.staff.role_of(query.from_user.id, member) not in STAFF_ROLES:
-        await query.answer(texts.TRAINERS_ONLY)
+        await answer(query, texts.TRAINERS_ONLY)
         return None
     return query, member

@@ -7,21 +7,14 @@ import logging
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
-from bot.handlers.common import reply
+from bot.handlers.common import answer, reply
+from bot.intake.handling import current_handling
 from bot.render import texts
 from bot.services.members import NotAMember
 
 log = logging.getLogger(__name__)
-
-
-async def skip_repeated_update(update: Update, context: BotContext) -> None:
-    """Stop handling an update whose id was already handled (at-least-once delivery)."""
-    if not await context.bot_data.updates.first_time(update.to_dict()):
-        log.info("update %s was already handled; ignoring the repeat", update.update_id)
-        raise ApplicationHandlerStop
 
 
 async def show_help(update: Update, context: BotContext) -> None:
@@ -42,7 +35,7 @@ async def answer_unknown_command(update: Update, context: BotContext) -> None:
 async def answer_stale_button(update: Update, context: BotContext) -> None:
     """Answer a button press we cannot act on, instead of leaving a spinner."""
     if update.callback_query is not None:
-        await update.callback_query.answer(texts.stale_button())
+        await answer(update.callback_query, texts.stale_button())
 
 
 async def track_private_chat_member(update: Update, context: BotContext) -> None:
@@ -67,21 +60,29 @@ async def track_private_chat_member(update: Update, context: BotContext) -> None
 
 
 async def report_error(update: object, context: BotContext) -> None:
-    """Log the failure with the update id and tell the user, without details."""
+    """Log the failure with the update id and, on the last attempt, tell the user."""
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(context.error, NotAMember) and isinstance(update, Update):
         # A member deleted their data while a button or command was in flight.
         if update.effective_message is not None:
             await reply(update.effective_message, texts.START_AGAIN)
         return
+    handling = current_handling()
+    if handling is not None and context.error is not None:
+        handling.errors.append(context.error)  # the dispatcher retries the update
+        if not handling.final:
+            log.warning(
+                "update %s failed (attempt %d); it will be tried again",
+                update_id,
+                handling.attempt,
+                exc_info=context.error,
+            )
+            return
     log.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.callback_query is not None:
-        try:
-            await update.callback_query.answer(texts.something_went_wrong()[:200])
-        except TelegramError:  # the query may be too old to answer; the log has the cause
-            log.debug("could not answer callback query %s", update.callback_query.id)
+        await answer(update.callback_query, texts.something_went_wrong()[:200])
         return
     try:
         await context.bot.send_message(update.effective_chat.id, texts.something_went_wrong())

@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import MemberStatus
 from bot.handlers import checkins
-from bot.handlers.common import edit, pressing_member, private_message, reply
+from bot.handlers.common import answer, edit, pressing_member, private_message, reply
 from bot.render import callbacks, texts
 from bot.render import onboarding as onboarding_views
 from bot.render.message import Rendered, esc
@@ -82,10 +82,10 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
     catalog = context.bot_data.library.catalog
     message = query.message
     if not isinstance(message, Message):
-        await query.answer(onboarding_views.SETTINGS_BUTTON_EXPIRED)
+        await answer(query, onboarding_views.SETTINGS_BUTTON_EXPIRED)
         return
     if isinstance(action, callbacks.PickProgram) and action.program_id in catalog.programs:
-        await query.answer()
+        await answer(query)
         preferences = context.bot_data.services.preferences
         change = await preferences.choose_program(member.telegram_id, action.program_id)
         if change.next_step == Step.TIMEZONE:
@@ -96,18 +96,18 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
         try:
             zone = parse_zone(action.zone)
         except InputError:
-            await query.answer(onboarding_views.SETTINGS_BUTTON_EXPIRED)
+            await answer(query, onboarding_views.SETTINGS_BUTTON_EXPIRED)
             return
-        await query.answer()
+        await answer(query)
         await save_zone(message, context, member, zone)
     elif isinstance(action, callbacks.PickTime):
-        await query.answer()
+        await answer(query)
         change = await context.bot_data.services.preferences.set_reminder_time(
             member.telegram_id, action.at
         )
         await _after_time(message, context, change)
     else:
-        await query.answer(onboarding_views.SETTINGS_BUTTON_EXPIRED)
+        await answer(query, onboarding_views.SETTINGS_BUTTON_EXPIRED)
 
 
 # -- typed answers -------------------------------------------------------------------

@@ -9,7 +9,7 @@ from telegram import Message, Update
 
 from bot.context import BotContext
 from bot.db.status import MemberStatus
-from bot.handlers.common import edit, known_member, pressing_member, reply
+from bot.handlers.common import answer, edit, known_member, pressing_member, reply
 from bot.handlers.onboarding import apply_time, apply_zone
 from bot.render import callbacks
 from bot.render import onboarding as settings_views
@@ -129,11 +129,11 @@ async def press_settings(update: Update, context: BotContext) -> None:
     action = callbacks.parse(query.data)
     message = query.message
     if not isinstance(action, callbacks.ChangeSetting) or not isinstance(message, Message):
-        await query.answer(settings_views.SETTINGS_BUTTON_EXPIRED)
+        await answer(query, settings_views.SETTINGS_BUTTON_EXPIRED)
         return
     preferences = context.bot_data.services.preferences
     catalog = context.bot_data.library.catalog
-    await query.answer()
+    await answer(query)
     if action.what == "program":
         await reply(message, settings_views.ask_switch_program(catalog, member))
     elif action.what == "zone":
@@ -161,18 +161,18 @@ async def press_after_program(update: Update, context: BotContext) -> None:
     catalog = context.bot_data.library.catalog
     preferences = context.bot_data.services.preferences
     if not isinstance(action, callbacks.AfterProgram):
-        await query.answer(settings_views.SETTINGS_BUTTON_EXPIRED)
+        await answer(query, settings_views.SETTINGS_BUTTON_EXPIRED)
         return
     if action.choice == "stop":
-        await query.answer()
+        await answer(query)
         await preferences.stop(member.telegram_id)
         await edit(query, settings_views.STOPPED_AFTER_PROGRAM)
         return
     program_id = member.program_id if action.choice == "restart" else action.choice
     if program_id not in catalog.programs:
-        await query.answer(settings_views.PROGRAM_GONE)
+        await answer(query, settings_views.PROGRAM_GONE)
         return
-    await query.answer()
+    await answer(query)
     if member.status == MemberStatus.LEFT:
         await preferences.come_back(member.telegram_id)
     change = await preferences.choose_program(member.telegram_id, program_id)

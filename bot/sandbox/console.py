@@ -28,6 +28,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.context import BotApplication
 from bot.db.migrate import upgrade
+from bot.runner import serve
 from bot.sandbox import Sandbox
 from bot.sandbox.model import SandboxMessage
 from bot.services.schedule import next_occurrence
@@ -97,6 +98,8 @@ class Console:
         self.views: dict[int, _View] = {}
         self.choices: list[tuple[str, Any]] = []  # (label, action) of the last numbered list
         self._next_user = FIRST_MEMBER_ID
+        self._stop = asyncio.Event()
+        self._serving: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -112,30 +115,22 @@ class Console:
         self.settings = settings
         await asyncio.to_thread(upgrade, settings.effective_database_url)
         app = build_application(settings, clock=self.clock)
-        await app.initialize()
-        assert app.post_init is not None
-        await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
-        await app.start()
+        ready = asyncio.Event()
+        self._serving = asyncio.create_task(
+            serve(app, self._stop, ready=ready, handle_signals=False), name="bot"
+        )
+        await _first(ready.wait(), self._serving)
+        if self._serving.done():
+            self._serving.result()  # the bot could not start: show why
         self.app = app
         self.sandbox.add_user("Coach", "coach", user_id=ADMIN_ID)
         self.names["coach"] = ADMIN_ID
         self._make_user("You")
 
     async def stop(self) -> None:
-        app = self.app
-        if app is not None:
-            assert app.updater is not None
-            if app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            if app.post_stop is not None:
-                await app.post_stop(app)
-            await app.shutdown()
-            if app.post_shutdown is not None:
-                await app.post_shutdown(app)
+        self._stop.set()
+        if self._serving is not None:
+            await asyncio.gather(self._serving, return_exceptions=True)
         await self.sandbox.stop()
 
     def _make_user(self, name: str) -> int:
@@ -386,3 +381,9 @@ async def run_console(settings: Settings, script: list[str] | None, files_dir: P
 
 
 __all__ = ["Console", "run_console"]
+
+
+async def _first(*waits: Any) -> None:
+    """Wait for the first of these awaitables (the others keep running)."""
+    futures = [asyncio.ensure_future(w) for w in waits]
+    await asyncio.wait(futures, return_when=asyncio.FIRST_COMPLETED)

@@ -12,7 +12,6 @@ from bot.clock import ManualClock
 from bot.db.models import Member
 from bot.db.session import Database
 from bot.services.members import MemberService, Profile
-from bot.services.updates import UpdateLog
 
 NOW = datetime(2026, 3, 29, 0, 59, tzinfo=UTC)
 
@@ -91,20 +90,3 @@ async def test_overlong_profile_fields_are_clipped(database: Database) -> None:
         Profile(telegram_id=11, chat_id=11, first_name="é" * 300, language_code="x" * 40)
     )
     assert len(registration.member.first_name) == 128
-
-
-def _update(update_id: int) -> dict[str, object]:
-    return {"update_id": update_id, "message": {"chat": {"id": 5}, "text": "hi"}}
-
-
-async def test_update_log_records_once_and_prunes_after_48h(database: Database) -> None:
-    clock = ManualClock(NOW)
-    log = UpdateLog(database.sessions, clock)
-    assert await log.first_time(_update(1))
-    assert not await log.first_time(_update(1))
-    assert (await asyncio.gather(*(log.first_time(_update(2)) for _ in range(5)))).count(True) == 1
-    clock.advance(timedelta(hours=47))
-    assert await log.prune() == 0
-    clock.advance(timedelta(hours=2))
-    assert await log.prune() == 2
-    assert await log.first_time(_update(1))

@@ -151,9 +151,16 @@ async def test_failure_is_logged_with_update_id_and_user_gets_a_friendly_reply(
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr(bot.app.bot_data.members, "register", boom)
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.WARNING):
         await bot.send(bot.updates.command(ALEX, "start", update_id=777))
+        # The first attempts fail quietly and are retried; the last one answers.
+        assert bot.api.sent("sendMessage") == []
+        await bot.later(2)
+        assert bot.api.sent("sendMessage") == []
+        await bot.later(8)
 
+    assert len(bot.api.sent("sendMessage")) == 1
+    assert len(bot.handler_errors) == 3
     reply = bot.api.last()
     assert "Sorry, something went wrong" in reply.text
     assert "database on fire" not in reply.text

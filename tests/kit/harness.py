@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from bot.app import build_application
@@ -18,6 +19,7 @@ from bot.catalog import Catalog
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import BotApplication, BotContext
+from bot.db.inbox import InboxRepository
 from tests.kit.asserts import assert_all_valid
 from tests.kit.recording import RecordingRequest
 from tests.kit.updates import TgUser, UpdateFactory
@@ -34,8 +36,23 @@ class Harness:
         self.handler_errors: list[BaseException] = []
 
     async def send(self, update: Any) -> None:
-        """Process one update as the running bot would."""
-        await self.app.process_update(update)
+        """Deliver one update as Telegram would: into the inbox, then through the
+        dispatcher until nothing claimable is left (a repeat is ignored at insert)."""
+        await self.store(update)
+        await self.app.bot_data.services.dispatcher.run_until_idle()
+
+    async def later(self, seconds: float) -> None:
+        """Move the clock on and handle what became due (retries of failed updates)."""
+        self.clock.advance(timedelta(seconds=seconds))
+        await self.app.bot_data.services.dispatcher.run_until_idle()
+
+    async def store(self, *updates: Any) -> int:
+        """Put updates in the inbox without handling them; how many were new."""
+        sessions = self.app.bot_data.database.sessions
+        async with sessions.begin() as session:
+            return await InboxRepository(session).store(
+                [update.to_dict() for update in updates], self.clock.now()
+            )
 
     async def command(self, user: TgUser, command: str, args: str = "", **kw: Any) -> None:
         await self.send(self.updates.command(user, command, args, **kw))

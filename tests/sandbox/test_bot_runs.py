@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -10,6 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.app import build_application
 from bot.catalog import Catalog
 from bot.config import Settings
+from bot.runner import serve
 from bot.sandbox import Sandbox
 from tests.sandbox.conftest import TOKEN
 
@@ -75,21 +77,15 @@ async def test_the_project_bot_runs_unchanged_against_the_sandbox(
     )
     app = build_application(settings, catalog=catalog, workers=False)
     robin = sandbox.add_user("Robin")
-    await app.initialize()
-    assert app.post_init is not None
-    assert app.updater is not None
-    await app.post_init(app)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    serving = asyncio.create_task(serve(app, stop, ready=ready, handle_signals=False))
     try:
-        await app.updater.start_polling(timeout=1)
-        await app.start()
+        await asyncio.wait_for(ready.wait(), 10)
         sandbox.send_text(robin.id, "/start")
         welcome = await sandbox.wait_for_bot_message(robin.id, timeout=10)
-        await app.updater.stop()
-        await app.stop()
     finally:
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        stop.set()
+        await serving
 
     assert "Robin" in welcome.shown
     assert sandbox.errors() == []

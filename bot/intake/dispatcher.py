@@ -1,0 +1,232 @@
+"""Handling inbox rows: many chats at once, one chat strictly in order.
+
+A claim loop takes rows from the inbox (`InboxRepository.claim`: at most one
+row per chat, each the oldest unfinished row of its chat) while workers are
+free, and runs each through PTB's own `Application.process_update`, so every
+handler, filter and error handler works as registered. PTB's update queue
+and update processor are not used for this: the inbox is the queue, and the
+database decides the order, so it holds across processes.
+
+After a handler returns, the row is marked done. If a handler failed, the
+error handler recorded it (`bot.intake.handling`) and the row is retried after
+a short delay; after `max_attempts` it is marked failed with the error kept,
+and its chat goes on. A row is marked done only after the handler (and its
+reply) finished, so a crash at any moment means the update is handled again:
+handlers are idempotent by key (check-ins are upserts per member and date,
+drafts carry the id of the update that made them), and a second run answers
+the same as the first.
+
+Claims expire after `claim_for` unless renewed; the loop renews its claims
+every third of that, so when a process dies its rows go to others within
+`claim_for`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.ext import Application
+
+from bot.clock import Clock
+from bot.db.inbox import InboxRepository, StoredUpdate
+from bot.intake.handling import CURRENT, Handling
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_S = 1.0
+HANDLER_TIMEOUT_S = 180.0
+
+
+@dataclass
+class DispatchStats:
+    """Counts since start (for /metrics and tests)."""
+
+    handled: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+class Dispatcher:
+    """Claims inbox rows and hands them to PTB, `workers` at a time."""
+
+    def __init__(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        workers: int = 16,
+        holder: str | None = None,
+        claim_for: timedelta = timedelta(seconds=10),
+        max_attempts: int = 3,
+        retry_delays: tuple[float, ...] = (2.0, 8.0),
+        on_handled: Callable[[StoredUpdate, float, bool], None] | None = None,
+    ) -> None:
+        self._app = app
+        self._sessions = sessions
+        self._clock = clock
+        self.workers = workers
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._claim_for = claim_for
+        self.max_attempts = max_attempts
+        self._retry_delays = retry_delays
+        self._on_handled = on_handled
+        self._wake = asyncio.Event()
+        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self.stats = DispatchStats()
+
+    def wake(self) -> None:
+        """New rows may be waiting (stored, or a chat's previous row finished)."""
+        self._wake.set()
+
+    @property
+    def busy(self) -> int:
+        return len(self._inflight)
+
+    # -- the loop ------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event, *, drain_s: float = 10.0) -> None:
+        """Claim and handle until `stop`; then let what is in flight finish (bounded)."""
+        renewer = asyncio.create_task(self._renew_until(stop), name="inbox-claims")
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    claimed = await self.claim_and_start()
+                except Exception:  # a database hiccup must not end the loop
+                    log.exception("claiming updates failed; retrying shortly")
+                    claimed = 0
+                if claimed and self.busy < self.workers:
+                    continue
+                await _first_of(stop.wait(), self._wake.wait(), within=IDLE_POLL_S)
+        finally:
+            await self._drain(drain_s)
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    async def claim_and_start(self) -> int:
+        """Claim as many rows as there are free workers and start them."""
+        free = self.workers - self.busy
+        if free <= 0:
+            return 0
+        async with self._sessions.begin() as session:
+            rows = await InboxRepository(session).claim(
+                self.holder, self._clock.now(), free, self._claim_for
+            )
+        for row in rows:
+            task = asyncio.create_task(self._handle(row), name=f"update-{row.update_id}")
+            self._inflight[row.update_id] = task
+            task.add_done_callback(self._finished_callback(row.update_id))
+        return len(rows)
+
+    def _finished_callback(self, update_id: int) -> Callable[[asyncio.Task[None]], None]:
+        def finished(_task: asyncio.Task[None]) -> None:
+            self._inflight.pop(update_id, None)
+            self._wake.set()
+
+        return finished
+
+    async def run_until_idle(self) -> int:
+        """Handle everything claimable now, one round after another (tests, the console)."""
+        handled = 0
+        while True:
+            started = await self.claim_and_start()
+            if not started and not self._inflight:
+                return handled
+            handled += started
+            if self._inflight:
+                await asyncio.wait(list(self._inflight.values()))
+
+    async def _drain(self, limit_s: float) -> None:
+        if not self._inflight:
+            return
+        running = dict(self._inflight)
+        _, pending = await asyncio.wait(list(running.values()), timeout=limit_s)
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=2)
+        stopped = [uid for uid, task in running.items() if task in pending]
+        log.warning("stopped %d updates mid-way; they will be handled again", len(stopped))
+        with contextlib.suppress(Exception):
+            async with self._sessions.begin() as session:
+                await InboxRepository(session).release(stopped)
+
+    async def _renew_until(self, stop: asyncio.Event) -> None:
+        every = self._claim_for.total_seconds() / 3
+        while not stop.is_set():
+            await _first_of(stop.wait(), within=every)
+            if self._inflight:
+                try:
+                    async with self._sessions.begin() as session:
+                        await InboxRepository(session).renew(
+                            self.holder, self._clock.now(), self._claim_for
+                        )
+                except Exception:
+                    log.exception("could not renew update claims")
+
+    # -- one update ----------------------------------------------------------------
+    async def _handle(self, row: StoredUpdate) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        handling = Handling(row.update_id, row.attempts, final=row.attempts >= self.max_attempts)
+        token = CURRENT.set(handling)
+        try:
+            update = Update.de_json(row.payload, self._app.bot)
+            await asyncio.wait_for(self._app.process_update(update), HANDLER_TIMEOUT_S)
+        except asyncio.CancelledError:
+            # Shutting down mid-handler: _drain gives the row back unclaimed.
+            raise
+        except Exception as exc:  # a malformed update, or a handler that timed out
+            log.exception("update %s could not be handled", row.update_id)
+            handling.errors.append(exc)
+        finally:
+            CURRENT.reset(token)
+        ok = not handling.errors
+        try:
+            await self._record(row, handling)
+        except Exception:
+            log.exception("could not record the outcome of update %s", row.update_id)
+        if self._on_handled is not None:
+            self._on_handled(row, loop.time() - started, ok)
+
+    async def _record(self, row: StoredUpdate, handling: Handling) -> None:
+        now = self._clock.now()
+        async with self._sessions.begin() as session:
+            inbox = InboxRepository(session)
+            if not handling.errors:
+                await inbox.finish(row.update_id, self.holder, now)
+                self.stats.handled += 1
+                return
+            error = "; ".join(repr(e)[:500] for e in handling.errors)
+            if handling.final:
+                log.error("update %s failed %d times; giving up", row.update_id, row.attempts)
+                await inbox.give_back(row.update_id, error, now, failed=True)
+                self.stats.failed += 1
+                return
+            delay = self._retry_delays[min(row.attempts - 1, len(self._retry_delays) - 1)]
+            await inbox.give_back(
+                row.update_id, error, now + timedelta(seconds=delay), failed=False
+            )
+            self.stats.retried += 1
+
+
+async def _first_of(*waits: Any, within: float) -> None:
+    """Wait until the first of these awaitables finishes, or `within` seconds."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

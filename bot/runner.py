@@ -1,0 +1,91 @@
+"""`bootcamp-bot run`: the application's whole life in one process.
+
+Start: initialise PTB, open the resources (post_init), start the job queue,
+then the dispatcher (workers on the inbox) and the intake (long polling into
+the inbox). Stop (SIGINT, SIGTERM): stop fetching first, let the updates in
+flight finish (bounded), and leave everything else in the inbox for the next
+start; then stop the jobs and the sender and close the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.context import BotApplication
+from bot.db.inbox import InboxRepository
+from bot.intake.polling import PollingIntake
+
+log = logging.getLogger(__name__)
+
+DRAIN_S = 10.0
+
+
+async def serve(
+    app: BotApplication,
+    stop: asyncio.Event | None = None,
+    *,
+    ready: asyncio.Event | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """Run the bot until `stop` is set (or, with `handle_signals`, a stop signal
+    arrives). `ready` is set once updates are being fetched."""
+    stop = stop or asyncio.Event()
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+    await app.initialize()
+    started = False
+    try:
+        assert app.post_init is not None
+        await app.post_init(app)
+        services = app.bot_data.services
+        if services.database.dialect == "sqlite":
+            # One process owns an embedded database: claims left by a killed
+            # predecessor are stale, so its updates are handled again at once.
+            async with services.database.sessions.begin() as session:
+                stale = await InboxRepository(session).release_all_claims()
+            if stale:
+                log.info("%d updates were in flight when the bot last stopped", stale)
+        await app.start()
+        started = True
+        dispatcher = services.dispatcher
+        intake = PollingIntake(
+            app.bot, services.database.sessions, app.bot_data.clock, lambda _n: dispatcher.wake()
+        )
+        stop_dispatching = asyncio.Event()
+        dispatching = asyncio.create_task(
+            dispatcher.run(stop_dispatching, drain_s=DRAIN_S), name="dispatcher"
+        )
+        polling = asyncio.create_task(intake.run(stop), name="polling")
+        if ready is not None:
+            ready.set()
+        log.info(
+            "handling updates with %d workers; polling %s",
+            dispatcher.workers,
+            app.bot_data.config.api_base_url,
+        )
+        done, _ = await asyncio.wait(
+            {polling, dispatching, asyncio.ensure_future(stop.wait())},
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        stop.set()
+        await asyncio.gather(polling, return_exceptions=True)
+        stop_dispatching.set()
+        await asyncio.gather(dispatching, return_exceptions=True)
+        for task in (polling, dispatching):
+            if task in done and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        if started:
+            await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        log.info("stopped")
