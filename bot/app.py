@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.background import HeavyWork, settle
 from bot.catalog import Catalog, load_catalog
 from bot.catalog.library import Library
 from bot.clock import Clock, SystemClock
@@ -114,6 +115,7 @@ async def _open_resources(app: BotApplication) -> None:
         planner=planner,
         checkins=CheckinService(database.sessions, clock, catalog),
         dispatcher=Dispatcher(app, database.sessions, clock, workers=settings.update_workers),
+        heavy=HeavyWork(settings.render_processes),
         ticker=Ticker(database.sessions, clock, preferences),
         sender=Sender(
             database.sessions,
@@ -166,7 +168,8 @@ def _start_workers(app: BotApplication, services: Services) -> None:
 
 
 async def _stop_workers(app: BotApplication) -> None:
-    """Let the sender finish the message in flight, then stop it."""
+    """Let background work and the sender's message in flight finish, then stop."""
+    await settle(app, limit_s=10)
     workers, app.bot_data.workers = app.bot_data.workers, []
     for worker in workers:
         worker.stop.set()
@@ -182,10 +185,11 @@ async def _close_resources(app: BotApplication) -> None:
     await _stop_workers(app)
     bot_data: BotData = app.bot_data
     try:
-        database = bot_data.database
+        services = bot_data.services
     except RuntimeError:
         return
-    await database.dispose()
+    services.heavy.close()
+    await services.database.dispose()
 
 
 async def _tick(context: BotContext) -> None:

@@ -53,6 +53,7 @@ EXPECTED = {
     "BOT_TICK_SECONDS": "seconds between due scans, from 1 to 300",
     "BOT_SANDBOX_CLOCK_FILE": "a file path",
     "BOT_UPDATE_WORKERS": "a number of updates handled at once, from 1 to 256",
+    "BOT_RENDER_PROCESSES": "a number of chart-drawing processes, from 0 to 8",
 }
 
 
@@ -84,6 +85,8 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(default=True, alias="BOT_AUTO_MIGRATE")
     tick_seconds: float = Field(default=20.0, alias="BOT_TICK_SECONDS")
     update_workers: int = Field(default=16, alias="BOT_UPDATE_WORKERS")
+    # Charts are drawn in separate processes (0: in a thread of the bot's own).
+    render_processes: int = Field(default=1, alias="BOT_RENDER_PROCESSES")
     # For the sandbox and end-to-end tests only: a file holding a clock offset.
     sandbox_clock_file: Path | None = Field(default=None, alias="BOT_SANDBOX_CLOCK_FILE")
 
@@ -187,6 +190,14 @@ class Settings(BaseSettings):
         text = str(value).strip()
         if not text.isdigit() or not 1 <= int(text) <= 256:
             raise ValueError(f"{value!r} is not a whole number from 1 to 256")
+        return int(text)
+
+    @field_validator("render_processes", mode="before")
+    @classmethod
+    def _check_processes(cls, value: Any) -> int:
+        text = str(value).strip()
+        if not text.isdigit() or not 0 <= int(text) <= 8:
+            raise ValueError(f"{value!r} is not a whole number from 0 to 8")
         return int(text)
 
     @field_validator("log_level", mode="before")

@@ -12,6 +12,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 
 if TYPE_CHECKING:
+    from bot.background import HeavyWork
     from bot.catalog.library import Library
     from bot.db.session import Database
     from bot.delivery.monitor import BroadcastMonitor
@@ -45,6 +46,7 @@ class Services:
     planner: SessionPlanner
     checkins: CheckinService
     dispatcher: Dispatcher
+    heavy: HeavyWork
     ticker: Ticker
     sender: Sender
     staff: StaffService
@@ -68,6 +70,8 @@ class BotData:
         self._services: Services | None = None
         # Tasks started in post_init (the outbox sender), stopped in post_stop.
         self.workers: list[Worker] = []
+        # Work handlers started after answering (bot.background.spawn).
+        self.background: set[asyncio.Task[None]] = set()
 
     def open(self, services: Services) -> None:
         """Attach the resources opened in post_init."""

@@ -165,6 +165,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         BOT_ADMIN_IDS=str(ADMIN.id),
         BOT_DEFAULT_TIMEZONE="Europe/Berlin",
         BOT_DEFAULT_REMINDER_TIME="07:30",
+        BOT_RENDER_PROCESSES="0",  # charts in a thread; one test checks the process pool
     )
 
 

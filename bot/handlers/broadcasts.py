@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from telegram import Message, Update
 from telegram.error import BadRequest
 
+from bot.background import spawn
 from bot.context import BotContext
 from bot.db.status import BroadcastStatus
 from bot.handlers.common import answer, edit, pressing_staff, reply, staff_member
@@ -67,8 +68,17 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
     if not await _preview(message, context, broadcast_id):
         return
     cohorts = [(c.id, c.name) for c in await data.services.staff.cohorts()]
-    counts = await service.counts(cohorts)
-    await reply(message, trainer_views.audience_question(broadcast_id, counts, cohorts))
+    question = await reply(message, trainer_views.audience_question(broadcast_id, None, cohorts))
+    work = _show_counts(context, question, broadcast_id, cohorts)
+    spawn(context.application, work, update=update, name=f"audience-{broadcast_id}")
+
+
+async def _show_counts(
+    context: BotContext, question: Message, broadcast_id: int, cohorts: list[tuple[int, str]]
+) -> None:
+    """Fill the audience sizes into the buttons once they are counted."""
+    counts = await context.bot_data.services.broadcasts.counts(cohorts)
+    await edit(question, trainer_views.audience_question(broadcast_id, counts, cohorts))
 
 
 async def _preview(message: Message, context: BotContext, broadcast_id: int) -> bool:

@@ -3,19 +3,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import date, timedelta
 
 from telegram import InputFile, Message, Update
 
+from bot.background import spawn
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import CheckinStatus
-from bot.handlers.common import answer, edit, onboarded_member, private_message, reply
+from bot.handlers.common import answer, edit, onboarded_member, private_message, remove, reply
 from bot.render import callbacks, texts
 from bot.render import progress as progress_views
-from bot.render.charts import progress_chart
+from bot.render.charts import progress_chart, progress_chart_data
 from bot.render.session import render_answered
 from bot.services.checkins import NOTE_LIMIT
 from bot.services.preferences import Awaiting, Expected
@@ -113,18 +113,27 @@ def note_day_from_reply(message: Message) -> date | None:
 
 
 async def show_progress(update: Update, context: BotContext) -> None:
-    """Streaks, adherence and a 12-week chart."""
+    """Streaks, adherence and a 12-week chart (drawn after the answer)."""
     found = await onboarded_member(update, context)
     if found is None:
         return
     message, member = found
-    calendar = await context.bot_data.services.checkins.calendar(member)
+    placeholder = await reply(message, progress_views.BUILDING_CHART)
+    work = _send_progress(context, member, placeholder)
+    spawn(context.application, work, update=update, name=f"progress-{member.id}")
+
+
+async def _send_progress(context: BotContext, member: MemberDTO, placeholder: Message) -> None:
+    services = context.bot_data.services
+    calendar = await services.checkins.calendar(member)
     progress = calendar.progress()
-    png = await asyncio.to_thread(progress_chart, calendar, progress)
-    await message.reply_photo(
+    png = await services.heavy.run(progress_chart, progress_chart_data(calendar, progress))
+    await context.bot.send_photo(
+        placeholder.chat_id,
         InputFile(png, filename="progress.png"),
         caption=progress_views.progress_caption(member.first_name[:40] or "Your", progress),
     )
+    await remove(placeholder)
 
 
 async def show_history(update: Update, context: BotContext) -> None:

@@ -56,6 +56,14 @@ async def edit(target: Message | CallbackQuery | None, content: Rendered | str) 
     await _tolerate_unchanged(target.edit_text(rendered.text, reply_markup=rendered.markup))
 
 
+async def remove(message: Message) -> None:
+    """Delete one of the bot's own messages (a placeholder); gone already is fine."""
+    try:
+        await message.delete()
+    except TelegramError as exc:
+        log.info("could not delete message %s: %s", message.message_id, exc)
+
+
 def _unchanged(message: Message, rendered: Rendered) -> bool:
     if message.text is None:
         return False

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import InputFile, Message, Update
 
+from bot.background import spawn
 from bot.context import BotContext
-from bot.handlers.common import reply, staff_member
+from bot.handlers.common import remove, reply, staff_member
 from bot.render import trainers as trainer_views
 from bot.render.charts import daily_checkins_chart
 
@@ -34,13 +33,29 @@ async def show_stats(update: Update, context: BotContext) -> None:
     if scoped is None:
         return
     message, cohort_id, name = scoped
-    stats = await context.bot_data.services.stats.community(cohort_id, name)
-    png = await asyncio.to_thread(
+    placeholder = await reply(message, trainer_views.BUILDING_STATS)
+    spawn(
+        context.application,
+        _send_stats(context, placeholder, cohort_id, name),
+        update=update,
+        name="stats",
+    )
+
+
+async def _send_stats(
+    context: BotContext, placeholder: Message, cohort_id: int | None, name: str
+) -> None:
+    services = context.bot_data.services
+    stats = await services.stats.community(cohort_id, name)
+    png = await services.heavy.run(
         daily_checkins_chart, stats.daily_done, trainer_views.chart_title(name)
     )
-    await message.reply_photo(
-        InputFile(png, filename="stats.png"), caption=trainer_views.stats_caption(stats)
+    await context.bot.send_photo(
+        placeholder.chat_id,
+        InputFile(png, filename="stats.png"),
+        caption=trainer_views.stats_caption(stats),
     )
+    await remove(placeholder)
 
 
 async def send_roster(update: Update, context: BotContext) -> None:
@@ -49,9 +64,16 @@ async def send_roster(update: Update, context: BotContext) -> None:
     if scoped is None:
         return
     message, cohort_id, _ = scoped
+    placeholder = await reply(message, trainer_views.BUILDING_ROSTER)
+    spawn(context.application, _send_roster(context, placeholder, cohort_id), update=update)
+
+
+async def _send_roster(context: BotContext, placeholder: Message, cohort_id: int | None) -> None:
     data = await context.bot_data.services.stats.roster_csv(cohort_id)
     today = context.bot_data.clock.now().date()
-    await message.reply_document(
+    await context.bot.send_document(
+        placeholder.chat_id,
         InputFile(data, filename=f"roster-{today.isoformat()}.csv"),
         caption=trainer_views.ROSTER_CAPTION,
     )
+    await remove(placeholder)

@@ -1,12 +1,15 @@
 """PNG charts, drawn with matplotlib's Agg backend (no display, no global state).
 
-Drawing takes a noticeable fraction of a second: call these through
-`asyncio.to_thread` from handlers so the event loop keeps serving others.
+Drawing takes a noticeable fraction of a second of pure CPU, so the bot runs
+these in a separate process (`bot.background.HeavyWork`), off the update path.
+Each takes plain data (picklable, no database, no content objects): the
+caller works out what to draw, the chart only draws it.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -15,6 +18,8 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from bot.services.progress import Calendar, Progress
+
+Mark = str
 
 COLOURS = {
     "done": "#2e9d5b",
@@ -35,17 +40,45 @@ LABELS = {
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
-def progress_chart(calendar: Calendar, progress: Progress, weeks: int = 12) -> bytes:
-    """A calendar heatmap of the last `weeks` weeks, newest on the right."""
+@dataclass(frozen=True)
+class ProgressChart:
+    """What the /progress heatmap shows: a mark per day, and the headline numbers."""
+
+    today: date
+    first: date
+    weeks: int
+    marks: dict[date, Mark]
+    current_streak: int
+    longest_streak: int
+    total_done: int
+
+
+def progress_chart_data(calendar: Calendar, progress: Progress, weeks: int = 12) -> ProgressChart:
+    """The member's last `weeks` weeks, Monday-aligned, as marks per day."""
     today = calendar.today
     first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    marks: dict[date, Mark] = {info.day: info.mark for info in calendar.days(first, today)}
+    return ProgressChart(
+        today,
+        first,
+        weeks,
+        marks,
+        progress.current_streak,
+        progress.longest_streak,
+        progress.total_done,
+    )
+
+
+def progress_chart(data: ProgressChart) -> bytes:
+    """A calendar heatmap of the last weeks, newest on the right."""
+    today, first, weeks = data.today, data.first, data.weeks
     figure = Figure(figsize=(8, 3.6), dpi=150)
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0.07, 0.2, 0.9, 0.62))
     for week in range(weeks):
         for weekday in range(7):
             day = first + timedelta(weeks=week, days=weekday)
-            mark = "off" if day > today else calendar.info(day).mark
+            mark = "off" if day > today else data.marks.get(day, "off")
             axes.add_patch(
                 Rectangle(
                     (week, 6 - weekday),
@@ -65,8 +98,8 @@ def progress_chart(calendar: Calendar, progress: Progress, weeks: int = 12) -> b
     for side in ("top", "right", "bottom", "left"):
         axes.spines[side].set_visible(False)
     figure.suptitle(
-        f"Last {weeks} weeks  ·  streak {progress.current_streak}"
-        f"  ·  longest {progress.longest_streak}  ·  sessions {progress.total_done}",
+        f"Last {weeks} weeks  ·  streak {data.current_streak}"
+        f"  ·  longest {data.longest_streak}  ·  sessions {data.total_done}",
         fontsize=11,
         y=0.95,
     )

@@ -128,6 +128,7 @@ def history_text(calendar: Calendar, records: dict[date, DayRecord], days: int =
 
 
 # -- replies to check-in commands ----------------------------------------------------
+BUILDING_CHART = "⏳ Building your chart…"
 TOO_OLD = "That day is more than 48 hours ago, so it can no longer be changed."
 SESSION_BUTTON_EXPIRED = "That button has expired. Send /today for today's session."
 NOTE_NEEDS_CHECKIN = "Tap ✅ Done on that day's session first, then add your note."

@@ -70,19 +70,24 @@ def _press(label: str, action: str, broadcast_id: int, audience: str | None = No
 
 
 def audience_question(
-    broadcast_id: int, counts: dict[str, int], cohorts: list[tuple[int, str]]
+    broadcast_id: int, counts: dict[str, int] | None, cohorts: list[tuple[int, str]]
 ) -> Rendered:
-    rows = [[_press(f"📣 Everyone active ({counts['all']})", "a", broadcast_id, "all")]]
+    """The audience buttons; `counts` None while they are still being counted."""
+
+    def size(token: str) -> str:
+        return COUNTING if counts is None else str(counts.get(token, 0))
+
+    rows = [[_press(f"📣 Everyone active ({size('all')})", "a", broadcast_id, "all")]]
     for cohort_id, name in cohorts[:20]:
-        count = counts.get(f"c{cohort_id}", 0)
-        rows.append([_press(f"👥 {name[:30]} ({count})", "a", broadcast_id, f"c{cohort_id}")])
+        token = f"c{cohort_id}"
+        rows.append([_press(f"👥 {name[:30]} ({size(token)})", "a", broadcast_id, token)])
     rows.append(
         [
-            _press(f"💤 {days}+ days ({counts.get(f'i{days}', 0)})", "a", broadcast_id, f"i{days}")
+            _press(f"💤 {days}+ days ({size(f'i{days}')})", "a", broadcast_id, f"i{days}")
             for days in INACTIVE_CHOICES
         ]
     )
-    rows.append([_press(f"⏳ Not checked in today ({counts['t']})", "a", broadcast_id, "t")])
+    rows.append([_press(f"⏳ Not checked in today ({size('t')})", "a", broadcast_id, "t")])
     rows.append([_press("✖️ Cancel", "x", broadcast_id)])
     return Rendered("👆 That is the exact copy members will get. Who should receive it?", rows)
 
@@ -194,6 +199,9 @@ BROADCAST_BUTTON_EXPIRED = "That button has expired. Send /broadcasts to see wha
 ON_ITS_WAY = "On its way 📣"
 CANCELLED = "Cancelled"
 ROSTER_CAPTION = "📋 Roster"
+BUILDING_STATS = "⏳ Working out the numbers…"
+BUILDING_ROSTER = "⏳ Writing the roster…"
+COUNTING = "…"
 NUDGE_TEXT = (
     "👋 Hi! It has been a few days since your last session. Even ten minutes "
     "counts: send /today for today's session, or /pause if you need a break."

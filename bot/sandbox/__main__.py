@@ -24,6 +24,8 @@ async def serve(args: argparse.Namespace) -> None:
         bot_username=args.bot_username,
         bot_first_name=args.bot_name,
         enforce_rate_limits=not args.no_rate_limits,
+        latency=args.latency_ms / 1000,
+        jitter=args.jitter_ms / 1000,
     )
     await sandbox.start(args.host, args.port)
     log.info("sandbox ready: BOT_API_BASE_URL=%s", sandbox.url)
@@ -46,6 +48,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bot-username", default="sandbox_bot")
     parser.add_argument("--bot-name", default="Sandbox Bot")
     parser.add_argument("--no-rate-limits", action="store_true", help="switch flood control off")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="answer each call after this long"
+    )
+    parser.add_argument("--jitter-ms", type=float, default=0.0, help="± this much at random")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 Method = Callable[[Params], Awaitable[Any]]
 
 MAX_CALLBACK_ANSWER = 200
+CALLBACK_ANSWER_WINDOW_S = 15.0  # how long Telegram waits for the answer to a button press
 MAX_INLINE_RESULTS = 50
 _INLINE_ACTIONS = (
     "url", "callback_data", "web_app", "login_url", "switch_inline_query",
@@ -486,10 +487,16 @@ class BotApi:
         record = self.state.callback_queries.get(query_id)
         if record is None or record.answered:
             raise ApiError(400, E.QUERY_INVALID)
+        if self.state.monotonic() - record.pressed_at > CALLBACK_ANSWER_WINDOW_S:
+            # Telegram stops the client's spinner after about 15 s; an answer after
+            # that is refused, and the person never saw it.
+            record.expired = True
+            raise ApiError(400, E.QUERY_INVALID)
         text = params.opt_str("text")
         if text and utf16_len(text) > MAX_CALLBACK_ANSWER:
             raise ApiError(400, E.CALLBACK_TEXT_TOO_LONG)
         record.answered = True
+        record.answered_at = self.state.monotonic()
         record.text = text or None
         record.show_alert = params.get_bool("show_alert")
         record.url = params.opt_str("url")

@@ -295,6 +295,12 @@ def control_routes(sandbox: Sandbox) -> list[web.RouteDef]:
         sandbox.enforce_rate_limits = bool(args.get("enabled", True))
         return {"enforce_rate_limits": sandbox.enforce_rate_limits}
 
+    async def latency(args: Args) -> Any:
+        sandbox.set_latency(
+            _float(args, "latency_ms", 0.0) / 1000, _float(args, "jitter_ms", 0.0) / 1000
+        )
+        return {"latency_ms": sandbox.latency * 1000, "jitter_ms": sandbox.jitter * 1000}
+
     return [
         web.get("/sandbox/state", endpoint(state)),
         web.post("/sandbox/users", endpoint(add_user)),
@@ -316,6 +322,7 @@ def control_routes(sandbox: Sandbox) -> list[web.RouteDef]:
         web.get("/sandbox/errors", endpoint(errors)),
         web.get("/sandbox/calls", endpoint(calls)),
         web.post("/sandbox/rate_limits", endpoint(rate_limits)),
+        web.post("/sandbox/latency", endpoint(latency)),
     ]
 
 

@@ -302,6 +302,9 @@ class CallbackQueryRecord:
     text: str | None = None
     show_alert: bool = False
     url: str | None = None
+    pressed_at: float = 0.0  # the sandbox's monotonic clock
+    answered_at: float | None = None
+    expired: bool = False  # the bot tried to answer after Telegram's window
 
     def to_view(self) -> dict[str, Any]:
         return {
@@ -315,6 +318,10 @@ class CallbackQueryRecord:
             "text": self.text,
             "show_alert": self.show_alert,
             "url": self.url,
+            "expired": self.expired,
+            "answer_s": None
+            if self.answered_at is None
+            else round(self.answered_at - self.pressed_at, 4),
         }
 
 

@@ -8,8 +8,10 @@ buttons, make inline queries, block the bot. See `bot/sandbox/__init__.py`.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
+import random
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
@@ -56,6 +58,9 @@ class Sandbox(SandboxState):
         now: Callable[[], float] | None = None,
         monotonic: Callable[[], float] | None = None,
         flood: FloodControl | None = None,
+        latency: float = 0.0,
+        jitter: float = 0.0,
+        seed: int | None = None,
     ) -> None:
         extra: dict[str, Any] = {}
         if now is not None:
@@ -73,6 +78,7 @@ class Sandbox(SandboxState):
             **extra,
         )
         self.api = BotApi(self)
+        self.set_latency(latency, jitter, seed)
         self._user_ids = itertools.count(100_001)
         self._group_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -133,7 +139,28 @@ class Sandbox(SandboxState):
     ) -> None:
         await self.stop()
 
+    def set_latency(self, latency: float, jitter: float = 0.0, seed: int | None = None) -> None:
+        """Answer every Bot API call after about `latency` seconds (± `jitter`),
+        as Telegram does over a real network: half on the way in, half out."""
+        if latency < 0 or jitter < 0 or jitter > latency:
+            raise SandboxError("latency and jitter are seconds, with 0 <= jitter <= latency")
+        self.latency, self.jitter = latency, jitter
+        self._random = random.Random(seed)
+
+    def _leg(self) -> float:
+        if not self.latency:
+            return 0.0
+        return max(0.0, self.latency + self._random.uniform(-self.jitter, self.jitter)) / 2
+
     async def _handle_api(self, request: web.Request) -> web.Response:
+        if self.latency:
+            await asyncio.sleep(self._leg())  # the request on its way to Telegram
+        response = await self._answer_api(request)
+        if self.latency:
+            await asyncio.sleep(self._leg())  # the answer on its way back
+        return response
+
+    async def _answer_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         refused = self.check_token(request.match_info["token"])
         if refused is not None:
@@ -406,6 +433,7 @@ class Sandbox(SandboxState):
             message_id=None if message.inline_message_id else message.message_id,
             inline_message_id=message.inline_message_id,
             data=callback_data,
+            pressed_at=self.monotonic(),
         )
         self.callback_queries[query_id] = record
         payload: dict[str, Any] = {

@@ -129,12 +129,18 @@ async def test_a_member_and_a_trainer_through_the_real_process(bot: Bot) -> None
     results = await sandbox.inline_query(robin.id, "glute med")
     assert results[0]["id"] == "gluteus-medius"
 
-    # /progress answers with a PNG chart.
-    chart = await bot.say(robin.id, "/progress")
-    assert "Robin's progress" in chart
-    photo = sandbox.last_bot_message(robin.id)
-    assert photo is not None
+    # /progress answers at once, then sends the PNG chart (drawn in another
+    # process) and removes the placeholder.
+    placeholder = await bot.say(robin.id, "/progress")
+    assert "Building your chart" in placeholder
+    photo = await sandbox.wait_for(
+        lambda: next((m for m in sandbox.bot_messages_for(robin.id) if m.photo), None), 20
+    )
+    assert "Robin's progress" in (photo.caption or "")
     assert photo.photo is not None
+    await sandbox.wait_for(
+        lambda: not any("Building your chart" in (m.text or "") for m in sandbox.messages(robin.id))
+    )
     assert sandbox.file_bytes(photo.photo.file_id).startswith(b"\x89PNG")
 
     # A trainer broadcast to 200 members, some of whom blocked the bot.
@@ -157,6 +163,8 @@ async def test_a_member_and_a_trainer_through_the_real_process(bot: Bot) -> None
     everyone = next(
         m for m in reversed(sandbox.messages(admin.id)) if "bc:a:" in str(m.reply_markup)
     )
+    # The buttons come first; the counts are filled in by an edit when counted.
+    await sandbox.wait_for(lambda: "(…)" not in str(everyone.reply_markup))
     buttons = [b for row in everyone.reply_markup["inline_keyboard"] for b in row]  # type: ignore[index]
     audience = next(b for b in buttons if b["callback_data"].endswith(":all"))
     assert "(197)" in audience["text"]  # 200 + Robin + Coach - 5 who blocked

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from bot.catalog import Catalog
 from bot.db.base import Base
 from bot.db.models import Checkin, Member, Outbox
-from bot.render.charts import progress_chart
+from bot.render.charts import progress_chart, progress_chart_data
 from bot.services.progress import Calendar, Run
 from tests.kit.asserts import assert_telegram_valid
 from tests.kit.harness import Harness
@@ -256,7 +256,7 @@ def test_chart_is_a_sensible_png_for_any_history(catalog: Catalog, days: int) ->
     ]
     marks = {start + timedelta(days=i): "done" if i % 5 else "skipped" for i in range(days)}
     calendar = Calendar(catalog.programs, runs, [], marks, today)
-    png = progress_chart(calendar, calendar.progress())
+    png = progress_chart(progress_chart_data(calendar, calendar.progress()))
     assert png.startswith(b"\x89PNG")
     assert 5_000 < len(png) < 300_000
 

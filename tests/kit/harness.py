@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.app import build_application
+from bot.background import settle
 from bot.catalog import Catalog
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -39,12 +40,20 @@ class Harness:
         """Deliver one update as Telegram would: into the inbox, then through the
         dispatcher until nothing claimable is left (a repeat is ignored at insert)."""
         await self.store(update)
-        await self.app.bot_data.services.dispatcher.run_until_idle()
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Handle what is claimable, and wait for the background work it started."""
+        dispatcher = self.app.bot_data.services.dispatcher
+        await dispatcher.run_until_idle()
+        while self.app.bot_data.background:
+            await settle(self.app)
+            await dispatcher.run_until_idle()
 
     async def later(self, seconds: float) -> None:
         """Move the clock on and handle what became due (retries of failed updates)."""
         self.clock.advance(timedelta(seconds=seconds))
-        await self.app.bot_data.services.dispatcher.run_until_idle()
+        await self.settle()
 
     async def store(self, *updates: Any) -> int:
         """Put updates in the inbox without handling them; how many were new."""
@@ -99,6 +108,7 @@ async def running_bot(
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
+    await app.start()  # running, as in production (no jobs: workers=False)
     try:
         yield harness
         if check_output:
@@ -108,6 +118,10 @@ async def running_bot(
                 if call.method == "answerCallbackQuery":
                     assert len(str(call.params.get("text", ""))) <= 200, call.params
     finally:
+        if app.running:
+            await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)

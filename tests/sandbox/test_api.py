@@ -604,3 +604,36 @@ async def test_without_a_token_the_sandbox_adopts_the_first_bot() -> None:
 
     assert me.id == BOT_ID
     assert refused == 401
+
+
+async def test_an_answer_after_fifteen_seconds_is_refused(
+    sandbox: Sandbox, tg: Bot, monotonic: FakeMonotonic
+) -> None:
+    robin = sandbox.add_user("Robin")
+    sent = await tg.send_message(robin.id, "Pick", reply_markup=keyboard("go"))
+    late = sandbox.press_button(robin.id, robin.id, sent.message_id, "go")
+    monotonic.advance(15.5)
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await tg.answer_callback_query(late)
+    assert sandbox.callback_answer(late).expired
+    in_time = sandbox.press_button(robin.id, robin.id, sent.message_id, "go")
+    monotonic.advance(3)
+    assert await tg.answer_callback_query(in_time, text="ok")
+    record = sandbox.callback_answer(in_time)
+    assert record.answered
+    assert record.answered_at is not None
+    assert record.answered_at - record.pressed_at == pytest.approx(3)
+
+
+async def test_latency_delays_every_answer(sandbox: Sandbox, tg: Bot) -> None:
+    sandbox.set_latency(0.2, 0.05, seed=7)
+    loop = asyncio.get_running_loop()
+    took = []
+    for _ in range(5):
+        started = loop.time()
+        await tg.get_me()
+        took.append(loop.time() - started)
+    assert all(0.14 <= t <= 0.4 for t in took), took
+    assert max(took) - min(took) > 0.005  # jitter, not a constant
+    with pytest.raises(SandboxError):
+        sandbox.set_latency(0.1, 0.2)

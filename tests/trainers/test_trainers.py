@@ -141,7 +141,9 @@ async def test_text_broadcast_preview_audience_and_delivery(bot: Harness) -> Non
     assert "Preview" in preview[-3].text
     assert preview[-2].text == "Class moves to &lt;b&gt;6pm&lt;/b&gt; &amp; bring a band!"
     question = preview[-1]
-    assert "Everyone active (3)" in str(question.buttons())
+    assert "Everyone active (…)" in str(question.buttons())  # sent before counting
+    counted = bot.api.last("editMessageText")  # then the counts fill in
+    assert "Everyone active (3)" in str(counted.buttons())
     broadcast_id = int(data_of(question.buttons())[0].split(":")[2])
     await bot.send(bot.updates.callback(TRAINER, f"bc:a:{broadcast_id}:all"))
     assert "Send this to <b>3</b> members now?" in bot.api.last("editMessageText").text
