@@ -27,6 +27,7 @@ from bot.delivery.sender import Sender
 from bot.delivery.tick import Ticker
 from bot.handlers import register
 from bot.intake.dispatcher import Dispatcher
+from bot.net import AiohttpRequest
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckinService
 from bot.services.housekeeping import prune_inbox
@@ -78,10 +79,12 @@ def build_application(
         limiter = TelegramLimiter()
         # The builder's type is fixed as ExtBot[None] by Application.builder().
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
-    if request is not None:
-        builder = builder.request(request)
-    if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
+    # aiohttp under PTB (bot/net.py): the default httpx client costs more CPU per
+    # request than the handlers themselves.
+    builder = builder.request(request or AiohttpRequest(connection_pool_size=256))
+    builder = builder.get_updates_request(
+        updates_request or AiohttpRequest(connection_pool_size=2, read_timeout=40.0)
+    )
     app = cast(BotApplication, builder.build())
     app.bot_data.config = settings
     app.bot_data.clock = clock or SystemClock()

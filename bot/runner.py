@@ -54,8 +54,14 @@ async def serve(
         await app.start()
         started = True
         dispatcher = services.dispatcher
+        config = app.bot_data.config
+        assert config.bot_token is not None
         intake = PollingIntake(
-            app.bot, services.database.sessions, app.bot_data.clock, lambda _n: dispatcher.wake()
+            config.base_url,
+            config.bot_token.get_secret_value(),
+            services.database.sessions,
+            app.bot_data.clock,
+            lambda _n: dispatcher.wake(),
         )
         stop_dispatching = asyncio.Event()
         dispatching = asyncio.create_task(

@@ -137,11 +137,11 @@ class InboxRepository:
         )
         return int(getattr(result, "rowcount", 0))
 
-    async def finish(self, update_id: int, holder: str, now: datetime) -> None:
-        """The update was handled."""
+    async def finish(self, update_ids: Sequence[int], now: datetime) -> None:
+        """These updates were handled."""
         await self._s.execute(
             update(InboxUpdate)
-            .where(InboxUpdate.update_id == update_id)
+            .where(InboxUpdate.update_id.in_(list(update_ids)))
             .values(
                 status=InboxStatus.DONE,
                 finished_at=now,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -35,8 +38,58 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded values after commit (DTOs are built from them)."""
+    """Sessions that keep loaded values after commit (DTOs are built from them).
+
+    On SQLite, write transactions (`sessions.begin()`) take turns through one
+    asyncio lock. SQLite lets one writer in at a time anyway; without the lock,
+    the others wait in SQLite's busy handler, which sleeps in steps of up to
+    100 ms, so under load most of a transaction's time was spent asleep. With
+    the lock they queue in order and each waits only as long as the writes
+    ahead of it take. Reads (`sessions()`) are not held back (WAL).
+    """
+    if engine.dialect.name == "sqlite":
+        return SerialWriteSessions(engine, expire_on_commit=False)
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class _TaskLock:
+    """An asyncio lock that the task holding it may take again (nested `begin()`)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+        self._depth = 0
+
+    async def acquire(self) -> None:
+        task = asyncio.current_task()
+        if self._owner is task and task is not None:
+            self._depth += 1
+            return
+        await self._lock.acquire()
+        self._owner, self._depth = task, 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            self._lock.release()
+
+
+class SerialWriteSessions(async_sessionmaker[AsyncSession]):
+    """A session factory whose `begin()` transactions run one at a time."""
+
+    def __init__(self, engine: AsyncEngine, **kwargs: Any) -> None:
+        super().__init__(engine, **kwargs)
+        self.write_lock = _TaskLock()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:  # type: ignore[override]
+        await self.write_lock.acquire()
+        try:
+            async with super().begin() as session:
+                yield session
+        finally:
+            self.write_lock.release()
 
 
 class Database:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date, timedelta
 
@@ -18,6 +19,7 @@ from bot.render import progress as progress_views
 from bot.render.charts import progress_chart, progress_chart_data
 from bot.render.session import render_answered
 from bot.services.checkins import NOTE_LIMIT
+from bot.services.members import NotAMember
 from bot.services.preferences import Awaiting, Expected
 
 
@@ -30,22 +32,23 @@ async def press_checkin(update: Update, context: BotContext) -> None:
     if not isinstance(action, callbacks.CheckinPress):
         await answer(query, progress_views.SESSION_BUTTON_EXPIRED)
         return
-    member = await context.bot_data.members.get(query.from_user.id)
-    if member is None:
+    services = context.bot_data.services
+    user_id = query.from_user.id
+    try:
+        if action.action == "n":
+            await services.preferences.expect(user_id, Expected(Awaiting.NOTE, action.day))
+            await answer(query)
+            if isinstance(query.message, Message):
+                await reply(query.message, progress_views.note_prompt(action.day, NOTE_LIMIT))
+            return
+        if action.action == "e":
+            result = await services.checkins.rate(user_id, action.day, action.effort or 0)
+        else:
+            status = CheckinStatus.DONE if action.action == "d" else CheckinStatus.SKIPPED
+            result = await services.checkins.record(user_id, action.day, status)
+    except NotAMember:
         await answer(query, texts.START_FIRST)
         return
-    services = context.bot_data.services
-    if action.action == "n":
-        await services.preferences.expect(member.telegram_id, Expected(Awaiting.NOTE, action.day))
-        await answer(query)
-        if isinstance(query.message, Message):
-            await reply(query.message, progress_views.note_prompt(action.day, NOTE_LIMIT))
-        return
-    if action.action == "e":
-        result = await services.checkins.rate(member.telegram_id, action.day, action.effort or 0)
-    else:
-        status = CheckinStatus.DONE if action.action == "d" else CheckinStatus.SKIPPED
-        result = await services.checkins.record(member.telegram_id, action.day, status)
     if result.outcome == "too_old":
         await answer(query, progress_views.TOO_OLD, alert=True)
         return
@@ -55,9 +58,15 @@ async def press_checkin(update: Update, context: BotContext) -> None:
     if result.outcome != "recorded":
         await answer(query, progress_views.SESSION_BUTTON_EXPIRED)
         return
-    await answer(query, progress_views.toast(result, action.action))
-    plan = await services.planner.plan(member, result.day)
-    await edit(query, render_answered(context.bot_data.library.catalog, plan, result))
+    assert result.member is not None  # a recorded result carries the member
+    # The member and their pauses came back with the result: no second read.
+    plan = services.planner.plan_with(result.member, result.day, result.pauses)
+    redrawn = render_answered(context.bot_data.library.catalog, plan, result)
+    # The answer and the redraw are independent requests: both go out at once,
+    # so the press costs one network round trip, not two.
+    await asyncio.gather(
+        answer(query, progress_views.toast(result, action.action)), edit(query, redrawn)
+    )
 
 
 async def check_in(update: Update, context: BotContext) -> None:

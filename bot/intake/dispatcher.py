@@ -84,6 +84,9 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self.stats = DispatchStats()
+        # Handled updates waiting to be marked done, written many per transaction.
+        self._to_finish: set[int] = set()
+        self._finishing = asyncio.Lock()
 
     def wake(self) -> None:
         """New rows may be waiting (stored, or a chat's previous row finished)."""
@@ -201,14 +204,29 @@ class Dispatcher:
         if self._on_handled is not None:
             self._on_handled(row, loop.time() - started, ok)
 
+    async def _finish(self, update_id: int) -> None:
+        """Mark an update done. Under load, whoever gets the lock writes every
+        update finished meanwhile in one transaction; the others find theirs done."""
+        self._to_finish.add(update_id)
+        async with self._finishing:
+            if update_id not in self._to_finish:
+                return
+            batch, self._to_finish = self._to_finish, set()
+            try:
+                async with self._sessions.begin() as session:
+                    await InboxRepository(session).finish(sorted(batch), self._clock.now())
+            except BaseException:
+                self._to_finish |= batch  # a later one tries again
+                raise
+        self.stats.handled += len(batch)
+
     async def _record(self, row: StoredUpdate, handling: Handling) -> None:
+        if not handling.errors:
+            await self._finish(row.update_id)
+            return
         now = self._clock.now()
         async with self._sessions.begin() as session:
             inbox = InboxRepository(session)
-            if not handling.errors:
-                await inbox.finish(row.update_id, self.holder, now)
-                self.stats.handled += 1
-                return
             error = "; ".join(repr(e)[:500] for e in handling.errors)
             if handling.final:
                 log.error("update %s failed %d times; giving up", row.update_id, row.attempts)

@@ -17,9 +17,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
-from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.clock import Clock
 from bot.db.inbox import InboxRepository
@@ -42,7 +42,8 @@ class PollingIntake:
 
     def __init__(
         self,
-        bot: Bot,
+        base_url: str,
+        token: str,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         on_stored: Callable[[int], None],
@@ -50,7 +51,8 @@ class PollingIntake:
         allowed_updates: Sequence[str] = ALLOWED_UPDATES,
         long_poll_s: int = LONG_POLL_S,
     ) -> None:
-        self._bot = bot
+        self._url = f"{base_url}{token}/getUpdates"
+        self._http: aiohttp.ClientSession | None = None
         self._sessions = sessions
         self._clock = clock
         self._on_stored = on_stored
@@ -63,6 +65,13 @@ class PollingIntake:
         """Poll until `stop` is set. A poll in progress is abandoned: its updates
         were not confirmed, so Telegram sends them again."""
         backoff = 1.0
+        self._http = aiohttp.ClientSession()
+        try:
+            await self._poll(stop, backoff)
+        finally:
+            await self._http.close()
+
+    async def _poll(self, stop: asyncio.Event, backoff: float) -> None:
         while not stop.is_set():
             fetch = asyncio.ensure_future(self._fetch())
             stopping = asyncio.ensure_future(stop.wait())
@@ -86,6 +95,11 @@ class PollingIntake:
                 await _pause(stop, backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
                 continue
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+                await _pause(stop, seconds)
+                continue
             except (NetworkError, TelegramError) as exc:
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
                 await _pause(stop, backoff)
@@ -96,14 +110,35 @@ class PollingIntake:
                 await self._store(batch)
 
     async def _fetch(self) -> list[dict[str, Any]]:
-        updates = await self._bot.get_updates(
-            offset=self.offset,
-            timeout=self._long_poll_s,
-            allowed_updates=self._allowed,
-            read_timeout=self._long_poll_s + 10,
-        )
-        # to_dict() gives back Telegram's JSON, fields PTB does not know included.
-        return [update.to_dict() for update in updates]
+        """One getUpdates call: Telegram's raw updates, or a PTB error."""
+        assert self._http is not None
+        body: dict[str, Any] = {"timeout": self._long_poll_s, "allowed_updates": self._allowed}
+        if self.offset is not None:
+            body["offset"] = self.offset
+        timeout = aiohttp.ClientTimeout(total=self._long_poll_s + 15, sock_connect=10)
+        try:
+            async with self._http.post(self._url, json=body, timeout=timeout) as response:
+                status = response.status
+                try:
+                    answer = await response.json(content_type=None)
+                except ValueError:
+                    answer = {}
+        except TimeoutError as exc:
+            raise TimedOut("getUpdates timed out") from exc
+        except aiohttp.ClientError as exc:
+            # The URL holds the token: never put it into the message.
+            raise NetworkError(f"getUpdates failed: {exc.__class__.__name__}") from exc
+        if isinstance(answer, dict) and answer.get("ok") is True:
+            return [item for item in answer.get("result") or [] if isinstance(item, dict)]
+        description = str(answer.get("description", "")) if isinstance(answer, dict) else ""
+        if status in (401, 404):
+            raise InvalidToken(description or "the token was refused")
+        if status == 409:
+            raise Conflict(description)
+        if status == 429:
+            parameters = answer.get("parameters") or {} if isinstance(answer, dict) else {}
+            raise RetryAfter(int(parameters.get("retry_after", 5)))
+        raise NetworkError(f"getUpdates answered {status}: {description}")
 
     async def _store(self, batch: list[dict[str, Any]]) -> None:
         while True:

@@ -14,7 +14,7 @@ from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.db import keys
 from bot.db.dialect import upsert
-from bot.db.dto import MemberDTO
+from bot.db.dto import MemberDTO, PauseSpan
 from bot.db.models import Broadcast, Checkin, Cohort, Member, Outbox, Pause, ProgramRun
 from bot.db.outbox import OutboxRepository, outbox_row
 from bot.db.repositories import MemberRepository, PauseRepository, ProgramRunRepository
@@ -42,6 +42,17 @@ class CheckinResult:
     progress: Progress | None = None
     milestone: int | None = None
     changed: bool = False
+    # The member and their pauses as of the check-in (to draw the session again
+    # without reading them twice).
+    member: MemberDTO | None = None
+    pauses: tuple[PauseSpan, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _History:
+    runs: list[Run]
+    pauses: list[PauseSpan]
+    days: dict[date, tuple[str, int | None, str | None]]  # status, effort, note
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +83,31 @@ class CheckinService:
             raise NotAMember(telegram_id)
         return row
 
-    async def _calendar(self, session: AsyncSession, member_id: int, today: date) -> Calendar:
+    async def _history(self, session: AsyncSession, member_id: int) -> _History:
+        """Everything the member's calendar is made of, in three queries."""
         runs = [
             Run(program_id, start, end)
             for program_id, start, end in await ProgramRunRepository(session).runs(member_id)
         ]
         pauses = await PauseRepository(session).spans(member_id)
         rows = await session.execute(
-            select(Checkin.local_date, Checkin.status).where(Checkin.member_id == member_id)
+            select(Checkin.local_date, Checkin.status, Checkin.effort, Checkin.note).where(
+                Checkin.member_id == member_id
+            )
         )
-        checkins = {day: status for day, status in rows.all()}
-        return Calendar(self._catalog.programs, runs, pauses, checkins, today)
+        days = {day: (status, effort, note) for day, status, effort, note in rows.all()}
+        return _History(runs, pauses, days)
+
+    def _calendar_of(
+        self, history: _History, today: date, change: tuple[date, str] | None = None
+    ) -> Calendar:
+        checkins = {day: values[0] for day, values in history.days.items()}
+        if change is not None:
+            checkins[change[0]] = change[1]
+        return Calendar(self._catalog.programs, history.runs, history.pauses, checkins, today)
+
+    async def _calendar(self, session: AsyncSession, member_id: int, today: date) -> Calendar:
+        return self._calendar_of(await self._history(session, member_id), today)
 
     def _window(self, today: date, day: date) -> CheckinOutcome | None:
         if day > today:
@@ -106,19 +131,17 @@ class CheckinService:
                 return CheckinResult(problem, target)
             if row.program_start is None:
                 return CheckinResult("no_program", target)
-            before = await self._calendar(session, row.id, today)
-            previous = await session.scalar(
-                select(Checkin).where(Checkin.member_id == row.id, Checkin.local_date == target)
-            )
-            old_status = previous.status if previous else None
+            history = await self._history(session, row.id)
+            before = self._calendar_of(history, today)
+            old_status, old_effort, old_note = history.days.get(target, (None, None, None))
             _, number = before.kind(target)
             values: dict[str, Any] = {
                 "member_id": row.id,
                 "local_date": target,
                 "program_day": number,
                 "status": status,
-                "effort": previous.effort if previous and status == CheckinStatus.DONE else None,
-                "note": note if note is not None else (previous.note if previous else None),
+                "effort": old_effort if status == CheckinStatus.DONE else None,
+                "note": note if note is not None else old_note,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -131,7 +154,7 @@ class CheckinService:
                     ["status", "program_day", "effort", "note", "updated_at"],
                 )
             )
-            after = await self._calendar(session, row.id, today)
+            after = self._calendar_of(history, today, (target, status))
             progress = after.progress()
             milestone = None
             if status == CheckinStatus.DONE and old_status != CheckinStatus.DONE:
@@ -147,6 +170,8 @@ class CheckinService:
                 progress=progress,
                 milestone=milestone,
                 changed=old_status != status,
+                member=MemberDTO.from_row(row),
+                pauses=tuple(history.pauses),
             )
 
     async def _celebrate(
@@ -203,7 +228,8 @@ class CheckinService:
                 setattr(checkin, key, value)
             checkin.updated_at = now
             await session.flush()
-            progress = (await self._calendar(session, row.id, today)).progress()
+            history = await self._history(session, row.id)
+            progress = self._calendar_of(history, today).progress()
             return CheckinResult(
                 "recorded",
                 day,
@@ -213,6 +239,8 @@ class CheckinService:
                 note=checkin.note,
                 progress=progress,
                 changed=True,
+                member=MemberDTO.from_row(row),
+                pauses=tuple(history.pauses),
             )
 
     async def calendar(self, member: MemberDTO) -> Calendar:

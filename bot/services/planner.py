@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.clock import Clock
-from bot.db.dto import MemberDTO
+from bot.db.dto import MemberDTO, PauseSpan
 from bot.db.models import Member
 from bot.db.repositories import PauseRepository
 from bot.db.status import MemberStatus
@@ -55,6 +56,15 @@ class SessionPlanner:
             return SessionPlan(member, day_date, 0, 0, "not_onboarded")
         async with self._sessions() as session:
             pauses = await PauseRepository(session).spans(member.id)
+        return self.plan_with(member, day_date, pauses)
+
+    def plan_with(
+        self, member: MemberDTO, day_date: date, pauses: Sequence[PauseSpan]
+    ) -> SessionPlan:
+        """The plan from pauses already read (no database)."""
+        program = self._catalog.programs.get(member.program_id or "")
+        if program is None or member.program_start is None:
+            return SessionPlan(member, day_date, 0, 0, "not_onboarded")
         number = program_day(member.program_start, day_date, pauses)
         if is_paused(day_date, pauses) or member.status == MemberStatus.PAUSED:
             state: State = "paused"

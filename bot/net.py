@@ -1,0 +1,112 @@
+"""The HTTP client under PTB: aiohttp instead of PTB's default httpx.
+
+Every reply and every outbox message is one Bot API request, so the client's
+own CPU cost per request bounds how many updates one process can answer. In
+the morning-rush benchmark (bench/rush.py) httpx spent more of the event loop
+on each request than the handlers did; aiohttp, whose HTTP parser is in C and
+which the sandbox already uses, does the same work for much less. PTB keeps
+everything else: this class only moves bytes (`BaseRequest.do_request`), and
+PTB parses the answers and raises its own errors.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+# PTB marks "not given, use the default" with instances of this class.
+_Default = type(BaseRequest.DEFAULT_NONE)
+
+
+class AiohttpRequest(BaseRequest):
+    """PTB request class on one aiohttp session with a bounded connection pool."""
+
+    def __init__(
+        self,
+        *,
+        connection_pool_size: int = 256,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+    ) -> None:
+        self._pool_size = connection_pool_size
+        self._read = read_timeout
+        self._write = write_timeout
+        self._connect = connect_timeout
+        self._pool = pool_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(
+                connector=connector, json_serialize=json.dumps, raise_for_status=False
+            )
+
+    async def shutdown(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        read = self._read if isinstance(read_timeout, _Default) else read_timeout
+        write = self._write if isinstance(write_timeout, _Default) else write_timeout
+        connect = self._connect if isinstance(connect_timeout, _Default) else connect_timeout
+        pool = self._pool if isinstance(pool_timeout, _Default) else pool_timeout
+        # aiohttp's `connect` covers waiting for a pooled connection and opening one;
+        # `sock_read` is the longest silence while the answer arrives.
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=None if connect is None or pool is None else connect + pool,
+            sock_connect=connect,
+            sock_read=None if read is None else read + (write or 0.0),
+        )
+        body: aiohttp.FormData | dict[str, str] | None = None
+        if request_data is not None:
+            parameters = request_data.json_parameters
+            if request_data.contains_files:
+                form = aiohttp.FormData(quote_fields=False)
+                for name, value in parameters.items():
+                    form.add_field(name, value)
+                for name, part in request_data.multipart_data.items():
+                    if isinstance(part, tuple):
+                        filename, content, mime = (*part, None)[:3]
+                        form.add_field(name, content, filename=filename, content_type=mime)
+                    else:
+                        form.add_field(name, part)
+                body = form
+            else:
+                body = parameters
+        try:
+            async with self._session.request(
+                method,
+                url,
+                data=body,
+                headers={"User-Agent": self.USER_AGENT},
+                timeout=timeout,
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
