@@ -113,7 +113,7 @@ class Catalog:
         }
 
 
-_REGION_ORDER = {"glutes": 0, "hip": 1, "thigh": 2, "back": 3, "pelvis": 4}
+_REGION_ORDER = {"glutes": 0, "hip": 1, "thigh": 2, "lower leg": 3, "back": 4, "pelvis": 5}
 _GLUTES = {"gluteus-maximus": 0, "gluteus-medius": 1, "gluteus-minimus": 2}
 
 

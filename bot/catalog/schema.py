@@ -23,6 +23,8 @@ Sentence = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10
 
 MAX_CARD_BODY = 700
 
+Region = Literal["glutes", "hip", "thigh", "lower leg", "back", "pelvis"]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -63,10 +65,11 @@ class AnatomyCard(_Card):
     """A muscle, or a bone, ligament or band the series ties to the muscles."""
 
     kind: Literal["muscle", "structure"]
-    region: Literal["glutes", "hip", "thigh", "back", "pelvis"]
+    region: Region
     summary: Sentence
     origin: Sentence | None = None
     insertion: Sentence | None = None
+    nerve: Sentence | None = None
     actions: list[Line] = Field(default_factory=list, max_length=8)
     everyday: list[Line] = Field(default_factory=list, max_length=6)
     when_weak: list[Line] = Field(default_factory=list, max_length=6)
@@ -77,13 +80,21 @@ class AnatomyCard(_Card):
         if self.kind == "muscle":
             missing = [
                 name
-                for name in ("origin", "insertion", "actions", "everyday", "when_weak")
+                for name in ("origin", "insertion", "nerve", "actions", "everyday", "when_weak")
                 if not getattr(self, name)
             ]
             if missing:
                 raise ValueError(f"a muscle needs {', '.join(missing)}")
-        elif not self.related:
-            raise ValueError("a structure needs related muscles")
+        else:
+            extra = [
+                name
+                for name in ("origin", "insertion", "nerve", "actions", "everyday", "when_weak")
+                if getattr(self, name)
+            ]
+            if extra:
+                raise ValueError(f"a structure has no {', '.join(extra)}")
+            if not self.related:
+                raise ValueError("a structure needs related muscles")
         if not self.body:
             raise ValueError("the card needs a body text")
         return self

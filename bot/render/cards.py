@@ -101,6 +101,7 @@ def _anatomy(catalog: Catalog, card: AnatomyCard) -> Rendered:
     if card.kind == "muscle":
         parts.append(f"<b>Origin:</b> {esc(card.origin or '')}")
         parts.append(f"<b>Insertion:</b> {esc(card.insertion or '')}")
+        parts.append(f"<b>Nerve supply:</b> {esc(card.nerve or '')}")
         parts.append("<b>What it does</b>\n" + _bullets(card.actions))
         parts.append("<b>In daily life</b>\n" + _bullets(card.everyday))
         parts.append("<b>When it is weak or tight</b>\n" + _bullets(card.when_weak))

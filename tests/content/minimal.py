@@ -16,6 +16,7 @@ region: glutes
 summary: A test muscle that sits at the back of the hip.
 origin: The back of the pelvis, in a test.
 insertion: The top of the thigh bone, in a test.
+nerve: A test nerve (L5, S1).
 actions:
   - Extends the hip.
 everyday:

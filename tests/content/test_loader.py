@@ -222,3 +222,15 @@ def test_run_refuses_bad_content(
     assert cli.main(["run"]) == 1
     err = capsys.readouterr().err
     assert "anatomy/glute-a.md:1: missing front matter" in err
+
+
+def test_muscles_give_their_nerve_and_structures_do_not(tmp_path: Path) -> None:
+    muscle = "anatomy/glute-a.md"
+    found = problems_for(
+        tmp_path, {muscle: minimal.FILES[muscle].replace("nerve: A test nerve (L5, S1).\n", "")}
+    )
+    assert f"{muscle}:2: a muscle needs nerve" in found
+    bone = "anatomy/bone-b.md"
+    text = minimal.FILES[bone].replace("region: pelvis", "region: pelvis\nnerve: A nerve, wrongly.")
+    found = problems_for(tmp_path / "bone", {bone: text})
+    assert f"{bone}:2: a structure has no nerve" in found

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import Catalog
-from bot.render.cards import render_program_day
+from bot.render.cards import render_card, render_program_day
 from bot.render.check import every_message, render_problems
 from bot.render.rules import problems
 
@@ -19,7 +19,7 @@ FINGERPRINTS = Path(__file__).with_name("seed_fingerprints.txt")
 
 def test_counts_meet_the_plan(catalog: Catalog) -> None:
     counts = catalog.counts()
-    assert counts["muscles"] + counts["structures"] >= 10
+    assert counts["muscles"] + counts["structures"] >= 18
     assert counts["release techniques"] >= 6
     assert counts["stretches"] >= 8
     assert counts["basic exercises (part 2)"] >= 8
@@ -33,6 +33,7 @@ def test_counts_meet_the_plan(catalog: Catalog) -> None:
     [
         "gluteus-maximus", "gluteus-medius", "gluteus-minimus", "tensor-fasciae-latae",
         "erector-spinae", "iliopsoas", "hamstrings", "adductor-magnus", "vastus-lateralis",
+        "quadriceps",
     ],
 )  # fmt: skip
 def test_series_muscles_are_complete(catalog: Catalog, muscle: str) -> None:
@@ -51,6 +52,94 @@ def test_series_muscles_are_complete(catalog: Catalog, muscle: str) -> None:
         + catalog.released_by.get(muscle, [])
     )
     assert links, muscle
+
+
+def test_every_muscle_card_gives_its_nerve_supply(catalog: Catalog) -> None:
+    muscles = [card for card in catalog.anatomy.values() if card.kind == "muscle"]
+    assert len(muscles) >= 13
+    for card in muscles:
+        assert card.nerve, card.id
+        assert "nerve" in card.nerve.lower(), card.id
+        rendered = render_card(catalog, card).text
+        assert f"<b>Nerve supply:</b> {card.nerve}" in rendered, card.id
+
+
+@pytest.mark.parametrize(
+    ("muscle", "nerve"),
+    [
+        ("gluteus-maximus", "inferior gluteal"), ("gluteus-medius", "superior gluteal"),
+        ("gluteus-minimus", "superior gluteal"), ("tensor-fasciae-latae", "superior gluteal"),
+        ("quadriceps", "femoral"), ("rectus-femoris", "femoral"), ("vastus-lateralis", "femoral"),
+        ("hamstrings", "sciatic"), ("piriformis", "nerve to piriformis"),
+        ("adductor-magnus", "obturator"), ("calves", "tibial"), ("iliopsoas", "femoral"),
+    ],
+)  # fmt: skip
+def test_nerve_supply_is_the_right_nerve(catalog: Catalog, muscle: str, nerve: str) -> None:
+    assert nerve in (catalog.anatomy[muscle].nerve or "").lower()
+
+
+STANDARD_TERMS = (
+    "flexion", "extension", "abduction", "adduction", "rotation", "stabilisation",
+)  # fmt: skip
+
+
+def test_every_action_names_its_standard_term_in_brackets(catalog: Catalog) -> None:
+    """A plain phrase ('turns the thigh outward') carries the term ('external rotation')."""
+    for card in catalog.anatomy.values():
+        for action in card.actions:
+            brackets = re.findall(r"\(([^)]*)\)", action)
+            assert any(term in b for b in brackets for term in STANDARD_TERMS), (card.id, action)
+
+
+def test_gluteus_maximus_is_plainly_the_largest(catalog: Catalog) -> None:
+    summary = catalog.anatomy["gluteus-maximus"].summary.lower()
+    assert "largest of the three glutes" in summary
+    assert "usually cited as the largest muscle in the body" in summary
+
+
+def test_the_it_band_is_the_thickened_strip_of_the_fascia_lata(catalog: Catalog) -> None:
+    band = catalog.anatomy["iliotibial-band"]
+    assert "iliotibial band (tract) is the thickened outer strip of the fascia lata" in (
+        band.summary
+    )
+    assert "into which gluteus maximus inserts" in band.summary
+    insertion = catalog.anatomy["gluteus-maximus"].insertion or ""
+    assert "inserts into the iliotibial band (tract)" in insertion
+    assert "fascia lata" in insertion
+
+
+def test_the_ilium_card_names_the_iliac_crest_and_is_not_the_hip_bone(catalog: Catalog) -> None:
+    ilium = catalog.anatomy["ilium"]
+    assert "iliac crest" in ilium.summary
+    assert "iliac crest" in [alias.lower() for alias in ilium.aliases]
+    assert "hip bone" not in [alias.lower() for alias in ilium.aliases]
+
+
+def test_hamstrings_summary_keeps_the_short_head_to_the_knee(catalog: Catalog) -> None:
+    summary = catalog.anatomy["hamstrings"].summary
+    assert "short head of biceps femoris, which crosses only the knee" in summary
+    assert "all three cross both" not in summary.lower()
+    assert not re.search(r"\bthat cross both the hip and the knee\.?$", summary)
+
+
+def test_the_quadriceps_card_and_its_family(catalog: Catalog) -> None:
+    quads = catalog.anatomy["quadriceps"]
+    text = " ".join([quads.summary, *quads.actions, quads.body]).lower()
+    for head in ("rectus femoris", "vastus lateralis", "vastus medialis", "vastus intermedius"):
+        assert head in text
+    assert any("(knee extension)" in a for a in quads.actions)
+    assert any("rectus femoris" in a.lower() and "(hip flexion)" in a for a in quads.actions)
+    assert {"quads", "quadriceps"} <= {a.lower() for a in quads.aliases}
+    for other in ("rectus-femoris", "vastus-lateralis"):
+        assert not {"quads", "quadriceps"} & {a.lower() for a in catalog.anatomy[other].aliases}
+    family = {
+        "box-squat", "bodyweight-squat", "goblet-squat", "static-split-squat", "reverse-lunge",
+        "bulgarian-split-squat", "curtsy-lunge", "lateral-lunge", "step-up",
+    }  # fmt: skip
+    for exercise_id in family:
+        muscles = catalog.exercises[exercise_id].muscles
+        assert "quadriceps" in muscles.primary + muscles.secondary, exercise_id
+        assert "vastus-lateralis" not in muscles.primary, exercise_id
 
 
 def test_gluteus_maximus_ties_to_the_pelvis_landmarks(catalog: Catalog) -> None:

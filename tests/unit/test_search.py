@@ -44,6 +44,18 @@ FOUND = [
     ("an", "vastus lateralis", "vastus-lateralis"),
     ("an", "rectus femoris", "rectus-femoris"),
     ("an", "  gluteus   medius!!  ", "gluteus-medius"),
+    # the words of issue 16: standard terms and the new cards
+    ("an", "quads", "quadriceps"),
+    ("an", "quadriceps", "quadriceps"),
+    ("an", "Quads", "quadriceps"),
+    ("an", "quadricep", "quadriceps"),
+    ("an", "IT band", "iliotibial-band"),
+    ("an", "iliotibial tract", "iliotibial-band"),
+    ("an", "fascia lata", "iliotibial-band"),
+    ("an", "iliac crest", "ilium"),
+    ("an", "calves", "calves"),
+    ("an", "soleus", "calves"),
+    ("all", "quads", "quadriceps"),
     # exercises
     ("ex", "hip thrust", "hip-thrust"),
     ("ex", "hip thurst", "hip-thrust"),
@@ -149,3 +161,8 @@ def test_inline_ranking_puts_the_best_first(library: Library) -> None:
     ranked = library.index("all").ranked("glute med", 10)
     assert ranked[0] == "gluteus-medius"
     assert len(ranked) <= 10
+
+
+def test_hip_bone_is_no_longer_the_iliums_own_name(catalog: Catalog, library: Library) -> None:
+    assert "hip bone" not in [a.lower() for a in catalog.anatomy["ilium"].aliases]
+    assert library.index("an").search("iliac crest").ids == ("ilium",)
