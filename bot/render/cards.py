@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
@@ -15,7 +17,9 @@ from bot.catalog.schema import (
     ProgramDay,
     ProgramItem,
     StretchCard,
+    Swap,
 )
+from bot.catalog.training import day_load
 from bot.render import callbacks
 from bot.render.markdown import to_html
 from bot.render.message import Rendered, esc
@@ -24,6 +28,16 @@ STOP_ON_PAIN = (
     "⚠️ Stop if anything hurts (sharp, pinching or unusual pain) and check with a professional."
 )
 MAX_LINKS = 4
+# Why a member gets another version of a card, as the card and the day say it.
+REASON_LABELS = {
+    "no_equipment": "No equipment",
+    "knee": "Knee pain",
+    "back": "Back pain",
+    "pregnancy": "Pregnant or postpartum",
+    "injury": "After a recent injury or surgery",
+}
+CLEARANCE = "get clearance from your doctor or physio before this one"
+LOAD_LABELS = {"hard": "💪 hard day", "moderate": "🙂 moderate day", "light": "🌿 light day"}
 STALE_CARD_BUTTON = (
     "That button has expired. Send /anatomy, /exercise, /stretch or /learn to start again."
 )
@@ -37,9 +51,9 @@ def format_dose(dose: Dose) -> str:
         if dose.seconds is not None:
             amount += f", hold {dose.seconds} s"
     else:
-        amount = (
-            f"{dose.sets} × {dose.seconds} s{side}" if dose.sets > 1 else f"{dose.seconds} s{side}"
-        )
+        seconds = dose.seconds or 0
+        hold = f"{seconds // 60} min" if seconds >= 120 and seconds % 60 == 0 else f"{seconds} s"
+        amount = f"{dose.sets} × {hold}{side}" if dose.sets > 1 else f"{hold}{side}"
     if dose.rest_s:
         amount += f", rest {dose.rest_s} s"
     return amount
@@ -130,13 +144,48 @@ def _anatomy(catalog: Catalog, card: AnatomyCard) -> Rendered:
     return Rendered("\n\n".join(parts), _pairs(buttons))
 
 
-def _practice_sections(card: ExerciseCard | StretchCard) -> list[str]:
+def _practice_sections(catalog: Catalog, card: ExerciseCard | StretchCard) -> list[str]:
     return [
         "<b>How to</b>\n" + _numbered(card.steps),
         "<b>Cues</b>\n" + _bullets(card.cues),
         "<b>Common mistakes</b>\n" + _bullets(card.mistakes),
         "<b>Safety</b>\n" + _bullets(card.safety, "⚠️"),
+        _adapt_it(catalog, card),
     ]
+
+
+def _swap_text(catalog: Catalog, swap: Swap) -> str:
+    """'use Box squat. Note…', 'leave it out. Note…' or the note."""
+    if swap.use is not None:
+        head = f"use <b>{esc(catalog.name(swap.use))}</b>"
+    elif swap.skip:
+        head = "leave it out"
+    else:
+        return esc(swap.note or "")
+    return f"{head}. {esc(swap.note)}" if swap.note else head + "."
+
+
+def _adapt_it(catalog: Catalog, card: ExerciseCard | StretchCard) -> str:
+    """How to fit the card to no equipment and to each condition; clearance after injury."""
+    lines = []
+    for reason in ("no_equipment", "knee", "back", "pregnancy"):
+        swap = card.swaps.get(reason)
+        if swap is not None:
+            lines.append(f"• <i>{REASON_LABELS[reason]}:</i> {_swap_text(catalog, swap)}")
+    injury = card.swaps.injury
+    advice = CLEARANCE + (f"; then {_swap_text(catalog, injury)}" if injury else ".")
+    lines.append(f"• <i>{REASON_LABELS['injury']}:</i> {advice}")
+    return "🔧 <b>Adapt it</b>\n" + "\n".join(lines)
+
+
+def _swap_buttons(catalog: Catalog, card: ExerciseCard | StretchCard) -> list[InlineKeyboardButton]:
+    targets = dict.fromkeys(swap.use for _, swap in card.swaps.items() if swap.use)
+    chain = {card.regression, card.progression}
+    return [
+        _button(f"↔️ {catalog.name(i)}", callbacks.card(i, card.id))
+        for i in targets
+        if i is not None and i not in chain
+    ][:MAX_LINKS]
 
 
 def _chain_buttons(
@@ -152,7 +201,7 @@ def _chain_buttons(
     return buttons
 
 
-def _equipment(items: list[str]) -> str:
+def _equipment(items: Sequence[str]) -> str:
     return esc(", ".join(items)) if items else "none"
 
 
@@ -171,17 +220,23 @@ def _exercise(catalog: Catalog, card: ExerciseCard) -> Rendered:
         f"📋 <b>Dose:</b> {format_dose(card.dose)}",
     ]
     chain = []
-    if card.regression:
-        chain.append(f"⬇️ <b>Easier:</b> {esc(catalog.name(card.regression))}")
-    elif card.regression_note:
-        chain.append(f"⬇️ <b>Easier:</b> {esc(card.regression_note)}")
-    if card.progression:
-        chain.append(f"⬆️ <b>Harder:</b> {esc(catalog.name(card.progression))}")
-    elif card.progression_note:
-        chain.append(f"⬆️ <b>Harder:</b> {esc(card.progression_note)}")
-    parts = ["\n".join(head), to_html(card.body), *_practice_sections(card), "\n".join(chain)]
+    for arrow, label, side in (("⬇️", "Easier", "regression"), ("⬆️", "Harder", "progression")):
+        target: str | None = getattr(card, side)
+        why: str | None = getattr(card, f"{side}_why")
+        note: str | None = getattr(card, f"{side}_note")
+        if target:
+            line = f"{arrow} <b>{label}:</b> {esc(catalog.name(target))}"
+            chain.append(line + (f" — {esc(why)}" if why else ""))
+        elif note:
+            chain.append(f"{arrow} <b>{label}:</b> {esc(note)}")
+    parts = [
+        "\n".join(head),
+        to_html(card.body),
+        *_practice_sections(catalog, card),
+        "\n".join(chain),
+    ]
 
-    buttons = _chain_buttons(catalog, card)
+    buttons = _chain_buttons(catalog, card) + _swap_buttons(catalog, card)
     buttons += [
         _button(f"🦴 {catalog.name(i)}", callbacks.card(i, card.id)) for i in card.muscles.primary
     ]
@@ -200,8 +255,8 @@ def _stretch(catalog: Catalog, card: StretchCard) -> Rendered:
         f"🧰 <b>Equipment:</b> {_equipment(card.equipment)}",
         f"📋 <b>Dose:</b> {format_dose(card.dose)}",
     ]
-    parts = ["\n".join(head), to_html(card.body), *_practice_sections(card)]
-    buttons = _chain_buttons(catalog, card)
+    parts = ["\n".join(head), to_html(card.body), *_practice_sections(catalog, card)]
+    buttons = _chain_buttons(catalog, card) + _swap_buttons(catalog, card)
     buttons += [
         _button(f"🦴 {catalog.name(i)}", callbacks.card(i, card.id))
         for i in card.targets[:MAX_LINKS]
@@ -313,17 +368,25 @@ def _item_line(catalog: Catalog, item: ProgramItem, with_cue: bool) -> str:
     return line
 
 
-def render_program_day(catalog: Catalog, program: Program, day: ProgramDay) -> Rendered:
-    """The session of one program day, with a How-to button per item."""
+def _day_head(catalog: Catalog, program: Program, day: ProgramDay) -> list[str]:
     head = f"📅 <b>Day {day.day} of {esc(program.name)}</b> · {esc(day.title)}"
     parts = [head]
+    if not day.rest and day.focus:
+        load = LOAD_LABELS[day_load(catalog, day).load]
+        parts.append(f"🎯 Focus: <b>{esc(catalog.name(day.focus))}</b> · {load}")
+    if day.note:
+        parts.append(f"📝 {esc(day.note)}")
+    return parts
+
+
+def render_program_day(catalog: Catalog, program: Program, day: ProgramDay) -> Rendered:
+    """The session of one program day, with a How-to button per item."""
+    parts = _day_head(catalog, program, day)
     if day.rest:
         parts.append("A rest day: no training, just a few minutes of easy mobility.")
         parts.append("\n".join(_item_line(catalog, item, True) for item in day.mobility))
         items = list(day.mobility)
     else:
-        if day.focus:
-            parts.append(f"🎯 Focus: <b>{esc(catalog.name(day.focus))}</b>")
         parts.append(
             "<b>Warm up</b>\n" + "\n".join(_item_line(catalog, i, False) for i in day.warmup)
         )
@@ -337,6 +400,9 @@ def render_program_day(catalog: Catalog, program: Program, day: ProgramDay) -> R
             )
         items = [*day.warmup, *day.exercises, *day.cooldown]
     parts.append(STOP_ON_PAIN)
-    unique = list(dict.fromkeys(item.id for item in items))
-    buttons = [_button(f"ℹ️ {catalog.name(i)}", callbacks.card(i)) for i in unique]
-    return Rendered("\n\n".join(parts), _pairs(buttons))
+    return Rendered("\n\n".join(parts), _how_to_rows(catalog, [item.id for item in items]))
+
+
+def _how_to_rows(catalog: Catalog, ids: list[str]) -> list[list[InlineKeyboardButton]]:
+    unique = list(dict.fromkeys(ids))
+    return _pairs([_button(f"ℹ️ {catalog.name(i)}", callbacks.card(i)) for i in unique])

@@ -20,10 +20,10 @@ FINGERPRINTS = Path(__file__).with_name("seed_fingerprints.txt")
 def test_counts_meet_the_plan(catalog: Catalog) -> None:
     counts = catalog.counts()
     assert counts["muscles"] + counts["structures"] >= 18
-    assert counts["release techniques"] >= 6
-    assert counts["stretches"] >= 8
-    assert counts["basic exercises (part 2)"] >= 8
-    assert counts["advanced exercises (part 3)"] >= 10
+    assert counts["release techniques"] >= 7
+    assert counts["stretches"] >= 17
+    assert counts["basic exercises (part 2)"] >= 12
+    assert counts["advanced exercises (part 3)"] >= 14
     assert counts["lessons"] == 3
     assert counts["programs"] >= 2
 
@@ -132,14 +132,79 @@ def test_the_quadriceps_card_and_its_family(catalog: Catalog) -> None:
     assert {"quads", "quadriceps"} <= {a.lower() for a in quads.aliases}
     for other in ("rectus-femoris", "vastus-lateralis"):
         assert not {"quads", "quadriceps"} & {a.lower() for a in catalog.anatomy[other].aliases}
-    family = {
-        "box-squat", "bodyweight-squat", "goblet-squat", "static-split-squat", "reverse-lunge",
-        "bulgarian-split-squat", "curtsy-lunge", "lateral-lunge", "step-up",
-    }  # fmt: skip
+    family = {e.id for e in catalog.exercises.values() if e.pattern in ("squat", "single-leg")}
+    assert {"bodyweight-squat", "goblet-squat", "reverse-lunge", "bulgarian-split-squat"} <= family
     for exercise_id in family:
         muscles = catalog.exercises[exercise_id].muscles
         assert "quadriceps" in muscles.primary + muscles.secondary, exercise_id
         assert "vastus-lateralis" not in muscles.primary, exercise_id
+
+
+def test_coach_corrections_to_the_cards(catalog: Catalog) -> None:
+    bridge = " ".join(catalog.exercises["glute-bridge"].steps)
+    assert "one vertebra at a time" not in bridge
+    assert "as one piece" in bridge
+    assert "two or three finger-widths below the iliac crest" in (
+        catalog.anatomy["gluteus-medius"].body
+    )
+    assert "whole leg inward from the hip" in catalog.anatomy["tensor-fasciae-latae"].body
+    assert "whole leg inward from the hip" in catalog.stretches["foam-roll-tfl"].steps[0]
+    lunge = catalog.exercises["lateral-lunge"]
+    shift = catalog.exercises[lunge.regression or ""]
+    assert "supported" in shift.name.lower()
+    assert shift.intensity == "light"
+    assert "chair" in shift.steps[0]
+    abduction = catalog.exercises["side-lying-abduction"]
+    assert abduction.progression == "banded-lateral-walk"
+    assert "in function, not in load" in (abduction.progression_why or "")
+    progressing = catalog.lesson(3)
+    assert progressing is not None
+    text = " ".join(section.text for section in progressing.sections)
+    assert "20 to 50 percent" in text
+    assert "smallest" in text
+    assert "tempo" in text
+
+
+def test_missing_standard_work_is_there(catalog: Catalog) -> None:
+    ex, st = catalog.exercises, catalog.stretches
+    assert ex["kettlebell-deadlift"].pattern == "hinge"
+    assert "floor" in " ".join(ex["kettlebell-deadlift"].steps)
+    assert ex["sliding-leg-curl"].pattern == "knee-flexion"
+    assert "ball leg curl" in ex["sliding-leg-curl"].aliases
+    assert ex["side-plank-leg-lift"].pattern == "abduction"
+    assert ex["single-leg-balance"].pattern == "balance"
+    assert ex["single-leg-balance"].dose.seconds == 30
+    assert st["standing-quad-stretch"].position == "standing"
+    assert "calves" in st["ankle-mobility"].targets
+    assert st["pulse-raiser"].area == "whole body"
+    for stretch in ("hip-90-90-switch", "knees-to-chest"):
+        assert stretch in st
+
+
+def test_every_card_with_equipment_has_a_no_equipment_swap(catalog: Catalog) -> None:
+    for card in [*catalog.exercises.values(), *catalog.stretches.values()]:
+        if card.equipment:
+            assert card.swaps.no_equipment is not None, card.id
+
+
+def test_every_practice_card_says_how_to_adapt_it(catalog: Catalog) -> None:
+    for card in [*catalog.exercises.values(), *catalog.stretches.values()]:
+        text = render_card(catalog, card).text
+        assert "🔧 <b>Adapt it</b>" in text, card.id
+        assert "get clearance" in text, card.id
+        if card.equipment:
+            assert "<i>No equipment:</i>" in text, card.id
+        if card.swaps.pregnancy is not None:
+            assert "<i>Pregnant or postpartum:</i>" in text, card.id
+        if card.swaps.knee is not None:
+            assert "<i>Knee pain:</i>" in text, card.id
+
+
+def test_defy_gravity_says_who_it_is_for(catalog: Catalog) -> None:
+    program = catalog.programs["defy-gravity"]
+    assert "Beginner Basics" in program.summary
+    assert "readiness" in program.summary
+    assert "Beginner Basics" in (program.days[0].note or "")
 
 
 def test_gluteus_maximus_ties_to_the_pelvis_landmarks(catalog: Catalog) -> None:
@@ -166,6 +231,8 @@ def test_beginner_program_uses_only_basics(catalog: Catalog) -> None:
 
 
 def test_defy_gravity_moves_from_basics_to_advanced(catalog: Catalog) -> None:
+    """Basics until the readiness check on day 13, then mostly part 3 work (the last
+    week is lighter, so its share may dip below week 3's)."""
     program = catalog.programs["defy-gravity"]
     assert program.length == 28
 
@@ -174,8 +241,9 @@ def test_defy_gravity_moves_from_basics_to_advanced(catalog: Catalog) -> None:
         items = [i for d in days for i in d.exercises]
         return sum(catalog.exercises[i.id].part == 3 for i in items) / len(items)
 
-    assert advanced_share(0) == 0
-    assert advanced_share(3) > advanced_share(2) > advanced_share(0)
+    assert advanced_share(0) == advanced_share(1) == 0
+    assert advanced_share(2) >= 0.5
+    assert advanced_share(3) >= 0.4
 
 
 def test_programs_have_rest_days_every_week(catalog: Catalog) -> None:
