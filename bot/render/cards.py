@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
+from bot.catalog.personalise import PersonalDay, PersonalItem, Profile, Section, personalise
 from bot.catalog.schema import (
     AnatomyCard,
     Card,
@@ -36,8 +37,36 @@ REASON_LABELS = {
     "pregnancy": "Pregnant or postpartum",
     "injury": "After a recent injury or surgery",
 }
+NOTE_LABELS = {
+    "no_equipment": "No equipment",
+    "knee": "Knee",
+    "back": "Back",
+    "pregnancy": "Pregnancy",
+    "injury": "Injury",
+}
 CLEARANCE = "get clearance from your doctor or physio before this one"
 LOAD_LABELS = {"hard": "💪 hard day", "moderate": "🙂 moderate day", "light": "🌿 light day"}
+# What a member who told us about a condition reads at the top of every session.
+CONDITION_NOTES = {
+    "pregnancy": (
+        "🤰 <b>Pregnant or postpartum:</b> get clearance from your midwife or doctor first. "
+        "After the first trimester: no lying flat on your back, no weight on the belly "
+        "(swapped below); with pelvic girdle pain, no wide or one-leg stances. Stop and get "
+        "advice for dizziness, bleeding, fluid loss, or pain in the pelvis, belly or chest."
+    ),
+    "injury": (
+        "🩹 <b>Recent injury or surgery:</b> get clearance from your doctor or physio before "
+        "you train. Until then the gentler versions below stand in for the hardest moves."
+    ),
+    "knee": (
+        "🦵 <b>Knee pain:</b> bend the knees only as far as stays pain-free; a higher seat or a "
+        "lower step is fine. Moves that twist or load the knee most are swapped below."
+    ),
+    "back": (
+        "🔙 <b>Back pain:</b> keep the back long, the loads light and the ranges short. Pain "
+        "that spreads down a leg, or numbness, needs a professional's check first."
+    ),
+}
 STALE_CARD_BUTTON = (
     "That button has expired. Send /anatomy, /exercise, /stretch or /learn to start again."
 )
@@ -368,6 +397,20 @@ def _item_line(catalog: Catalog, item: ProgramItem, with_cue: bool) -> str:
     return line
 
 
+def _personal_line(catalog: Catalog, item: PersonalItem, with_cue: bool, shared: set[str]) -> str:
+    card = catalog.practice(item.id)
+    line = f"• <b>{esc(catalog.name(item.id))}</b> — {format_dose(item.dose)}"
+    if item.replaces:
+        why = ", ".join(NOTE_LABELS[r].lower() for r in dict.fromkeys(item.because))
+        line += f"\n  ↔️ instead of {esc(catalog.name(item.replaces))} ({why})"
+    own = [(reason, note) for reason, note in item.notes if note not in shared]
+    for reason, note in own:
+        line += f"\n  🔧 <i>{NOTE_LABELS[reason]}:</i> {esc(note)}"
+    if with_cue and not own and card is not None and card.cues:
+        line += f"\n  <i>{esc(card.cues[0])}</i>"
+    return line
+
+
 def _day_head(catalog: Catalog, program: Program, day: ProgramDay) -> list[str]:
     head = f"📅 <b>Day {day.day} of {esc(program.name)}</b> · {esc(day.title)}"
     parts = [head]
@@ -379,8 +422,18 @@ def _day_head(catalog: Catalog, program: Program, day: ProgramDay) -> list[str]:
     return parts
 
 
-def render_program_day(catalog: Catalog, program: Program, day: ProgramDay) -> Rendered:
-    """The session of one program day, with a How-to button per item."""
+def render_program_day(
+    catalog: Catalog, program: Program, day: ProgramDay, profile: Profile | None = None
+) -> Rendered:
+    """The session of one program day, with a How-to button per item.
+
+    With a `profile` the day is the member's own (`personalise`): swapped items
+    say what they stand in for and why, notes say how to adapt, and each of
+    the member's conditions gets its short reminder on top. Without one, the
+    day is rendered as the program has it.
+    """
+    if profile is not None:
+        return _render_personal_day(catalog, program, personalise(catalog, day, profile))
     parts = _day_head(catalog, program, day)
     if day.rest:
         parts.append("A rest day: no training, just a few minutes of easy mobility.")
@@ -401,6 +454,53 @@ def render_program_day(catalog: Catalog, program: Program, day: ProgramDay) -> R
         items = [*day.warmup, *day.exercises, *day.cooldown]
     parts.append(STOP_ON_PAIN)
     return Rendered("\n\n".join(parts), _how_to_rows(catalog, [item.id for item in items]))
+
+
+def _render_personal_day(catalog: Catalog, program: Program, personal: PersonalDay) -> Rendered:
+    day = personal.day
+    parts = _day_head(catalog, program, day)
+    parts += [CONDITION_NOTES[c] for c in CONDITION_NOTES if c in personal.profile.conditions]
+    sections: list[tuple[str, Section, bool]] = (
+        [("", "mobility", True)]
+        if day.rest
+        else [
+            ("<b>Warm up</b>\n", "warmup", False),
+            ("<b>Exercises</b>\n", "exercises", True),
+            ("<b>Cool down</b>\n", "cooldown", False),
+        ]
+    )
+    if day.rest:
+        parts.append("A rest day: no training, just a few minutes of easy mobility.")
+    # A note that several cards share is said once, above them.
+    holders: dict[str, set[str]] = {}
+    for item in personal.items:
+        for _, note in item.notes:
+            holders.setdefault(note, set()).add(item.id)
+    shared = {note for note, cards in holders.items() if len(cards) > 1}
+    if shared:
+        said = dict.fromkeys(
+            (reason, note) for item in personal.items for reason, note in item.notes
+        )
+        lines = [
+            f"🔧 <i>{NOTE_LABELS[reason]}:</i> {esc(note)}"
+            for reason, note in said
+            if note in shared
+        ]
+        parts.append("<b>For this session</b>\n" + "\n".join(lines))
+    for title, name, with_cue in sections:
+        items = personal.section(name)
+        if items:
+            lines = [_personal_line(catalog, item, with_cue, shared) for item in items]
+            parts.append(title + "\n".join(lines))
+    if personal.left_out:
+        lines = []
+        for out in personal.left_out:
+            why = ", ".join(NOTE_LABELS[r].lower() for r in dict.fromkeys(out.because))
+            where = f", folded into {esc(catalog.name(out.covered_by))}" if out.covered_by else ""
+            lines.append(f"• {esc(catalog.name(out.id))} ({why}{where})")
+        parts.append("<b>Left out today</b>\n" + "\n".join(lines))
+    parts.append(STOP_ON_PAIN)
+    return Rendered("\n\n".join(parts), _how_to_rows(catalog, [i.id for i in personal.items]))
 
 
 def _how_to_rows(catalog: Catalog, ids: list[str]) -> list[list[InlineKeyboardButton]]:
