@@ -366,12 +366,14 @@ class ProgramDay(_Strict):
 
 
 class Program(_Strict):
-    """A multi-week plan: one entry per day."""
+    """A multi-week plan: one entry per day. A rolling program repeats its days
+    for as long as the member stays on it and never finishes."""
 
     id: Id
     name: Name
     summary: Sentence
     level: Literal["beginner", "intermediate", "advanced"]
+    rolling: bool = False
     # The program to offer when this one is finished.
     next: Id | None = None
     days: list[ProgramDay] = Field(min_length=7, max_length=120)
@@ -381,13 +383,33 @@ class Program(_Strict):
         for expected, day in enumerate(self.days, start=1):
             if day.day != expected:
                 raise ValueError(f"days must run 1, 2, 3 … in order; day {expected} is missing")
+        if self.rolling and self.next is not None:
+            raise ValueError("next: a rolling program never finishes, so it has no next program")
         if self.next == self.id:
             raise ValueError("next: a program cannot follow itself")
         return self
 
     @property
     def length(self) -> int:
+        """Days in the program (in one cycle, for a rolling program)."""
         return len(self.days)
+
+    def day(self, number: int) -> ProgramDay | None:
+        """The day to train on the `number`-th program day (1 = the first).
+
+        None before the start, and after the last day of a program that
+        finishes; a rolling program starts over after its last day (with 7
+        days, day 8 is day 1 again).
+        """
+        if number < 1:
+            return None
+        if self.rolling:
+            return self.days[(number - 1) % self.length]
+        return self.days[number - 1] if number <= self.length else None
+
+    def finished(self, number: int) -> bool:
+        """Whether the `number`-th program day lies past the end (never, if rolling)."""
+        return not self.rolling and number > self.length
 
 
 Card = AnatomyCard | ExerciseCard | StretchCard

@@ -412,7 +412,13 @@ def _personal_line(catalog: Catalog, item: PersonalItem, with_cue: bool, shared:
 
 
 def _day_head(catalog: Catalog, program: Program, day: ProgramDay) -> list[str]:
-    head = f"📅 <b>Day {day.day} of {esc(program.name)}</b> · {esc(day.title)}"
+    if program.rolling:
+        head = (
+            f"📅 <b>{esc(program.name)}</b> · day {day.day} of the {program.length}-day cycle"
+            f" · {esc(day.title)}"
+        )
+    else:
+        head = f"📅 <b>Day {day.day} of {esc(program.name)}</b> · {esc(day.title)}"
     parts = [head]
     if not day.rest and day.focus:
         load = LOAD_LABELS[day_load(catalog, day).load]

@@ -25,7 +25,7 @@ def test_counts_meet_the_plan(catalog: Catalog) -> None:
     assert counts["basic exercises (part 2)"] >= 12
     assert counts["advanced exercises (part 3)"] >= 14
     assert counts["lessons"] == 3
-    assert counts["programs"] >= 2
+    assert counts["programs"] >= 3
 
 
 @pytest.mark.parametrize(
@@ -200,6 +200,15 @@ def test_every_practice_card_says_how_to_adapt_it(catalog: Catalog) -> None:
             assert "<i>Knee pain:</i>" in text, card.id
 
 
+def test_the_program_order_after_finishing(catalog: Catalog) -> None:
+    order = ["beginner-basics"]
+    while (following := catalog.next_program(order[-1])) is not None:
+        order.append(following.id)
+    assert order == ["beginner-basics", "defy-gravity", "maintenance"]
+    assert catalog.programs["maintenance"].rolling
+    assert not catalog.programs["defy-gravity"].rolling
+
+
 def test_defy_gravity_says_who_it_is_for(catalog: Catalog) -> None:
     program = catalog.programs["defy-gravity"]
     assert "Beginner Basics" in program.summary
@@ -248,8 +257,8 @@ def test_defy_gravity_moves_from_basics_to_advanced(catalog: Catalog) -> None:
 
 def test_programs_have_rest_days_every_week(catalog: Catalog) -> None:
     for program in catalog.programs.values():
-        assert program.length == 28
-        for week in range(4):
+        assert program.length == (7 if program.rolling else 28), program.id
+        for week in range(program.length // 7):
             days = program.days[week * 7 : week * 7 + 7]
             assert any(day.rest for day in days), (program.id, week)
 
