@@ -245,21 +245,19 @@ def test_equipment_must_be_a_known_item(tmp_path: Path) -> None:
     assert any(p.startswith(f"{rel}:{line}: equipment.0: Input should be") for p in found), found
 
 
-def test_a_swap_to_an_unknown_card(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("no-such-move", "unknown id 'no-such-move'"),
+        ("easy-stretch", "'easy-stretch' is a stretch, expected a exercise"),
+    ],
+)
+def test_a_swap_to_a_card_that_cannot_stand_in(tmp_path: Path, target: str, message: str) -> None:
     rel = "exercises/hard-move.md"
-    text = minimal.FILES[rel].replace("  injury: basic-move", "  injury: no-such-move")
+    text = minimal.FILES[rel].replace("  injury: basic-move", f"  injury: {target}")
     found = problems_for(tmp_path, {rel: text})
-    line = line_of(rel, "injury: no-such-move", text)
-    assert f"{rel}:{line}: swaps.injury.use: unknown id 'no-such-move'" in found
-
-
-def test_a_swap_to_another_kind_of_card(tmp_path: Path) -> None:
-    rel = "exercises/hard-move.md"
-    text = minimal.FILES[rel].replace("  injury: basic-move", "  injury: easy-stretch")
-    found = problems_for(tmp_path, {rel: text})
-    line = line_of(rel, "injury: easy-stretch", text)
-    expected = f"{rel}:{line}: swaps.injury.use: 'easy-stretch' is a stretch, expected a exercise"
-    assert expected in found
+    line = line_of(rel, f"injury: {target}", text)
+    assert f"{rel}:{line}: swaps.injury.use: {message}" in found
 
 
 def test_a_swap_text_that_is_not_an_id_is_a_note(tmp_path: Path) -> None:
