@@ -80,6 +80,17 @@ class Catalog:
         card = self.card(card_id)
         return card.name if card else card_id
 
+    def practice(self, card_id: str) -> ExerciseCard | StretchCard | None:
+        """An exercise, stretch or release card by id."""
+        return self.exercises.get(card_id) or self.stretches.get(card_id)
+
+    def next_program(self, program_id: str) -> Program | None:
+        """The program to offer once `program_id` is finished (its `next:`), if any."""
+        program = self.programs.get(program_id)
+        if program is None or program.next is None:
+            return None
+        return self.programs.get(program.next)
+
     def lesson(self, part: int) -> LessonCard | None:
         return next((lesson for lesson in self.lessons if lesson.part == part), None)
 
@@ -113,7 +124,7 @@ class Catalog:
         }
 
 
-_REGION_ORDER = {"glutes": 0, "hip": 1, "thigh": 2, "back": 3, "pelvis": 4}
+_REGION_ORDER = {"glutes": 0, "hip": 1, "thigh": 2, "lower leg": 3, "back": 4, "pelvis": 5}
 _GLUTES = {"gluteus-maximus": 0, "gluteus-medius": 1, "gluteus-minimus": 2}
 
 

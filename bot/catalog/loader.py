@@ -334,18 +334,20 @@ def _assemble(sources: list[_Source], found: _Collector) -> Catalog:
             for side in ("regression", "progression"):
                 if getattr(model, side):
                     check(source, (side,), getattr(model, side), {"exercise"})
+            _check_swaps(source, check, models, found, {"exercise"})
         elif isinstance(model, StretchCard):
             for i, ref in enumerate(model.targets):
                 check(source, ("targets", i), ref, {"muscle", "structure"})
             for side in ("regression", "progression"):
                 if getattr(model, side):
                     check(source, (side,), getattr(model, side), {"stretch", "release"})
+            _check_swaps(source, check, models, found, {"stretch", "release"})
         elif isinstance(model, LessonCard):
             for i, ref in enumerate(model.mentions):
                 check(source, ("mentions", i), ref, {"muscle", "structure", "exercise",
                                                       "stretch", "release"})  # fmt: skip
         elif isinstance(model, Program):
-            _check_program(source, check)
+            _check_program(source, check, models, found)
 
     practice = {"exercise", "stretch", "release"}
     for key, source in by_id.items():
@@ -361,9 +363,35 @@ def _assemble(sources: list[_Source], found: _Collector) -> Catalog:
     return catalog
 
 
-def _check_program(source: _Source, check: Any) -> None:
+def _check_swaps(
+    source: _Source, check: Any, models: dict[str, Any], found: _Collector, kinds: set[str]
+) -> None:
+    """Swap targets exist, are of the same family, and are themselves fit for the reason."""
+    card: ExerciseCard | StretchCard = source.model
+    for reason, swap in card.swaps.items():
+        if swap.use is None:
+            continue
+        loc = ("swaps", reason, "use")
+        before = len(found.problems)
+        check(source, loc, swap.use, kinds)
+        target = models.get(swap.use)
+        if len(found.problems) > before or not isinstance(target, (ExerciseCard, StretchCard)):
+            continue
+        onward = target.swaps.get(reason)
+        if onward is not None and onward.replaces:
+            found.add(
+                source.path,
+                source.line(*loc),
+                f"{_dotted(loc)}: {swap.use!r} is itself swapped away for {reason}; "
+                "point at the card that is fit for it",
+            )
+
+
+def _check_program(source: _Source, check: Any, models: dict[str, Any], found: _Collector) -> None:
     program: Program = source.model
     stretchy = {"stretch", "release"}
+    if program.next is not None:
+        check(source, ("next",), program.next, {"program"})
     for d, day in enumerate(program.days):
         if day.focus:
             check(source, ("days", d, "focus"), day.focus, {"muscle"})
@@ -375,6 +403,16 @@ def _check_program(source: _Source, check: Any) -> None:
         ):
             for i, item in enumerate(getattr(day, section)):
                 check(source, ("days", d, section, i, "id"), item.id, kinds)
+        for i, item in enumerate(day.warmup):
+            card = models.get(item.id)
+            if isinstance(card, StretchCard) and card.intense:
+                loc = ("days", d, "warmup", i, "id")
+                found.add(
+                    source.path,
+                    source.line(*loc),
+                    f"{_dotted(loc)}: {item.id!r} is an intense stretch; "
+                    "put it in a cool-down or a rest day, not a warm-up",
+                )
 
 
 def _kind_of(model: Any) -> str:

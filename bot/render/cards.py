@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
+from bot.catalog.personalise import PersonalDay, PersonalItem, Profile, Section, personalise
 from bot.catalog.schema import (
     AnatomyCard,
     Card,
@@ -15,7 +18,9 @@ from bot.catalog.schema import (
     ProgramDay,
     ProgramItem,
     StretchCard,
+    Swap,
 )
+from bot.catalog.training import day_load
 from bot.render import callbacks
 from bot.render.markdown import to_html
 from bot.render.message import Rendered, esc
@@ -24,6 +29,44 @@ STOP_ON_PAIN = (
     "⚠️ Stop if anything hurts (sharp, pinching or unusual pain) and check with a professional."
 )
 MAX_LINKS = 4
+# Why a member gets another version of a card, as the card and the day say it.
+REASON_LABELS = {
+    "no_equipment": "No equipment",
+    "knee": "Knee pain",
+    "back": "Back pain",
+    "pregnancy": "Pregnant or postpartum",
+    "injury": "After a recent injury or surgery",
+}
+NOTE_LABELS = {
+    "no_equipment": "No equipment",
+    "knee": "Knee",
+    "back": "Back",
+    "pregnancy": "Pregnancy",
+    "injury": "Injury",
+}
+CLEARANCE = "get clearance from your doctor or physio before this one"
+LOAD_LABELS = {"hard": "💪 hard day", "moderate": "🙂 moderate day", "light": "🌿 light day"}
+# What a member who told us about a condition reads at the top of every session.
+CONDITION_NOTES = {
+    "pregnancy": (
+        "🤰 <b>Pregnant or postpartum:</b> get clearance from your midwife or doctor first. "
+        "After the first trimester: no lying flat on your back, no weight on the belly "
+        "(swapped below); with pelvic girdle pain, no wide or one-leg stances. Stop and get "
+        "advice for dizziness, bleeding, fluid loss, or pain in the pelvis, belly or chest."
+    ),
+    "injury": (
+        "🩹 <b>Recent injury or surgery:</b> get clearance from your doctor or physio before "
+        "you train. Until then the gentler versions below stand in for the hardest moves."
+    ),
+    "knee": (
+        "🦵 <b>Knee pain:</b> bend the knees only as far as stays pain-free; a higher seat or a "
+        "lower step is fine. Moves that twist or load the knee most are swapped below."
+    ),
+    "back": (
+        "🔙 <b>Back pain:</b> keep the back long, the loads light and the ranges short. Pain "
+        "that spreads down a leg, or numbness, needs a professional's check first."
+    ),
+}
 STALE_CARD_BUTTON = (
     "That button has expired. Send /anatomy, /exercise, /stretch or /learn to start again."
 )
@@ -37,9 +80,9 @@ def format_dose(dose: Dose) -> str:
         if dose.seconds is not None:
             amount += f", hold {dose.seconds} s"
     else:
-        amount = (
-            f"{dose.sets} × {dose.seconds} s{side}" if dose.sets > 1 else f"{dose.seconds} s{side}"
-        )
+        seconds = dose.seconds or 0
+        hold = f"{seconds // 60} min" if seconds >= 120 and seconds % 60 == 0 else f"{seconds} s"
+        amount = f"{dose.sets} × {hold}{side}" if dose.sets > 1 else f"{hold}{side}"
     if dose.rest_s:
         amount += f", rest {dose.rest_s} s"
     return amount
@@ -101,6 +144,7 @@ def _anatomy(catalog: Catalog, card: AnatomyCard) -> Rendered:
     if card.kind == "muscle":
         parts.append(f"<b>Origin:</b> {esc(card.origin or '')}")
         parts.append(f"<b>Insertion:</b> {esc(card.insertion or '')}")
+        parts.append(f"<b>Nerve supply:</b> {esc(card.nerve or '')}")
         parts.append("<b>What it does</b>\n" + _bullets(card.actions))
         parts.append("<b>In daily life</b>\n" + _bullets(card.everyday))
         parts.append("<b>When it is weak or tight</b>\n" + _bullets(card.when_weak))
@@ -129,13 +173,48 @@ def _anatomy(catalog: Catalog, card: AnatomyCard) -> Rendered:
     return Rendered("\n\n".join(parts), _pairs(buttons))
 
 
-def _practice_sections(card: ExerciseCard | StretchCard) -> list[str]:
+def _practice_sections(catalog: Catalog, card: ExerciseCard | StretchCard) -> list[str]:
     return [
         "<b>How to</b>\n" + _numbered(card.steps),
         "<b>Cues</b>\n" + _bullets(card.cues),
         "<b>Common mistakes</b>\n" + _bullets(card.mistakes),
         "<b>Safety</b>\n" + _bullets(card.safety, "⚠️"),
+        _adapt_it(catalog, card),
     ]
+
+
+def _swap_text(catalog: Catalog, swap: Swap) -> str:
+    """'use Box squat. Note…', 'leave it out. Note…' or the note."""
+    if swap.use is not None:
+        head = f"use <b>{esc(catalog.name(swap.use))}</b>"
+    elif swap.skip:
+        head = "leave it out"
+    else:
+        return esc(swap.note or "")
+    return f"{head}. {esc(swap.note)}" if swap.note else head + "."
+
+
+def _adapt_it(catalog: Catalog, card: ExerciseCard | StretchCard) -> str:
+    """How to fit the card to no equipment and to each condition; clearance after injury."""
+    lines = []
+    for reason in ("no_equipment", "knee", "back", "pregnancy"):
+        swap = card.swaps.get(reason)
+        if swap is not None:
+            lines.append(f"• <i>{REASON_LABELS[reason]}:</i> {_swap_text(catalog, swap)}")
+    injury = card.swaps.injury
+    advice = CLEARANCE + (f"; then {_swap_text(catalog, injury)}" if injury else ".")
+    lines.append(f"• <i>{REASON_LABELS['injury']}:</i> {advice}")
+    return "🔧 <b>Adapt it</b>\n" + "\n".join(lines)
+
+
+def _swap_buttons(catalog: Catalog, card: ExerciseCard | StretchCard) -> list[InlineKeyboardButton]:
+    targets = dict.fromkeys(swap.use for _, swap in card.swaps.items() if swap.use)
+    chain = {card.regression, card.progression}
+    return [
+        _button(f"↔️ {catalog.name(i)}", callbacks.card(i, card.id))
+        for i in targets
+        if i is not None and i not in chain
+    ][:MAX_LINKS]
 
 
 def _chain_buttons(
@@ -151,7 +230,7 @@ def _chain_buttons(
     return buttons
 
 
-def _equipment(items: list[str]) -> str:
+def _equipment(items: Sequence[str]) -> str:
     return esc(", ".join(items)) if items else "none"
 
 
@@ -170,17 +249,23 @@ def _exercise(catalog: Catalog, card: ExerciseCard) -> Rendered:
         f"📋 <b>Dose:</b> {format_dose(card.dose)}",
     ]
     chain = []
-    if card.regression:
-        chain.append(f"⬇️ <b>Easier:</b> {esc(catalog.name(card.regression))}")
-    elif card.regression_note:
-        chain.append(f"⬇️ <b>Easier:</b> {esc(card.regression_note)}")
-    if card.progression:
-        chain.append(f"⬆️ <b>Harder:</b> {esc(catalog.name(card.progression))}")
-    elif card.progression_note:
-        chain.append(f"⬆️ <b>Harder:</b> {esc(card.progression_note)}")
-    parts = ["\n".join(head), to_html(card.body), *_practice_sections(card), "\n".join(chain)]
+    for arrow, label, side in (("⬇️", "Easier", "regression"), ("⬆️", "Harder", "progression")):
+        target: str | None = getattr(card, side)
+        why: str | None = getattr(card, f"{side}_why")
+        note: str | None = getattr(card, f"{side}_note")
+        if target:
+            line = f"{arrow} <b>{label}:</b> {esc(catalog.name(target))}"
+            chain.append(line + (f" — {esc(why)}" if why else ""))
+        elif note:
+            chain.append(f"{arrow} <b>{label}:</b> {esc(note)}")
+    parts = [
+        "\n".join(head),
+        to_html(card.body),
+        *_practice_sections(catalog, card),
+        "\n".join(chain),
+    ]
 
-    buttons = _chain_buttons(catalog, card)
+    buttons = _chain_buttons(catalog, card) + _swap_buttons(catalog, card)
     buttons += [
         _button(f"🦴 {catalog.name(i)}", callbacks.card(i, card.id)) for i in card.muscles.primary
     ]
@@ -199,8 +284,8 @@ def _stretch(catalog: Catalog, card: StretchCard) -> Rendered:
         f"🧰 <b>Equipment:</b> {_equipment(card.equipment)}",
         f"📋 <b>Dose:</b> {format_dose(card.dose)}",
     ]
-    parts = ["\n".join(head), to_html(card.body), *_practice_sections(card)]
-    buttons = _chain_buttons(catalog, card)
+    parts = ["\n".join(head), to_html(card.body), *_practice_sections(catalog, card)]
+    buttons = _chain_buttons(catalog, card) + _swap_buttons(catalog, card)
     buttons += [
         _button(f"🦴 {catalog.name(i)}", callbacks.card(i, card.id))
         for i in card.targets[:MAX_LINKS]
@@ -312,17 +397,55 @@ def _item_line(catalog: Catalog, item: ProgramItem, with_cue: bool) -> str:
     return line
 
 
-def render_program_day(catalog: Catalog, program: Program, day: ProgramDay) -> Rendered:
-    """The session of one program day, with a How-to button per item."""
-    head = f"📅 <b>Day {day.day} of {esc(program.name)}</b> · {esc(day.title)}"
+def _personal_line(catalog: Catalog, item: PersonalItem, with_cue: bool, shared: set[str]) -> str:
+    card = catalog.practice(item.id)
+    line = f"• <b>{esc(catalog.name(item.id))}</b> — {format_dose(item.dose)}"
+    if item.replaces:
+        why = ", ".join(NOTE_LABELS[r].lower() for r in dict.fromkeys(item.because))
+        line += f"\n  ↔️ instead of {esc(catalog.name(item.replaces))} ({why})"
+    own = [(reason, note) for reason, note in item.notes if note not in shared]
+    for reason, note in own:
+        line += f"\n  🔧 <i>{NOTE_LABELS[reason]}:</i> {esc(note)}"
+    if with_cue and not own and card is not None and card.cues:
+        line += f"\n  <i>{esc(card.cues[0])}</i>"
+    return line
+
+
+def _day_head(catalog: Catalog, program: Program, day: ProgramDay) -> list[str]:
+    if program.rolling:
+        head = (
+            f"📅 <b>{esc(program.name)}</b> · day {day.day} of the {program.length}-day cycle"
+            f" · {esc(day.title)}"
+        )
+    else:
+        head = f"📅 <b>Day {day.day} of {esc(program.name)}</b> · {esc(day.title)}"
     parts = [head]
+    if not day.rest and day.focus:
+        load = LOAD_LABELS[day_load(catalog, day).load]
+        parts.append(f"🎯 Focus: <b>{esc(catalog.name(day.focus))}</b> · {load}")
+    if day.note:
+        parts.append(f"📝 {esc(day.note)}")
+    return parts
+
+
+def render_program_day(
+    catalog: Catalog, program: Program, day: ProgramDay, profile: Profile | None = None
+) -> Rendered:
+    """The session of one program day, with a How-to button per item.
+
+    With a `profile` the day is the member's own (`personalise`): swapped items
+    say what they stand in for and why, notes say how to adapt, and each of
+    the member's conditions gets its short reminder on top. Without one, the
+    day is rendered as the program has it.
+    """
+    if profile is not None:
+        return _render_personal_day(catalog, program, personalise(catalog, day, profile))
+    parts = _day_head(catalog, program, day)
     if day.rest:
         parts.append("A rest day: no training, just a few minutes of easy mobility.")
         parts.append("\n".join(_item_line(catalog, item, True) for item in day.mobility))
         items = list(day.mobility)
     else:
-        if day.focus:
-            parts.append(f"🎯 Focus: <b>{esc(catalog.name(day.focus))}</b>")
         parts.append(
             "<b>Warm up</b>\n" + "\n".join(_item_line(catalog, i, False) for i in day.warmup)
         )
@@ -336,6 +459,56 @@ def render_program_day(catalog: Catalog, program: Program, day: ProgramDay) -> R
             )
         items = [*day.warmup, *day.exercises, *day.cooldown]
     parts.append(STOP_ON_PAIN)
-    unique = list(dict.fromkeys(item.id for item in items))
-    buttons = [_button(f"ℹ️ {catalog.name(i)}", callbacks.card(i)) for i in unique]
-    return Rendered("\n\n".join(parts), _pairs(buttons))
+    return Rendered("\n\n".join(parts), _how_to_rows(catalog, [item.id for item in items]))
+
+
+def _render_personal_day(catalog: Catalog, program: Program, personal: PersonalDay) -> Rendered:
+    day = personal.day
+    parts = _day_head(catalog, program, day)
+    parts += [CONDITION_NOTES[c] for c in CONDITION_NOTES if c in personal.profile.conditions]
+    sections: list[tuple[str, Section, bool]] = (
+        [("", "mobility", True)]
+        if day.rest
+        else [
+            ("<b>Warm up</b>\n", "warmup", False),
+            ("<b>Exercises</b>\n", "exercises", True),
+            ("<b>Cool down</b>\n", "cooldown", False),
+        ]
+    )
+    if day.rest:
+        parts.append("A rest day: no training, just a few minutes of easy mobility.")
+    # A note that several cards share is said once, above them.
+    holders: dict[str, set[str]] = {}
+    for item in personal.items:
+        for _, note in item.notes:
+            holders.setdefault(note, set()).add(item.id)
+    shared = {note for note, cards in holders.items() if len(cards) > 1}
+    if shared:
+        said = dict.fromkeys(
+            (reason, note) for item in personal.items for reason, note in item.notes
+        )
+        lines = [
+            f"🔧 <i>{NOTE_LABELS[reason]}:</i> {esc(note)}"
+            for reason, note in said
+            if note in shared
+        ]
+        parts.append("<b>For this session</b>\n" + "\n".join(lines))
+    for title, name, with_cue in sections:
+        items = personal.section(name)
+        if items:
+            lines = [_personal_line(catalog, item, with_cue, shared) for item in items]
+            parts.append(title + "\n".join(lines))
+    if personal.left_out:
+        lines = []
+        for out in personal.left_out:
+            why = ", ".join(NOTE_LABELS[r].lower() for r in dict.fromkeys(out.because))
+            where = f", folded into {esc(catalog.name(out.covered_by))}" if out.covered_by else ""
+            lines.append(f"• {esc(catalog.name(out.id))} ({why}{where})")
+        parts.append("<b>Left out today</b>\n" + "\n".join(lines))
+    parts.append(STOP_ON_PAIN)
+    return Rendered("\n\n".join(parts), _how_to_rows(catalog, [i.id for i in personal.items]))
+
+
+def _how_to_rows(catalog: Catalog, ids: list[str]) -> list[list[InlineKeyboardButton]]:
+    unique = list(dict.fromkeys(ids))
+    return _pairs([_button(f"ℹ️ {catalog.name(i)}", callbacks.card(i)) for i in unique])

@@ -1,5 +1,7 @@
 """Render every card, menu, lesson page and program day and check Telegram's rules.
 
+Program days are rendered as the program has them and as a few representative
+members would get them (PROFILES), so that swaps and notes are checked too.
 Used by `bootcamp-bot content check` and by the tests, so that content that
 would be refused by Telegram never ships.
 """
@@ -7,6 +9,7 @@ would be refused by Telegram never ships.
 from __future__ import annotations
 
 from bot.catalog import Catalog, Problem
+from bot.catalog.personalise import CONDITIONS, Profile
 from bot.render.cards import (
     Rendered,
     render_card,
@@ -15,6 +18,24 @@ from bot.render.cards import (
     render_program_day,
 )
 from bot.render.rules import problems
+
+# Members whose sessions differ most: nothing at hand and every condition (the
+# most notes), each kit, each condition.
+PROFILES: tuple[Profile, ...] = (
+    Profile(),
+    Profile(conditions=frozenset(CONDITIONS)),
+    Profile(frozenset({"gym"}), frozenset({"pregnancy"})),
+    Profile(frozenset({"bands"}), frozenset({"knee"})),
+    Profile(frozenset({"dumbbells"}), frozenset({"back", "injury"})),
+    Profile(frozenset({"bands", "dumbbells"}), frozenset({"pregnancy", "knee"})),
+)
+
+
+def profile_label(profile: Profile) -> str:
+    """'no equipment; knee, pregnancy' — where a personalised message comes from."""
+    kit = ", ".join(sorted(profile.equipment)) or "no equipment"
+    conditions = ", ".join(sorted(profile.conditions)) or "no conditions"
+    return f"{kit}; {conditions}"
 
 
 def every_message(catalog: Catalog) -> list[tuple[str, Rendered]]:
@@ -36,12 +57,15 @@ def every_message(catalog: Catalog) -> list[tuple[str, Rendered]]:
             out.append((f"lessons/{lesson.id}.md page {page + 1}", rendered))
     for program in catalog.programs.values():
         for day in program.days:
-            out.append(
-                (
-                    f"programs/{program.id}.yaml day {day.day}",
-                    render_program_day(catalog, program, day),
+            where = f"programs/{program.id}.yaml day {day.day}"
+            out.append((where, render_program_day(catalog, program, day)))
+            for profile in PROFILES:
+                out.append(
+                    (
+                        f"{where} ({profile_label(profile)})",
+                        render_program_day(catalog, program, day, profile),
+                    )
                 )
-            )
     return out
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
+from bot.catalog.schema import Program
 from bot.clock import Clock
 from bot.db.dto import MemberDTO, PauseSpan
 from bot.db.models import Member
@@ -36,6 +37,23 @@ class SessionPlan:
     @property
     def program_id(self) -> str | None:
         return self.member.program_id
+
+
+def day_state(program: Program, number: int, paused: bool) -> tuple[State, int]:
+    """The state of the `number`-th program day and the day to show (1-based).
+
+    A rolling program never finishes: after its last day it starts over, so
+    the day shown is the day of the cycle. Other programs finish after their
+    last day.
+    """
+    if paused:
+        return "paused", number
+    if number < 1:
+        return "not_started", number
+    day = program.day(number)
+    if day is None:  # past the last day of a program that finishes
+        return "finished", number
+    return ("rest" if day.rest else "training"), day.day
 
 
 class SessionPlanner:
@@ -66,17 +84,9 @@ class SessionPlanner:
         if program is None or member.program_start is None:
             return SessionPlan(member, day_date, 0, 0, "not_onboarded")
         number = program_day(member.program_start, day_date, pauses)
-        if is_paused(day_date, pauses) or member.status == MemberStatus.PAUSED:
-            state: State = "paused"
-        elif number < 1:
-            state = "not_started"
-        elif number > program.length:
-            state = "finished"
-        elif program.days[number - 1].rest:
-            state = "rest"
-        else:
-            state = "training"
-        return SessionPlan(member, day_date, number, program.length, state)
+        paused = is_paused(day_date, pauses) or member.status == MemberStatus.PAUSED
+        state, shown = day_state(program, number, paused)
+        return SessionPlan(member, day_date, shown, program.length, state)
 
     async def plan_for_member_id(self, member_id: int, on: date) -> SessionPlan | None:
         """The plan for the sender, by internal id (None if the member is gone)."""

@@ -3,7 +3,8 @@ member's program runs, pauses and check-ins, and of "today" in their zone.
 
 The rules:
 - a *training day* is a local date inside a program run, not paused, whose
-  program day exists and is not a rest day;
+  program day exists and is not a rest day (a rolling program's days repeat,
+  so it always has one: `Program.day`);
 - a streak counts consecutive training days that are done;
 - rest days and paused days neither break nor extend a streak;
 - a skipped training day, or a past one with no check-in (missed), breaks it;
@@ -92,11 +93,11 @@ class Calendar:
             return "paused", None
         program = self._programs.get(run.program_id)
         number = program_day(run.start, day, self._pauses)
-        if program is None or not 1 <= number <= program.length:
+        scheduled = program.day(number) if program is not None else None
+        if scheduled is None:  # before the start, after the end, or an unknown program
             return "off", None
-        if program.days[number - 1].rest:
-            return "rest", number
-        return "training", number
+        # A rolling program starts over after its last day: the day of the cycle.
+        return ("rest" if scheduled.rest else "training"), scheduled.day
 
     def info(self, day: date) -> DayInfo:
         kind, number = self.kind(day)

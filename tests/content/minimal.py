@@ -16,6 +16,7 @@ region: glutes
 summary: A test muscle that sits at the back of the hip.
 origin: The back of the pelvis, in a test.
 insertion: The top of the thigh bone, in a test.
+nerve: A test nerve (L5, S1).
 actions:
   - Extends the hip.
 everyday:
@@ -42,6 +43,9 @@ kind: exercise
 part: 2
 name: Basic move
 level: beginner
+pattern: bridge
+intensity: light
+position: standing
 muscles:
   primary: [glute-a]
 dose: {sets: 2, reps: 10}
@@ -66,6 +70,9 @@ kind: exercise
 part: 3
 name: Hard move
 level: advanced
+pattern: hinge
+intensity: heavy
+position: standing
 muscles:
   primary: [glute-a]
 dose: {sets: 3, reps: 8, per_side: true}
@@ -81,6 +88,9 @@ safety:
     + """stretches: [roll-it]
 regression: basic-move
 progression_note: Hold a weight.
+swaps:
+  back: Keep the range short and stop if the back aches.
+  injury: basic-move
 ---
 Harder.
 """,
@@ -89,6 +99,7 @@ id: easy-stretch
 kind: stretch
 name: Easy stretch
 area: glutes
+position: seated
 targets: [glute-a]
 dose: {sets: 2, seconds: 30, per_side: true}
 steps: [Lie down., Cross the ankle., Pull gently.]
@@ -106,6 +117,7 @@ kind: release
 name: Roll it
 area: glutes
 equipment: [foam roller]
+position: seated
 targets: [glute-a]
 dose: {seconds: 45, per_side: true}
 steps: [Sit on the roller., Roll slowly., Pause on tender spots.]
@@ -114,7 +126,9 @@ mistakes: [Rolling fast; slow down.]
 safety:
 """
     + SAFETY
-    + """---
+    + """swaps:
+  no_equipment: {skip: true, note: "No roller? Leave it out today."}
+---
 Eases the hip.
 """,
     "lessons/part-1.md": """---

@@ -222,3 +222,147 @@ def test_run_refuses_bad_content(
     assert cli.main(["run"]) == 1
     err = capsys.readouterr().err
     assert "anatomy/glute-a.md:1: missing front matter" in err
+
+
+# -- personalisation data, program rules and program links ---------------------------
+def test_equipment_needs_a_no_equipment_swap(tmp_path: Path) -> None:
+    rel = "release/roll-it.md"
+    text = minimal.FILES[rel].replace(
+        'swaps:\n  no_equipment: {skip: true, note: "No roller? Leave it out today."}\n', ""
+    )
+    found = problems_for(tmp_path, {rel: text})
+    assert any(
+        p.startswith(f"{rel}:2: swaps.no_equipment is required: the card needs equipment")
+        for p in found
+    ), found
+
+
+def test_equipment_must_be_a_known_item(tmp_path: Path) -> None:
+    rel = "release/roll-it.md"
+    text = minimal.FILES[rel].replace("equipment: [foam roller]", "equipment: [vibrating gun]")
+    found = problems_for(tmp_path, {rel: text})
+    line = line_of(rel, "vibrating gun", text)
+    assert any(p.startswith(f"{rel}:{line}: equipment.0: Input should be") for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("no-such-move", "unknown id 'no-such-move'"),
+        ("easy-stretch", "'easy-stretch' is a stretch, expected a exercise"),
+    ],
+)
+def test_a_swap_to_a_card_that_cannot_stand_in(tmp_path: Path, target: str, message: str) -> None:
+    rel = "exercises/hard-move.md"
+    text = minimal.FILES[rel].replace("  injury: basic-move", f"  injury: {target}")
+    found = problems_for(tmp_path, {rel: text})
+    line = line_of(rel, f"injury: {target}", text)
+    assert f"{rel}:{line}: swaps.injury.use: {message}" in found
+
+
+def test_a_swap_text_that_is_not_an_id_is_a_note(tmp_path: Path) -> None:
+    catalog = load_catalog(minimal.write(tmp_path / "content"))
+    swaps = catalog.exercises["hard-move"].swaps
+    assert swaps.injury is not None
+    assert swaps.injury.use == "basic-move"
+    assert swaps.back is not None
+    assert (swaps.back.use, swaps.back.note) == (
+        None,
+        "Keep the range short and stop if the back aches.",
+    )
+
+
+def test_a_swap_must_not_land_on_a_card_swapped_away_for_the_same_reason(
+    tmp_path: Path,
+) -> None:
+    rel = "exercises/basic-move.md"
+    text = minimal.FILES[rel].replace(
+        "progression: hard-move\n", "progression: hard-move\nswaps:\n  injury: hard-move\n"
+    )
+    found = problems_for(tmp_path, {rel: text})
+    line = line_of(rel, "injury: hard-move", text)
+    assert (
+        f"{rel}:{line}: swaps.injury.use: 'hard-move' is itself swapped away for injury; "
+        "point at the card that is fit for it"
+    ) in found
+
+
+def test_lying_flat_needs_a_pregnancy_swap_to_another_card(tmp_path: Path) -> None:
+    rel = "stretches/easy-stretch.md"
+    text = minimal.FILES[rel].replace("position: seated", "position: supine")
+    found = problems_for(tmp_path, {rel: text})
+    assert any(p.startswith(f"{rel}:2: swaps.pregnancy must use another card") for p in found)
+    noted = text.replace(
+        "---\nLoosens", "swaps:\n  pregnancy: Try it sitting up instead.\n---\nLoosens"
+    )
+    found = problems_for(tmp_path / "noted", {rel: noted})
+    assert any("swaps.pregnancy must use another card (or skip)" in p for p in found), found
+
+
+def test_condition_swaps_the_card_kind_calls_for(tmp_path: Path) -> None:
+    rel = "exercises/hard-move.md"
+    text = minimal.FILES[rel].replace("  injury: basic-move\n", "")
+    found = problems_for(tmp_path, {rel: text})
+    assert f"{rel}:2: swaps.injury is required: it is a part 3 exercise" in found
+    text = minimal.FILES[rel].replace(
+        "  back: Keep the range short and stop if the back aches.\n", ""
+    )
+    found = problems_for(tmp_path / "back", {rel: text})
+    assert f"{rel}:2: swaps.back is required: it is a hinge" in found
+    basic = "exercises/basic-move.md"
+    squat = minimal.FILES[basic].replace("pattern: bridge", "pattern: squat")
+    found = problems_for(tmp_path / "knee", {basic: squat})
+    assert f"{basic}:2: swaps.knee is required: it bends or kneels on the knee" in found
+
+
+def test_an_intense_stretch_is_not_a_warm_up(tmp_path: Path) -> None:
+    stretch = "stretches/easy-stretch.md"
+    intense = minimal.FILES[stretch].replace("position: seated", "position: seated\nintense: true")
+    program = "programs/test-program.yaml"
+    text = minimal.FILES[program].replace(
+        "warmup: [{id: roll-it}]", "warmup: [{id: easy-stretch}]", 1
+    )
+    found = problems_for(tmp_path, {stretch: intense, program: text})
+    line = line_of(program, "warmup: [{id: easy-stretch}]", text)
+    assert (
+        f"{program}:{line}: days.0.warmup.0.id: 'easy-stretch' is an intense stretch; "
+        "put it in a cool-down or a rest day, not a warm-up"
+    ) in found
+
+
+def test_muscles_give_their_nerve_and_structures_do_not(tmp_path: Path) -> None:
+    muscle = "anatomy/glute-a.md"
+    found = problems_for(
+        tmp_path, {muscle: minimal.FILES[muscle].replace("nerve: A test nerve (L5, S1).\n", "")}
+    )
+    assert f"{muscle}:2: a muscle needs nerve" in found
+    bone = "anatomy/bone-b.md"
+    text = minimal.FILES[bone].replace("region: pelvis", "region: pelvis\nnerve: A nerve, wrongly.")
+    found = problems_for(tmp_path / "bone", {bone: text})
+    assert f"{bone}:2: a structure has no nerve" in found
+
+
+def test_a_why_needs_a_linked_card(tmp_path: Path) -> None:
+    rel = "exercises/basic-move.md"
+    text = minimal.FILES[rel].replace(
+        "regression_note: Make the range shorter.",
+        "regression_note: Make the range shorter.\nregression_why: It is easier.",
+    )
+    found = problems_for(tmp_path, {rel: text})
+    assert any("regression_why explains a regression id" in p for p in found), found
+
+
+def test_the_next_program_must_exist_and_not_be_itself(tmp_path: Path) -> None:
+    rel = "programs/test-program.yaml"
+    text = minimal.FILES[rel].replace(
+        "level: beginner\n", "level: beginner\nnext: no-such-program\n"
+    )
+    found = problems_for(tmp_path, {rel: text})
+    line = line_of(rel, "next: no-such", text)
+    assert f"{rel}:{line}: next: unknown id 'no-such-program'" in found
+    text = minimal.FILES[rel].replace("level: beginner\n", "level: beginner\nnext: basic-move\n")
+    found = problems_for(tmp_path / "kind", {rel: text})
+    assert f"{rel}:{line}: next: 'basic-move' is a exercise, expected a program" in found
+    text = minimal.FILES[rel].replace("level: beginner\n", "level: beginner\nnext: test-program\n")
+    found = problems_for(tmp_path / "self", {rel: text})
+    assert any("next: a program cannot follow itself" in p for p in found), found

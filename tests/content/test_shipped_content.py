@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import Catalog
-from bot.render.cards import render_program_day
+from bot.render.cards import render_card, render_program_day
 from bot.render.check import every_message, render_problems
 from bot.render.rules import problems
 
@@ -19,13 +19,13 @@ FINGERPRINTS = Path(__file__).with_name("seed_fingerprints.txt")
 
 def test_counts_meet_the_plan(catalog: Catalog) -> None:
     counts = catalog.counts()
-    assert counts["muscles"] + counts["structures"] >= 10
-    assert counts["release techniques"] >= 6
-    assert counts["stretches"] >= 8
-    assert counts["basic exercises (part 2)"] >= 8
-    assert counts["advanced exercises (part 3)"] >= 10
+    assert counts["muscles"] + counts["structures"] >= 18
+    assert counts["release techniques"] >= 7
+    assert counts["stretches"] >= 17
+    assert counts["basic exercises (part 2)"] >= 12
+    assert counts["advanced exercises (part 3)"] >= 14
     assert counts["lessons"] == 3
-    assert counts["programs"] >= 2
+    assert counts["programs"] >= 3
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,7 @@ def test_counts_meet_the_plan(catalog: Catalog) -> None:
     [
         "gluteus-maximus", "gluteus-medius", "gluteus-minimus", "tensor-fasciae-latae",
         "erector-spinae", "iliopsoas", "hamstrings", "adductor-magnus", "vastus-lateralis",
+        "quadriceps",
     ],
 )  # fmt: skip
 def test_series_muscles_are_complete(catalog: Catalog, muscle: str) -> None:
@@ -51,6 +52,168 @@ def test_series_muscles_are_complete(catalog: Catalog, muscle: str) -> None:
         + catalog.released_by.get(muscle, [])
     )
     assert links, muscle
+
+
+def test_every_muscle_card_gives_its_nerve_supply(catalog: Catalog) -> None:
+    muscles = [card for card in catalog.anatomy.values() if card.kind == "muscle"]
+    assert len(muscles) >= 13
+    for card in muscles:
+        assert card.nerve, card.id
+        assert "nerve" in card.nerve.lower(), card.id
+        rendered = render_card(catalog, card).text
+        assert f"<b>Nerve supply:</b> {card.nerve}" in rendered, card.id
+
+
+@pytest.mark.parametrize(
+    ("muscle", "nerve"),
+    [
+        ("gluteus-maximus", "inferior gluteal"), ("gluteus-medius", "superior gluteal"),
+        ("gluteus-minimus", "superior gluteal"), ("tensor-fasciae-latae", "superior gluteal"),
+        ("quadriceps", "femoral"), ("rectus-femoris", "femoral"), ("vastus-lateralis", "femoral"),
+        ("hamstrings", "sciatic"), ("piriformis", "nerve to piriformis"),
+        ("adductor-magnus", "obturator"), ("calves", "tibial"), ("iliopsoas", "femoral"),
+    ],
+)  # fmt: skip
+def test_nerve_supply_is_the_right_nerve(catalog: Catalog, muscle: str, nerve: str) -> None:
+    assert nerve in (catalog.anatomy[muscle].nerve or "").lower()
+
+
+STANDARD_TERMS = (
+    "flexion", "extension", "abduction", "adduction", "rotation", "stabilisation",
+)  # fmt: skip
+
+
+def test_every_action_names_its_standard_term_in_brackets(catalog: Catalog) -> None:
+    """A plain phrase ('turns the thigh outward') carries the term ('external rotation')."""
+    for card in catalog.anatomy.values():
+        for action in card.actions:
+            brackets = re.findall(r"\(([^)]*)\)", action)
+            assert any(term in b for b in brackets for term in STANDARD_TERMS), (card.id, action)
+
+
+def test_gluteus_maximus_is_plainly_the_largest(catalog: Catalog) -> None:
+    summary = catalog.anatomy["gluteus-maximus"].summary.lower()
+    assert "largest of the three glutes" in summary
+    assert "usually cited as the largest muscle in the body" in summary
+
+
+def test_the_it_band_is_the_thickened_strip_of_the_fascia_lata(catalog: Catalog) -> None:
+    band = catalog.anatomy["iliotibial-band"]
+    assert "iliotibial band (tract) is the thickened outer strip of the fascia lata" in (
+        band.summary
+    )
+    assert "into which gluteus maximus inserts" in band.summary
+    insertion = catalog.anatomy["gluteus-maximus"].insertion or ""
+    assert "inserts into the iliotibial band (tract)" in insertion
+    assert "fascia lata" in insertion
+
+
+def test_the_ilium_card_names_the_iliac_crest_and_is_not_the_hip_bone(catalog: Catalog) -> None:
+    ilium = catalog.anatomy["ilium"]
+    assert "iliac crest" in ilium.summary
+    assert "iliac crest" in [alias.lower() for alias in ilium.aliases]
+    assert "hip bone" not in [alias.lower() for alias in ilium.aliases]
+
+
+def test_hamstrings_summary_keeps_the_short_head_to_the_knee(catalog: Catalog) -> None:
+    summary = catalog.anatomy["hamstrings"].summary
+    assert "short head of biceps femoris, which crosses only the knee" in summary
+    assert "all three cross both" not in summary.lower()
+    assert not re.search(r"\bthat cross both the hip and the knee\.?$", summary)
+
+
+def test_the_quadriceps_card_and_its_family(catalog: Catalog) -> None:
+    quads = catalog.anatomy["quadriceps"]
+    text = " ".join([quads.summary, *quads.actions, quads.body]).lower()
+    for head in ("rectus femoris", "vastus lateralis", "vastus medialis", "vastus intermedius"):
+        assert head in text
+    assert any("(knee extension)" in a for a in quads.actions)
+    assert any("rectus femoris" in a.lower() and "(hip flexion)" in a for a in quads.actions)
+    assert {"quads", "quadriceps"} <= {a.lower() for a in quads.aliases}
+    for other in ("rectus-femoris", "vastus-lateralis"):
+        assert not {"quads", "quadriceps"} & {a.lower() for a in catalog.anatomy[other].aliases}
+    family = {e.id for e in catalog.exercises.values() if e.pattern in ("squat", "single-leg")}
+    assert {"bodyweight-squat", "goblet-squat", "reverse-lunge", "bulgarian-split-squat"} <= family
+    for exercise_id in family:
+        muscles = catalog.exercises[exercise_id].muscles
+        assert "quadriceps" in muscles.primary + muscles.secondary, exercise_id
+        assert "vastus-lateralis" not in muscles.primary, exercise_id
+
+
+def test_coach_corrections_to_the_cards(catalog: Catalog) -> None:
+    bridge = " ".join(catalog.exercises["glute-bridge"].steps)
+    assert "one vertebra at a time" not in bridge
+    assert "as one piece" in bridge
+    assert "two or three finger-widths below the iliac crest" in (
+        catalog.anatomy["gluteus-medius"].body
+    )
+    assert "whole leg inward from the hip" in catalog.anatomy["tensor-fasciae-latae"].body
+    assert "whole leg inward from the hip" in catalog.stretches["foam-roll-tfl"].steps[0]
+    lunge = catalog.exercises["lateral-lunge"]
+    shift = catalog.exercises[lunge.regression or ""]
+    assert "supported" in shift.name.lower()
+    assert shift.intensity == "light"
+    assert "chair" in shift.steps[0]
+    abduction = catalog.exercises["side-lying-abduction"]
+    assert abduction.progression == "banded-lateral-walk"
+    assert "in function, not in load" in (abduction.progression_why or "")
+    progressing = catalog.lesson(3)
+    assert progressing is not None
+    text = " ".join(section.text for section in progressing.sections)
+    assert "20 to 50 percent" in text
+    assert "smallest" in text
+    assert "tempo" in text
+
+
+def test_missing_standard_work_is_there(catalog: Catalog) -> None:
+    ex, st = catalog.exercises, catalog.stretches
+    assert ex["kettlebell-deadlift"].pattern == "hinge"
+    assert "floor" in " ".join(ex["kettlebell-deadlift"].steps)
+    assert ex["sliding-leg-curl"].pattern == "knee-flexion"
+    assert "ball leg curl" in ex["sliding-leg-curl"].aliases
+    assert ex["side-plank-leg-lift"].pattern == "abduction"
+    assert ex["single-leg-balance"].pattern == "balance"
+    assert ex["single-leg-balance"].dose.seconds == 30
+    assert st["standing-quad-stretch"].position == "standing"
+    assert "calves" in st["ankle-mobility"].targets
+    assert st["pulse-raiser"].area == "whole body"
+    for stretch in ("hip-90-90-switch", "knees-to-chest"):
+        assert stretch in st
+
+
+def test_every_card_with_equipment_has_a_no_equipment_swap(catalog: Catalog) -> None:
+    for card in [*catalog.exercises.values(), *catalog.stretches.values()]:
+        if card.equipment:
+            assert card.swaps.no_equipment is not None, card.id
+
+
+def test_every_practice_card_says_how_to_adapt_it(catalog: Catalog) -> None:
+    for card in [*catalog.exercises.values(), *catalog.stretches.values()]:
+        text = render_card(catalog, card).text
+        assert "🔧 <b>Adapt it</b>" in text, card.id
+        assert "get clearance" in text, card.id
+        if card.equipment:
+            assert "<i>No equipment:</i>" in text, card.id
+        if card.swaps.pregnancy is not None:
+            assert "<i>Pregnant or postpartum:</i>" in text, card.id
+        if card.swaps.knee is not None:
+            assert "<i>Knee pain:</i>" in text, card.id
+
+
+def test_the_program_order_after_finishing(catalog: Catalog) -> None:
+    order = ["beginner-basics"]
+    while (following := catalog.next_program(order[-1])) is not None:
+        order.append(following.id)
+    assert order == ["beginner-basics", "defy-gravity", "maintenance"]
+    assert catalog.programs["maintenance"].rolling
+    assert not catalog.programs["defy-gravity"].rolling
+
+
+def test_defy_gravity_says_who_it_is_for(catalog: Catalog) -> None:
+    program = catalog.programs["defy-gravity"]
+    assert "Beginner Basics" in program.summary
+    assert "readiness" in program.summary
+    assert "Beginner Basics" in (program.days[0].note or "")
 
 
 def test_gluteus_maximus_ties_to_the_pelvis_landmarks(catalog: Catalog) -> None:
@@ -77,6 +240,8 @@ def test_beginner_program_uses_only_basics(catalog: Catalog) -> None:
 
 
 def test_defy_gravity_moves_from_basics_to_advanced(catalog: Catalog) -> None:
+    """Basics until the readiness check on day 13, then mostly part 3 work (the last
+    week is lighter, so its share may dip below week 3's)."""
     program = catalog.programs["defy-gravity"]
     assert program.length == 28
 
@@ -85,14 +250,15 @@ def test_defy_gravity_moves_from_basics_to_advanced(catalog: Catalog) -> None:
         items = [i for d in days for i in d.exercises]
         return sum(catalog.exercises[i.id].part == 3 for i in items) / len(items)
 
-    assert advanced_share(0) == 0
-    assert advanced_share(3) > advanced_share(2) > advanced_share(0)
+    assert advanced_share(0) == advanced_share(1) == 0
+    assert advanced_share(2) >= 0.5
+    assert advanced_share(3) >= 0.4
 
 
 def test_programs_have_rest_days_every_week(catalog: Catalog) -> None:
     for program in catalog.programs.values():
-        assert program.length == 28
-        for week in range(4):
+        assert program.length == (7 if program.rolling else 28), program.id
+        for week in range(program.length // 7):
             days = program.days[week * 7 : week * 7 + 7]
             assert any(day.rest for day in days), (program.id, week)
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.catalog import Catalog
 from bot.db.dto import PauseSpan
+from bot.services.planner import day_state
 from bot.services.progress import Calendar, Run, milestone_reached
 
 START = date(2026, 3, 2)  # a Monday
@@ -121,7 +122,90 @@ def test_adherence(catalog: Catalog) -> None:
 def test_after_the_program_nothing_is_scheduled(catalog: Catalog) -> None:
     calendar = cal(catalog, "d" * 28 + "." * 5)
     assert calendar.info(START + timedelta(days=30)).kind == "off"
-    assert calendar.progress().current_streak == 20  # the 20 training days
+    training = sum(not day.rest for day in catalog.programs["defy-gravity"].days)
+    assert training == 20
+    assert calendar.progress().current_streak == training
+
+
+# -- rolling programs -------------------------------------------------------------------
+def test_a_rolling_program_starts_over_and_never_goes_off(catalog: Catalog) -> None:
+    program = catalog.programs["maintenance"]
+    calendar = cal(catalog, "", today_offset=400, runs=[Run("maintenance", START)])
+    for offset in range(400):
+        kind, number = calendar.kind(START + timedelta(days=offset))
+        day = program.days[offset % program.length]
+        assert number == day.day
+        assert kind == ("rest" if day.rest else "training")
+    assert calendar.kind(START + timedelta(days=7)) == calendar.kind(START)  # day 8 is day 1
+    assert calendar.kind(START - timedelta(days=1)) == ("off", None)
+
+
+def test_a_rolling_streak_runs_across_cycles(catalog: Catalog) -> None:
+    program = catalog.programs["maintenance"]
+    weeks = 3
+    marks = "".join("." if day.rest else "d" for day in program.days) * weeks
+    progress = cal(catalog, marks, runs=[Run("maintenance", START)]).progress()
+    sessions = sum(not day.rest for day in program.days) * weeks
+    assert progress.current_streak == progress.total_done == sessions == 9
+
+
+def test_pauses_shift_a_rolling_program_too(catalog: Catalog) -> None:
+    pauses = [PauseSpan(START + timedelta(days=1), START + timedelta(days=11))]
+    calendar = cal(catalog, "", today_offset=20, pauses=pauses, runs=[Run("maintenance", START)])
+    assert calendar.kind(START + timedelta(days=5)) == ("paused", None)
+    # Ten paused days later the cycle goes on at its second day.
+    assert calendar.kind(START + timedelta(days=11))[1] == 2
+
+
+@pytest.mark.parametrize(
+    ("number", "rest", "shown"),
+    [(1, False, 1), (2, True, 2), (7, True, 7), (8, False, 1), (12, False, 5), (701, False, 1)],
+)
+def test_program_day_of_a_rolling_program(
+    catalog: Catalog, number: int, rest: bool, shown: int
+) -> None:
+    program = catalog.programs["maintenance"]
+    day = program.day(number)
+    assert day is not None
+    assert (day.rest, day.day) == (rest, shown)
+    assert not program.finished(number)
+    assert program.day(0) is None
+
+
+def test_program_day_of_a_program_that_finishes(catalog: Catalog) -> None:
+    program = catalog.programs["defy-gravity"]
+    assert program.day(1) is program.days[0]
+    assert program.day(28) is program.days[27]
+    assert program.day(29) is None
+    assert program.finished(29)
+    assert not program.finished(28)
+    assert program.day(0) is None
+    assert program.day(-3) is None
+
+
+@pytest.mark.parametrize(
+    ("program_id", "number", "paused", "expected"),
+    [
+        ("defy-gravity", 0, False, ("not_started", 0)),
+        ("defy-gravity", 1, False, ("training", 1)),
+        ("defy-gravity", 4, False, ("rest", 4)),
+        ("defy-gravity", 28, False, ("rest", 28)),
+        ("defy-gravity", 29, False, ("finished", 29)),
+        ("defy-gravity", 29, True, ("paused", 29)),
+        ("beginner-basics", 40, False, ("finished", 40)),
+        ("maintenance", 0, False, ("not_started", 0)),
+        ("maintenance", 7, False, ("rest", 7)),
+        ("maintenance", 8, False, ("training", 1)),
+        ("maintenance", 29, False, ("training", 1)),
+        ("maintenance", 365, False, ("training", 1)),
+        ("maintenance", 366, False, ("rest", 2)),
+        ("maintenance", 30, True, ("paused", 30)),
+    ],
+)
+def test_the_planner_finishes_only_programs_that_end(
+    catalog: Catalog, program_id: str, number: int, paused: bool, expected: tuple[str, int]
+) -> None:
+    assert day_state(catalog.programs[program_id], number, paused) == expected
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,38 @@ FOUND = [
     ("an", "vastus lateralis", "vastus-lateralis"),
     ("an", "rectus femoris", "rectus-femoris"),
     ("an", "  gluteus   medius!!  ", "gluteus-medius"),
+    # the words of issue 16: standard terms and the new cards
+    ("an", "quads", "quadriceps"),
+    ("an", "quadriceps", "quadriceps"),
+    ("an", "Quads", "quadriceps"),
+    ("an", "quadricep", "quadriceps"),
+    ("an", "IT band", "iliotibial-band"),
+    ("an", "iliotibial tract", "iliotibial-band"),
+    ("an", "fascia lata", "iliotibial-band"),
+    ("an", "iliac crest", "ilium"),
+    ("an", "calves", "calves"),
+    ("an", "soleus", "calves"),
+    ("ex", "deadlift", "kettlebell-deadlift"),
+    ("ex", "kettlebell deadlift", "kettlebell-deadlift"),
+    ("ex", "leg curl", "sliding-leg-curl"),
+    ("ex", "hamstring curl", "sliding-leg-curl"),
+    ("ex", "ball leg curl", "sliding-leg-curl"),
+    ("ex", "side plank", "side-plank-leg-lift"),
+    ("ex", "single leg balance", "single-leg-balance"),
+    ("ex", "single leg stance", "single-leg-balance"),
+    ("ex", "lateral shift", "lateral-shift"),
+    ("st", "90/90", "hip-90-90-switch"),
+    ("st", "90 90", "hip-90-90-switch"),
+    ("st", "knees to chest", "knees-to-chest"),
+    ("st", "quad stretch", "standing-quad-stretch"),
+    ("st", "ankle mobility", "ankle-mobility"),
+    ("st", "knee to wall", "ankle-mobility"),
+    ("st", "warm up", "pulse-raiser"),
+    ("st", "seated figure four", "seated-figure-four"),
+    ("all", "quads", "quadriceps"),
+    ("all", "deadlift", "kettlebell-deadlift"),
+    ("all", "side plank", "side-plank-leg-lift"),
+    ("all", "90/90", "hip-90-90-switch"),
     # exercises
     ("ex", "hip thrust", "hip-thrust"),
     ("ex", "hip thurst", "hip-thrust"),
@@ -149,3 +181,14 @@ def test_inline_ranking_puts_the_best_first(library: Library) -> None:
     ranked = library.index("all").ranked("glute med", 10)
     assert ranked[0] == "gluteus-medius"
     assert len(ranked) <= 10
+
+
+def test_inline_deadlift_offers_every_deadlift(library: Library) -> None:
+    ranked = library.index("ex").ranked("deadlift", 10)
+    assert ranked[0] == "kettlebell-deadlift"
+    assert {"romanian-deadlift", "single-leg-rdl"} <= set(ranked)
+
+
+def test_hip_bone_is_no_longer_the_iliums_own_name(catalog: Catalog, library: Library) -> None:
+    assert "hip bone" not in [a.lower() for a in catalog.anatomy["ilium"].aliases]
+    assert library.index("an").search("iliac crest").ids == ("ilium",)
