@@ -193,8 +193,8 @@ class CheckinService:
         self, session: AsyncSession, row: Member, calendar: Calendar, day: date, now: datetime
     ) -> None:
         program = self._catalog.programs.get(row.program_id or "")
-        if program is None or row.program_start is None:
-            return
+        if program is None or row.program_start is None or program.rolling:
+            return  # a rolling program (maintenance) has no last day to celebrate
         kind, number = calendar.kind(day)
         last_training = max(d.day for d in program.days if not d.rest)
         if kind == "training" and number == last_training:
