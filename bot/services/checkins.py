@@ -15,12 +15,23 @@ from bot.clock import Clock
 from bot.db import keys
 from bot.db.dialect import upsert
 from bot.db.dto import MemberDTO
-from bot.db.models import Broadcast, Checkin, Cohort, Member, Outbox, Pause, ProgramRun
+from bot.db.member_stats import MemberStatsRepository
+from bot.db.models import (
+    Broadcast,
+    Checkin,
+    Cohort,
+    Member,
+    MemberStats,
+    Outbox,
+    Pause,
+    ProgramRun,
+)
 from bot.db.outbox import OutboxRepository, outbox_row
-from bot.db.repositories import MemberRepository, PauseRepository, ProgramRunRepository
+from bot.db.repositories import MemberRepository
 from bot.db.status import CheckinStatus, OutboxKind
+from bot.services.figures import calendar_of, compute
 from bot.services.members import NotAMember
-from bot.services.progress import Calendar, Progress, Run, milestone_reached
+from bot.services.progress import Calendar, Progress, milestone_reached
 from bot.services.schedule import local_date
 
 NOTE_LIMIT = 500
@@ -73,16 +84,18 @@ class CheckinService:
         return row
 
     async def _calendar(self, session: AsyncSession, member_id: int, today: date) -> Calendar:
-        runs = [
-            Run(program_id, start, end)
-            for program_id, start, end in await ProgramRunRepository(session).runs(member_id)
-        ]
-        pauses = await PauseRepository(session).spans(member_id)
-        rows = await session.execute(
-            select(Checkin.local_date, Checkin.status).where(Checkin.member_id == member_id)
-        )
-        checkins = {day: status for day, status in rows.all()}
-        return Calendar(self._catalog.programs, runs, pauses, checkins, today)
+        history = await MemberStatsRepository(session).history(member_id)
+        return calendar_of(self._catalog.programs, history, today)
+
+    async def _keep_figures(
+        self, session: AsyncSession, member_id: int, today: date, now: datetime
+    ) -> Calendar:
+        """Recompute the member's stored figures after a change of their check-ins
+        (same transaction); the calendar after the change."""
+        repository = MemberStatsRepository(session)
+        history = await repository.history(member_id)
+        await repository.save(member_id, compute(self._catalog.programs, history, today), now)
+        return calendar_of(self._catalog.programs, history, today)
 
     def _window(self, today: date, day: date) -> CheckinOutcome | None:
         if day > today:
@@ -131,7 +144,7 @@ class CheckinService:
                     ["status", "program_day", "effort", "note", "updated_at"],
                 )
             )
-            after = await self._calendar(session, row.id, today)
+            after = await self._keep_figures(session, row.id, today, now)
             progress = after.progress()
             milestone = None
             if status == CheckinStatus.DONE and old_status != CheckinStatus.DONE:
@@ -203,7 +216,7 @@ class CheckinService:
                 setattr(checkin, key, value)
             checkin.updated_at = now
             await session.flush()
-            progress = (await self._calendar(session, row.id, today)).progress()
+            progress = (await self._keep_figures(session, row.id, today, now)).progress()
             return CheckinResult(
                 "recorded",
                 day,
@@ -252,6 +265,8 @@ class CheckinService:
                     select(model).where(model.member_id == member.id).order_by(model.id)
                 )
                 data[name] = [_columns(r) for r in rows]
+            stats = await session.get(MemberStats, member.id)
+            data["stats"] = _columns(stats) if stats is not None else None
             return data
 
     async def forget(self, telegram_id: int) -> bool:
@@ -260,7 +275,7 @@ class CheckinService:
             member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
             if member is None:
                 return False
-            for model in (Checkin, Pause, ProgramRun, Outbox):
+            for model in (MemberStats, Checkin, Pause, ProgramRun, Outbox):
                 await session.execute(delete(model).where(model.member_id == member.id))
             await session.execute(
                 update(Cohort).where(Cohort.created_by == telegram_id).values(created_by=None)
