@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 PRUNE_INBOX_EVERY = timedelta(hours=1)
 MONITOR_EVERY = timedelta(seconds=3)
+REFRESH_STATS_EVERY = timedelta(seconds=30)
 
 
 def build_application(
@@ -102,7 +103,7 @@ async def _open_resources(app: BotApplication) -> None:
     catalog = bot_data.library.catalog
     database = Database(settings.effective_database_url)
     planner = SessionPlanner(database.sessions, clock, catalog)
-    preferences = PreferencesService(database.sessions, clock)
+    preferences = PreferencesService(database.sessions, clock, catalog.programs)
     broadcasts = BroadcastService(database.sessions, clock)
     members = MemberService(
         database.sessions,
@@ -159,6 +160,13 @@ def _start_workers(app: BotApplication, services: Services) -> None:
         job_kwargs=job_kwargs,
     )
     app.job_queue.run_repeating(
+        _refresh_stats,
+        interval=REFRESH_STATS_EVERY,
+        first=timedelta(seconds=5),
+        name="refresh-stats",
+        job_kwargs=job_kwargs,
+    )
+    app.job_queue.run_repeating(
         _prune_inbox,
         interval=PRUNE_INBOX_EVERY,
         first=timedelta(minutes=1),
@@ -209,6 +217,13 @@ async def _watch_broadcasts(context: BotContext) -> None:
     views = await services.monitor.step()
     if any(view.status == BroadcastStatus.SENDING for view in views):
         services.sender.wake.set()
+
+
+async def _refresh_stats(context: BotContext) -> None:
+    """Recompute the trainer-view figures of members whose local date rolled over."""
+    refreshed = await context.bot_data.services.stats.refresh_stale()
+    if refreshed:
+        log.info("refreshed the figures of %d members", refreshed)
 
 
 async def _prune_inbox(context: BotContext) -> None:

@@ -65,6 +65,8 @@ class Member(Base):
         CheckConstraint(_in("status", MEMBER_STATUSES), name="status"),
         CheckConstraint(_in("role", ROLES), name="role"),
         Index("ix_members_status_next_reminder_at", "status", "next_reminder_at"),
+        # The distinct zones of the community (local "today" per zone for reports).
+        Index("ix_members_timezone", "timezone"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,6 +125,8 @@ class Checkin(Base):
         UniqueConstraint("member_id", "local_date"),
         CheckConstraint(_in("status", CHECKIN_STATUSES), name="status"),
         CheckConstraint("effort IS NULL OR (effort BETWEEN 1 AND 5)", name="effort"),
+        # The daily chart of /stats: done check-ins counted by local date.
+        Index("ix_checkins_status_local_date", "status", "local_date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -133,6 +137,40 @@ class Checkin(Base):
     effort: Mapped[int | None] = mapped_column(SmallInteger)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MemberStats(Base):
+    """What trainers' views need of one member, kept current with their calendar.
+
+    Recomputed with the pure calendar (`services/progress.py`) in the same
+    transaction as every change of the member's check-ins, pauses or program,
+    and by a background refresh once their local date has moved on (`as_of`
+    is the local date the figures are for; NULL: not computed yet). `version`
+    goes up with every write, so a refresh never overwrites newer figures.
+    """
+
+    __tablename__ = "member_stats"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    as_of: Mapped[date | None] = mapped_column(Date())
+    current_streak: Mapped[int] = mapped_column(Integer, default=0)
+    longest_streak: Mapped[int] = mapped_column(Integer, default=0)
+    streak_start: Mapped[date | None] = mapped_column(Date())
+    total_done: Mapped[int] = mapped_column(Integer, default=0)
+    # Done and scheduled training days in the last 7 and 30 local days.
+    done_7: Mapped[int] = mapped_column(Integer, default=0)
+    scheduled_7: Mapped[int] = mapped_column(Integer, default=0)
+    done_30: Mapped[int] = mapped_column(Integer, default=0)
+    scheduled_30: Mapped[int] = mapped_column(Integer, default=0)
+    program_day: Mapped[int | None] = mapped_column(Integer)
+    # Kept by every check-in write, so they are exact whatever `as_of` says.
+    last_checkin: Mapped[date | None] = mapped_column(Date())
+    last_effort: Mapped[int | None] = mapped_column(SmallInteger)
+    last_note_date: Mapped[date | None] = mapped_column(Date())
+    version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -161,6 +199,9 @@ class Broadcast(Base):
     # The update that created the draft ("u:<update id>"): handling it again
     # after a crash finds this draft instead of making a second one.
     request_key: Mapped[str | None] = mapped_column(String(64))
+    # Queueing writes the audience in member id order, one chunk per transaction;
+    # the last member id written, so a restart carries on after it.
+    queued_through: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

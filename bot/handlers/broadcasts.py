@@ -164,7 +164,9 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
             await edit(message, trainer_views.on_its_way(view.id))
             sent = await reply(message, trainer_views.progress(view, rate))
             await service.attach_progress(view.id, sent.chat.id, sent.message_id)
-            data.services.sender.wake.set()
+            # Writing the audience into the outbox happens off the update path;
+            # should this process stop first, the monitor job picks it up.
+            spawn(context.application, _queue(context, view.id), name=f"queue-{view.id}")
         else:
             view = await service.cancel(broadcast_id, query.from_user.id)
             await answer(query, trainer_views.CANCELLED)
@@ -172,6 +174,13 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
             await data.services.monitor.show(view, force=True)
     except BroadcastError as exc:
         await answer(query, str(exc)[:200])
+
+
+async def _queue(context: BotContext, broadcast_id: int) -> None:
+    """Materialise a confirmed broadcast's audience, then let the sender go."""
+    services = context.bot_data.services
+    await services.broadcasts.queue(broadcast_id)
+    services.sender.wake.set()
 
 
 async def list_broadcasts(update: Update, context: BotContext) -> None:

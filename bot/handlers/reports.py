@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from telegram import InputFile, Message, Update
 
 from bot.background import spawn
@@ -69,11 +72,15 @@ async def send_roster(update: Update, context: BotContext) -> None:
 
 
 async def _send_roster(context: BotContext, placeholder: Message, cohort_id: int | None) -> None:
-    data = await context.bot_data.services.stats.roster_csv(cohort_id)
+    """Stream the roster into a temporary file (memory stays flat), then send it."""
     today = context.bot_data.clock.now().date()
-    await context.bot.send_document(
-        placeholder.chat_id,
-        InputFile(data, filename=f"roster-{today.isoformat()}.csv"),
-        caption=trainer_views.ROSTER_CAPTION,
-    )
+    with tempfile.TemporaryDirectory(prefix="roster-") as folder:
+        path = Path(folder) / f"roster-{today.isoformat()}.csv"
+        await context.bot_data.services.stats.write_roster(path, cohort_id)
+        with path.open("rb") as handle:
+            await context.bot.send_document(
+                placeholder.chat_id,
+                InputFile(handle, filename=path.name),
+                caption=trainer_views.ROSTER_CAPTION,
+            )
     await remove(placeholder)

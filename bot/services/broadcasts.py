@@ -9,19 +9,19 @@ from the outbox, never kept only in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.db import keys
-from bot.db.models import Broadcast, Checkin, Member, Outbox
+from bot.db.member_stats import ONBOARDED
+from bot.db.models import Broadcast, Member, MemberStats, Outbox
 from bot.db.outbox import OutboxRepository, outbox_row
 from bot.db.status import BroadcastStatus, MemberStatus, OutboxKind, OutboxStatus
-from bot.services.schedule import local_date
+from bot.services.figures import zone_table
 
 CHUNK = 1000
 _QUEUEABLE = (BroadcastStatus.SCHEDULED, BroadcastStatus.QUEUEING, BroadcastStatus.SENDING)
@@ -93,12 +93,31 @@ class BroadcastView:
         return self.status in _FINISHED
 
 
+@dataclass(frozen=True, slots=True)
+class QueueStep:
+    """What one chunk of queueing did."""
+
+    queued: int
+    finished: bool
+
+
+def _inactive(last: Any, cutoff: Any, joined_before: datetime) -> ColumnElement[bool]:
+    """No check-in for `days` local days: the last one on or before the cutoff
+    date of the member's zone, or none at all and joined at least `days` ago."""
+    return or_(
+        and_(last.is_(None), Member.created_at <= joined_before),
+        and_(last.is_not(None), last <= cutoff),
+    )
+
+
 class BroadcastService:
     """Everything a trainer does with broadcasts and nudges."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self._sessions = sessions
         self._clock = clock
+        # Broadcasts this process is queueing now (a second call returns at once).
+        self._queueing: set[int] = set()
 
     async def draft(
         self,
@@ -138,56 +157,71 @@ class BroadcastService:
             return row.id
 
     # -- audiences -------------------------------------------------------------------
+    async def _audience_query(
+        self, session: AsyncSession, audience: Audience, now: datetime
+    ) -> Select[int, int]:
+        """(member id, chat id) of the audience, as one query (not yet ordered)."""
+        query = select(Member.id, Member.chat_id).where(
+            Member.status == MemberStatus.ACTIVE, ONBOARDED
+        )
+        if audience.kind == "cohort":
+            return query.where(Member.cohort_id == audience.cohort_id)
+        if audience.kind not in ("inactive", "not_today"):
+            return query
+        days = audience.days or 3
+        zones, _ = await zone_table(session, now, {"today": 0, "cutoff": days})
+        query = query.join(zones, zones.c.zone == Member.timezone).outerjoin(
+            MemberStats, MemberStats.member_id == Member.id
+        )
+        last = MemberStats.last_checkin
+        if audience.kind == "not_today":
+            return query.where(or_(last.is_(None), last < zones.c.today))
+        return query.where(_inactive(last, zones.c.cutoff, now - timedelta(days=days)))
+
     async def recipients(self, audience: Audience) -> list[tuple[int, int]]:
         """(member id, chat id) of everyone the audience covers right now."""
-        now = self._clock.now()
         async with self._sessions() as session:
-            query = select(Member.id, Member.chat_id, Member.timezone, Member.created_at).where(
-                Member.status == MemberStatus.ACTIVE
+            query = await self._audience_query(session, audience, self._clock.now())
+            return [(m, c) for m, c in await session.execute(query.order_by(Member.id))]
+
+    async def size(self, audience: Audience) -> int:
+        """How many members the audience covers right now (one count)."""
+        async with self._sessions() as session:
+            query = await self._audience_query(session, audience, self._clock.now())
+            return int(
+                await session.scalar(select(func.count()).select_from(query.subquery())) or 0
             )
-            if audience.kind == "cohort":
-                query = query.where(Member.cohort_id == audience.cohort_id)
-            if audience.kind in ("all", "cohort"):
-                everyone = (await session.execute(query.order_by(Member.id))).all()
-                return [(member_id, chat_id) for member_id, chat_id, _, _ in everyone]
-            last = (
-                select(Checkin.member_id, func.max(Checkin.local_date).label("last"))
-                .group_by(Checkin.member_id)
-                .subquery()
-            )
-            rows = (
-                await session.execute(
-                    select(
-                        Member.id, Member.chat_id, Member.timezone, Member.created_at, last.c.last
-                    )
-                    .outerjoin(last, last.c.member_id == Member.id)
-                    .where(Member.status == MemberStatus.ACTIVE, Member.program_start.is_not(None))
-                    .order_by(Member.id)
-                )
-            ).all()
-        chosen = []
-        for member_id, chat_id, zone, created_at, last_day in rows:
-            today = local_date(now, ZoneInfo(zone))
-            if audience.kind == "not_today":
-                if last_day is None or last_day < today:
-                    chosen.append((member_id, chat_id))
-            else:
-                days = audience.days or 3
-                cutoff: date = today - timedelta(days=days)
-                if (last_day is None and created_at <= now - timedelta(days=days)) or (
-                    last_day is not None and last_day <= cutoff
-                ):
-                    chosen.append((member_id, chat_id))
-        return chosen
 
     async def counts(self, cohorts: list[tuple[int, str]]) -> dict[str, int]:
-        """Live audience sizes for the buttons."""
-        out = {"all": len(await self.recipients(Audience("all")))}
+        """Live audience sizes for the buttons, from one grouped query: everyone
+        active, each cohort, inactive 3/7/14 days, not checked in today."""
+        now = self._clock.now()
+        columns = {"today": 0, **{f"cut_{days}": days for days in INACTIVE_CHOICES}}
+        async with self._sessions() as session:
+            zones, _ = await zone_table(session, now, columns)
+            last = MemberStats.last_checkin
+            sums = [
+                func.count(case((_inactive(last, zones.c[f"cut_{d}"], now - timedelta(days=d)), 1)))
+                for d in INACTIVE_CHOICES
+            ]
+            not_today = func.count(case((or_(last.is_(None), last < zones.c.today), 1)))
+            rows = await session.execute(
+                select(Member.cohort_id, func.count(), not_today, *sums)
+                .outerjoin(zones, zones.c.zone == Member.timezone)
+                .outerjoin(MemberStats, MemberStats.member_id == Member.id)
+                .where(Member.status == MemberStatus.ACTIVE, ONBOARDED)
+                .group_by(Member.cohort_id)
+            )
+            groups = {cohort_id: [int(v or 0) for v in rest] for cohort_id, *rest in rows}
+        total = [sum(column) for column in zip(*groups.values(), strict=True)] or [0] * (
+            2 + len(INACTIVE_CHOICES)
+        )
+        out = {"all": total[0]}
         for cohort_id, _ in cohorts:
-            out[f"c{cohort_id}"] = len(await self.recipients(Audience("cohort", cohort_id)))
-        for days in INACTIVE_CHOICES:
-            out[f"i{days}"] = len(await self.recipients(Audience("inactive", days=days)))
-        out["t"] = len(await self.recipients(Audience("not_today")))
+            out[f"c{cohort_id}"] = groups[cohort_id][0] if cohort_id in groups else 0
+        for i, days in enumerate(INACTIVE_CHOICES):
+            out[f"i{days}"] = total[2 + i]
+        out["t"] = total[1]
         return out
 
     async def choose(self, broadcast_id: int, author_id: int, audience: Audience) -> int:
@@ -198,29 +232,64 @@ class BroadcastService:
                 raise BroadcastError("That broadcast is already on its way or cancelled.")
             nudge = bool(row.audience.get("nudge"))
             row.audience = {**audience.as_dict(), "nudge": nudge}
-        return len(await self.recipients(audience))
+        return await self.size(audience)
 
     # -- lifecycle -------------------------------------------------------------------
     async def confirm(self, broadcast_id: int, author_id: int) -> BroadcastView:
-        """Send now (queue) or keep for its scheduled time."""
+        """Send now or keep for its scheduled time. Sending now only marks the
+        broadcast as queueing: `queue` (a background task, or the monitor's
+        `resume_due`) writes the outbox rows."""
         async with self._sessions.begin() as session:
             row = await self._own(session, broadcast_id, author_id)
             if row.status != BroadcastStatus.DRAFT:
                 raise BroadcastError("That broadcast is already on its way or cancelled.")
-            row.status = BroadcastStatus.SCHEDULED if row.scheduled_at else BroadcastStatus.QUEUEING
-        if row.status == BroadcastStatus.QUEUEING:
-            await self.queue(broadcast_id)
+            if row.scheduled_at:
+                row.status = BroadcastStatus.SCHEDULED
+            else:
+                row.status = BroadcastStatus.QUEUEING
+                row.started_at = self._clock.now()
         return await self.view(broadcast_id)
 
-    async def queue(self, broadcast_id: int) -> int:
-        """Write the outbox rows (again, after a crash: only the missing ones)."""
+    async def queue(self, broadcast_id: int, *, chunk: int = CHUNK) -> int:
+        """Write the broadcast's outbox rows, `chunk` recipients per transaction, in
+        member id order; the number written. The audience is evaluated as of the
+        moment queueing started, and each chunk records how far it got, so after
+        a crash (or beside another process doing the same) it carries on where
+        it stopped and nothing is written twice. Returns at once if this process
+        is already queueing that broadcast."""
+        if broadcast_id in self._queueing:
+            return 0
+        self._queueing.add(broadcast_id)
+        try:
+            queued = 0
+            while True:
+                step = await self.queue_chunk(broadcast_id, chunk=chunk)
+                queued += step.queued
+                if step.finished:
+                    return queued
+        finally:
+            self._queueing.discard(broadcast_id)
+
+    async def queue_chunk(self, broadcast_id: int, *, chunk: int = CHUNK) -> QueueStep:
+        """One transaction of queueing: the next `chunk` recipients after the
+        recorded position; the last one marks the broadcast as sending."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             row = await session.get(Broadcast, broadcast_id)
             if row is None or row.status not in _QUEUEABLE:
-                return 0
-            row.status = BroadcastStatus.QUEUEING
-            row.started_at = row.started_at or now
+                return QueueStep(0, finished=True)
+            if row.status == BroadcastStatus.SENDING:
+                return QueueStep(0, finished=True)
+            started = row.started_at or now
+            if row.status == BroadcastStatus.SCHEDULED or row.started_at is None:
+                claimed = await session.execute(
+                    update(Broadcast)
+                    .where(Broadcast.id == broadcast_id, Broadcast.status == row.status)
+                    .values(status=BroadcastStatus.QUEUEING, started_at=started)
+                )
+                if not getattr(claimed, "rowcount", 0):
+                    return QueueStep(0, finished=False)  # changed meanwhile: read again
+            through = row.queued_through or 0
             audience = Audience.from_dict(row.audience)
             kind = OutboxKind.NUDGE if row.audience.get("nudge") else OutboxKind.BROADCAST
             payload: dict[str, Any] = (
@@ -228,9 +297,31 @@ class BroadcastService:
                 if row.source_message_id
                 else {"text": row.text}
             )
-        recipients = await self.recipients(audience)
-        queued = 0
-        for start in range(0, len(recipients), CHUNK):
+            query = await self._audience_query(session, audience, started)
+            recipients = (
+                await session.execute(
+                    query.where(Member.id > through).order_by(Member.id).limit(chunk)
+                )
+            ).all()
+            finished = len(recipients) < chunk
+            values: dict[str, Any] = {
+                "queued_through": recipients[-1][0] if recipients else through
+            }
+            if finished:
+                values["status"] = BroadcastStatus.SENDING
+            # Compare-and-set on the position: a second queuer (or a cancel) that
+            # got there first makes this chunk roll back.
+            moved = await session.execute(
+                update(Broadcast)
+                .where(
+                    Broadcast.id == broadcast_id,
+                    Broadcast.status == BroadcastStatus.QUEUEING,
+                    func.coalesce(Broadcast.queued_through, 0) == through,
+                )
+                .values(**values)
+            )
+            if not getattr(moved, "rowcount", 0):
+                return QueueStep(0, finished=False)
             rows = [
                 outbox_row(
                     kind,
@@ -241,20 +332,21 @@ class BroadcastService:
                     now=now,
                     broadcast_id=broadcast_id,
                 )
-                for member_id, chat_id in recipients[start : start + CHUNK]
+                for member_id, chat_id in recipients
             ]
-            async with self._sessions.begin() as session:
-                queued += await OutboxRepository(session).enqueue(rows)
-        async with self._sessions.begin() as session:
-            total = await session.scalar(
-                select(func.count()).select_from(Outbox).where(Outbox.broadcast_id == broadcast_id)
-            )
-            await session.execute(
-                update(Broadcast)
-                .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.QUEUEING)
-                .values(status=BroadcastStatus.SENDING, total=int(total or 0))
-            )
-        return queued
+            queued = await OutboxRepository(session).enqueue(rows)
+            if finished:
+                total = await session.scalar(
+                    select(func.count())
+                    .select_from(Outbox)
+                    .where(Outbox.broadcast_id == broadcast_id)
+                )
+                await session.execute(
+                    update(Broadcast)
+                    .where(Broadcast.id == broadcast_id)
+                    .values(total=int(total or 0))
+                )
+            return QueueStep(queued, finished=finished)
 
     async def cancel(self, broadcast_id: int, author_id: int | None = None) -> BroadcastView:
         """Stop what has not been sent yet."""

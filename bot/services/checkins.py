@@ -15,12 +15,23 @@ from bot.clock import Clock
 from bot.db import keys
 from bot.db.dialect import upsert
 from bot.db.dto import MemberDTO, PauseSpan
-from bot.db.models import Broadcast, Checkin, Cohort, Member, Outbox, Pause, ProgramRun
+from bot.db.member_stats import CheckinFacts, History, MemberStatsRepository
+from bot.db.models import (
+    Broadcast,
+    Checkin,
+    Cohort,
+    Member,
+    MemberStats,
+    Outbox,
+    Pause,
+    ProgramRun,
+)
 from bot.db.outbox import OutboxRepository, outbox_row
-from bot.db.repositories import MemberRepository, PauseRepository, ProgramRunRepository
+from bot.db.repositories import MemberRepository
 from bot.db.status import CheckinStatus, OutboxKind
+from bot.services.figures import calendar_of, compute
 from bot.services.members import NotAMember
-from bot.services.progress import Calendar, Progress, Run, milestone_reached
+from bot.services.progress import Calendar, Progress, milestone_reached
 from bot.services.schedule import local_date
 
 NOTE_LIMIT = 500
@@ -46,13 +57,6 @@ class CheckinResult:
     # without reading them twice).
     member: MemberDTO | None = None
     pauses: tuple[PauseSpan, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class _History:
-    runs: list[Run]
-    pauses: list[PauseSpan]
-    days: dict[date, tuple[str, int | None, str | None]]  # status, effort, note
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,31 +87,24 @@ class CheckinService:
             raise NotAMember(telegram_id)
         return row
 
-    async def _history(self, session: AsyncSession, member_id: int) -> _History:
-        """Everything the member's calendar is made of, in three queries."""
-        runs = [
-            Run(program_id, start, end)
-            for program_id, start, end in await ProgramRunRepository(session).runs(member_id)
-        ]
-        pauses = await PauseRepository(session).spans(member_id)
-        rows = await session.execute(
-            select(Checkin.local_date, Checkin.status, Checkin.effort, Checkin.note).where(
-                Checkin.member_id == member_id
-            )
-        )
-        days = {day: (status, effort, note) for day, status, effort, note in rows.all()}
-        return _History(runs, pauses, days)
-
-    def _calendar_of(
-        self, history: _History, today: date, change: tuple[date, str] | None = None
-    ) -> Calendar:
-        checkins = {day: values[0] for day, values in history.days.items()}
-        if change is not None:
-            checkins[change[0]] = change[1]
-        return Calendar(self._catalog.programs, history.runs, history.pauses, checkins, today)
-
     async def _calendar(self, session: AsyncSession, member_id: int, today: date) -> Calendar:
-        return self._calendar_of(await self._history(session, member_id), today)
+        history = await MemberStatsRepository(session).history(member_id)
+        return calendar_of(self._catalog.programs, history, today)
+
+    async def _keep_figures(
+        self, session: AsyncSession, member_id: int, history: History, today: date, now: datetime
+    ) -> Calendar:
+        """Store the member's figures for a history as it is after a change (same
+        transaction, no second read); the calendar of that history."""
+        figures = compute(self._catalog.programs, history, today)
+        await MemberStatsRepository(session).save(member_id, figures, now)
+        return calendar_of(self._catalog.programs, history, today)
+
+    async def _note(self, session: AsyncSession, member_id: int, day: date) -> str | None:
+        """The note already on a check-in (kept when a press changes only the status)."""
+        return await session.scalar(
+            select(Checkin.note).where(Checkin.member_id == member_id, Checkin.local_date == day)
+        )
 
     def _window(self, today: date, day: date) -> CheckinOutcome | None:
         if day > today:
@@ -131,30 +128,31 @@ class CheckinService:
                 return CheckinResult(problem, target)
             if row.program_start is None:
                 return CheckinResult("no_program", target)
-            history = await self._history(session, row.id)
-            before = self._calendar_of(history, today)
-            old_status, old_effort, old_note = history.days.get(target, (None, None, None))
+            history = await MemberStatsRepository(session).history(row.id)
+            before = calendar_of(self._catalog.programs, history, today)
+            previous = history.checkins.get(target)
+            old_status = previous.status if previous else None
             _, number = before.kind(target)
+            effort = previous.effort if previous and status == CheckinStatus.DONE else None
             values: dict[str, Any] = {
                 "member_id": row.id,
                 "local_date": target,
                 "program_day": number,
                 "status": status,
-                "effort": old_effort if status == CheckinStatus.DONE else None,
-                "note": note if note is not None else old_note,
+                "effort": effort,
+                "note": note,
                 "created_at": now,
                 "updated_at": now,
             }
+            changed_columns = ["status", "program_day", "effort", "updated_at"]
+            if note is not None:
+                changed_columns.append("note")  # otherwise the note already there stays
             await session.execute(
-                upsert(
-                    session,
-                    Checkin,
-                    values,
-                    ["member_id", "local_date"],
-                    ["status", "program_day", "effort", "note", "updated_at"],
-                )
+                upsert(session, Checkin, values, ["member_id", "local_date"], changed_columns)
             )
-            after = self._calendar_of(history, today, (target, status))
+            has_note = note is not None or (previous is not None and previous.has_note)
+            history.checkins[target] = CheckinFacts(status, effort, has_note)
+            after = await self._keep_figures(session, row.id, history, today, now)
             progress = after.progress()
             milestone = None
             if status == CheckinStatus.DONE and old_status != CheckinStatus.DONE:
@@ -165,8 +163,10 @@ class CheckinService:
                 target,
                 status=status,
                 program_day=number,
-                effort=values["effort"],
-                note=values["note"],
+                effort=effort,
+                note=note
+                if note is not None or not has_note
+                else await self._note(session, row.id, target),
                 progress=progress,
                 milestone=milestone,
                 changed=old_status != status,
@@ -228,8 +228,8 @@ class CheckinService:
                 setattr(checkin, key, value)
             checkin.updated_at = now
             await session.flush()
-            history = await self._history(session, row.id)
-            progress = self._calendar_of(history, today).progress()
+            history = await MemberStatsRepository(session).history(row.id)
+            progress = (await self._keep_figures(session, row.id, history, today, now)).progress()
             return CheckinResult(
                 "recorded",
                 day,
@@ -280,6 +280,8 @@ class CheckinService:
                     select(model).where(model.member_id == member.id).order_by(model.id)
                 )
                 data[name] = [_columns(r) for r in rows]
+            stats = await session.get(MemberStats, member.id)
+            data["stats"] = _columns(stats) if stats is not None else None
             return data
 
     async def forget(self, telegram_id: int) -> bool:
@@ -288,7 +290,7 @@ class CheckinService:
             member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
             if member is None:
                 return False
-            for model in (Checkin, Pause, ProgramRun, Outbox):
+            for model in (MemberStats, Checkin, Pause, ProgramRun, Outbox):
                 await session.execute(delete(model).where(model.member_id == member.id))
             await session.execute(
                 update(Cohort).where(Cohort.created_by == telegram_id).values(created_by=None)

@@ -12,7 +12,7 @@ otherwise at the member's next session date (days before it stay paused).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -21,8 +21,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.catalog.schema import Program
 from bot.clock import Clock
 from bot.db.dto import MemberDTO, PauseSpan
+from bot.db.member_stats import MemberStatsRepository
 from bot.db.models import Member
 from bot.db.outbox import OutboxRepository
 from bot.db.repositories import (
@@ -32,6 +34,7 @@ from bot.db.repositories import (
     ProgramRunRepository,
 )
 from bot.db.status import MemberStatus
+from bot.services.figures import FigureKeeper
 from bot.services.members import NotAMember
 from bot.services.schedule import local_date, next_occurrence
 
@@ -114,9 +117,26 @@ Edit = Callable[[Member, datetime, AsyncSession], Awaitable[bool]]
 class PreferencesService:
     """Everything a member chooses about their program and its schedule."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        programs: Mapping[str, Program] | None = None,
+    ) -> None:
+        """With `programs`, a member's trainer-view figures are recomputed in the
+        transaction of every change; without (tools that have no content), they
+        are marked out of date for the background refresh."""
         self._sessions = sessions
         self._clock = clock
+        self._figures = FigureKeeper(programs) if programs is not None else None
+
+    async def _keep_figures(self, session: AsyncSession, row: Member, now: datetime) -> None:
+        """A pause, a resume, a program start or a new zone changes the calendar."""
+        await session.flush()
+        if self._figures is not None:
+            await self._figures.recompute(session, row.id, row.timezone, now)
+        else:
+            await MemberStatsRepository(session).invalidate(row.id)
 
     async def _edit(self, telegram_id: int, change: Edit) -> Change:
         now = self._clock.now()
@@ -126,7 +146,7 @@ class PreferencesService:
                 raise NotAMember(telegram_id)
             finished = await change(row, now, session)
             row.updated_at = now
-            await session.flush()
+            await self._keep_figures(session, row, now)
             return Change(MemberDTO.from_row(row), onboarding_finished=finished)
 
     async def choose_program(self, telegram_id: int, program_id: str) -> Change:
@@ -230,6 +250,7 @@ class PreferencesService:
                 row.status = MemberStatus.ACTIVE
                 row.updated_at = now
                 _reschedule(row, now)
+                await self._keep_figures(session, row, now)
                 resumed += 1
         return resumed
 

@@ -1,35 +1,59 @@
-"""Adherence across the community (or one cohort), for trainers."""
+"""Adherence across the community (or one cohort), for trainers.
+
+Every figure is read from member_stats (one row per member, kept by the
+services that change a calendar and by `refresh_stale`), with grouped SQL:
+/stats is a handful of small queries whatever the size of the community, and
+/roster streams its rows (constant memory). "Today" is each member's own
+local date: a small table of today per zone is joined on `members.timezone`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
 
-from sqlalchemy import select
+from sqlalchemy import Float, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.clock import Clock
-from bot.db.dto import MemberDTO, PauseSpan
-from bot.db.models import Checkin, Cohort, Member, Pause, ProgramRun
+from bot.db.member_stats import ONBOARDED, Figures, History, MemberStatsRepository
+from bot.db.models import Checkin, Cohort, Member, MemberStats
 from bot.db.status import CheckinStatus, MemberStatus
-from bot.services.progress import Calendar, Progress, Run
-from bot.services.schedule import local_date
+from bot.services.figures import compute, zone, zone_table
 
 AT_RISK_DROP = 0.3
+TOP_STREAKS = 5
+CHART_DAYS = 30
+# The background refresh: members per transaction, and per call of refresh_stale.
+REFRESH_CHUNK = 500
+REFRESH_LIMIT = 20_000
+ROSTER_BATCH = 1000
 
-
-@dataclass(frozen=True, slots=True)
-class MemberStats:
-    member: MemberDTO
-    progress: Progress
-    program_day: int | None
-    last_checkin: date | None
-    cohort: str | None
+ROSTER_COLUMNS = (
+    "name",
+    "username",
+    "telegram_id",
+    "cohort",
+    "program",
+    "program_day",
+    "current_streak",
+    "longest_streak",
+    "adherence_7",
+    "adherence_30",
+    "last_checkin",
+    "last_effort",
+    "last_note_date",
+    "joined",
+    "status",
+    "figures_as_of",
+)
 
 
 @dataclass
@@ -44,10 +68,18 @@ class CommunityStats:
     top_streaks: list[tuple[str, int]] = field(default_factory=list)
     at_risk: list[tuple[str, float, float]] = field(default_factory=list)
     daily_done: list[tuple[date, int]] = field(default_factory=list)
+    # Active members whose figures are not yet for their local today (the
+    # background refresh is behind, e.g. just after a date rolled over).
+    stale: int = 0
+
+
+_S = MemberStats
+_SEVEN = case((_S.scheduled_7 > 0, cast(_S.done_7, Float) / _S.scheduled_7))
+_THIRTY = case((_S.scheduled_30 > 0, cast(_S.done_30, Float) / _S.scheduled_30))
 
 
 class StatsService:
-    """Reads everyone's calendar in a few queries."""
+    """Trainer reports from the stored figures, and the refresh that keeps them."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], clock: Clock, catalog: Catalog
@@ -56,136 +88,245 @@ class StatsService:
         self._clock = clock
         self._catalog = catalog
 
-    async def members(self, cohort_id: int | None = None) -> list[MemberStats]:
-        """Every member in scope with their progress as of their local today."""
-        now = self._clock.now()
-        async with self._sessions() as session:
-            query = select(Member).order_by(Member.first_name, Member.id)
-            if cohort_id is not None:
-                query = query.where(Member.cohort_id == cohort_id)
-            members = [MemberDTO.from_row(r) for r in await session.scalars(query)]
-            ids = [m.id for m in members]
-            runs: dict[int, list[Run]] = defaultdict(list)
-            pauses: dict[int, list[PauseSpan]] = defaultdict(list)
-            checkins: dict[int, dict[date, str]] = defaultdict(dict)
-            cohorts = dict((await session.execute(select(Cohort.id, Cohort.name))).all())
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                for r in await session.scalars(
-                    select(ProgramRun).where(ProgramRun.member_id.in_(chunk))
-                ):
-                    runs[r.member_id].append(Run(r.program_id, r.start_date, r.end_date))
-                for p in await session.scalars(select(Pause).where(Pause.member_id.in_(chunk))):
-                    pauses[p.member_id].append(PauseSpan(p.start_date, p.end_date))
-                rows = await session.execute(
-                    select(Checkin.member_id, Checkin.local_date, Checkin.status).where(
-                        Checkin.member_id.in_(chunk)
-                    )
-                )
-                for member_id, day, status in rows.all():
-                    checkins[member_id][day] = status
-        out = []
-        for member in members:
-            today = local_date(now, ZoneInfo(member.timezone))
-            calendar = Calendar(
-                self._catalog.programs,
-                runs[member.id],
-                pauses[member.id],
-                checkins[member.id],
-                today,
-            )
-            days = checkins[member.id]
-            out.append(
-                MemberStats(
-                    member=member,
-                    progress=calendar.progress(),
-                    program_day=calendar.info(today).program_day,
-                    last_checkin=max(days) if days else None,
-                    cohort=cohorts.get(member.cohort_id) if member.cohort_id else None,
-                )
-            )
-        return out
-
+    # -- /stats ----------------------------------------------------------------------
     async def community(
         self, cohort_id: int | None = None, scope: str = "everyone"
     ) -> CommunityStats:
-        rows = await self.members(cohort_id)
-        stats = CommunityStats(scope=scope)
-        for row in rows:
-            stats.by_status[row.member.status] = stats.by_status.get(row.member.status, 0) + 1
-        active = [
-            r for r in rows if r.member.status == MemberStatus.ACTIVE and r.member.program_start
-        ]
+        """Members by status, checked in today, mean adherence over 7 and 30 days,
+        top streaks, who is at risk (7-day adherence 30 points below the 30-day
+        one) and done check-ins per day for the chart."""
         now = self._clock.now()
-        daily: dict[date, int] = defaultdict(int)
+        stats = CommunityStats(scope=scope)
+        in_scope = [] if cohort_id is None else [Member.cohort_id == cohort_id]
+        active = [Member.status == MemberStatus.ACTIVE, ONBOARDED, *in_scope]
         async with self._sessions() as session:
-            first = now.date() - timedelta(days=31)
-            query = select(Checkin.local_date, Checkin.member_id).where(
-                Checkin.status == CheckinStatus.DONE, Checkin.local_date >= first
+            by_status = await session.execute(
+                select(Member.status, func.count()).where(*in_scope).group_by(Member.status)
             )
-            member_ids = {r.member.id for r in rows}
-            for day, member_id in (await session.execute(query)).all():
-                if member_id in member_ids:
-                    daily[day] += 1
-        for row in active:
-            today = local_date(now, ZoneInfo(row.member.timezone))
-            if row.last_checkin == today:
-                stats.checked_in_today += 1
-        sevens = [r.progress.adherence_7 for r in active if r.progress.adherence_7 is not None]
-        thirties = [r.progress.adherence_30 for r in active if r.progress.adherence_30 is not None]
-        stats.adherence_7 = sum(sevens) / len(sevens) if sevens else None
-        stats.adherence_30 = sum(thirties) / len(thirties) if thirties else None
-        ranked = sorted(active, key=lambda r: -r.progress.current_streak)
-        stats.top_streaks = [
-            (r.member.first_name, r.progress.current_streak)
-            for r in ranked[:5]
-            if r.progress.current_streak > 0
-        ]
-        for row in active:
-            seven, thirty = row.progress.adherence_7, row.progress.adherence_30
-            if seven is not None and thirty is not None and thirty - seven >= AT_RISK_DROP:
-                stats.at_risk.append((row.member.first_name, seven, thirty))
-        stats.at_risk.sort(key=lambda item: item[1])
-        today = now.date()
-        stats.daily_done = [
-            (today - timedelta(days=offset), daily.get(today - timedelta(days=offset), 0))
-            for offset in range(29, -1, -1)
-        ]
+            stats.by_status = {status: int(n) for status, n in by_status}
+            zones, _ = await zone_table(session, now, {"today": 0})
+            today = zones.c.today
+            summary = (
+                await session.execute(
+                    select(
+                        func.count(case((_S.last_checkin == today, 1))),
+                        func.avg(_SEVEN),
+                        func.avg(_THIRTY),
+                        func.count(case((or_(_S.as_of.is_(None), _S.as_of != today), 1))),
+                    )
+                    .select_from(Member)
+                    .outerjoin(_S, _S.member_id == Member.id)
+                    .outerjoin(zones, zones.c.zone == Member.timezone)
+                    .where(*active)
+                )
+            ).one()
+            stats.checked_in_today = int(summary[0])
+            stats.adherence_7 = None if summary[1] is None else float(summary[1])
+            stats.adherence_30 = None if summary[2] is None else float(summary[2])
+            stats.stale = int(summary[3])
+            top = await session.execute(
+                select(Member.first_name, _S.current_streak)
+                .join(_S, _S.member_id == Member.id)
+                .where(*active, _S.current_streak > 0)
+                .order_by(_S.current_streak.desc(), Member.first_name, Member.id)
+                .limit(TOP_STREAKS)
+            )
+            stats.top_streaks = [(name, int(days)) for name, days in top]
+            risky = await session.execute(
+                select(Member.first_name, _SEVEN, _THIRTY)
+                .join(_S, _S.member_id == Member.id)
+                .where(
+                    *active,
+                    _S.scheduled_7 > 0,
+                    _S.scheduled_30 > 0,
+                    _THIRTY - _SEVEN >= AT_RISK_DROP,
+                )
+                .order_by(_SEVEN, Member.first_name, Member.id)
+            )
+            stats.at_risk = [(name, float(seven), float(thirty)) for name, seven, thirty in risky]
+            stats.daily_done = await self._daily_done(session, now, cohort_id)
         return stats
 
+    async def _daily_done(
+        self, session: AsyncSession, now: datetime, cohort_id: int | None
+    ) -> list[tuple[date, int]]:
+        """Done check-ins per local date over the last 30 days (one grouped count)."""
+        last = now.date()
+        first = last - timedelta(days=CHART_DAYS - 1)
+        query = select(Checkin.local_date, func.count()).where(
+            Checkin.status == CheckinStatus.DONE,
+            Checkin.local_date >= first,
+            Checkin.local_date <= last,
+        )
+        if cohort_id is not None:
+            query = query.join(Member, Member.id == Checkin.member_id).where(
+                Member.cohort_id == cohort_id
+            )
+        rows = await session.execute(query.group_by(Checkin.local_date))
+        counts = {day: int(n) for day, n in rows}
+        return [
+            (first + timedelta(days=offset), counts.get(first + timedelta(days=offset), 0))
+            for offset in range(CHART_DAYS)
+        ]
+
+    # -- /roster ---------------------------------------------------------------------
+    async def roster_rows(
+        self, cohort_id: int | None = None, *, batch: int = ROSTER_BATCH
+    ) -> AsyncIterator[list[str]]:
+        """The header, then one row per member in scope (by name), read from the
+        database `batch` rows at a time: memory stays flat however many members."""
+        yield list(ROSTER_COLUMNS)
+        programs = self._catalog.programs
+        query = (
+            select(
+                Member.first_name,
+                Member.username,
+                Member.telegram_id,
+                Cohort.name,
+                Member.program_id,
+                Member.timezone,
+                Member.created_at,
+                Member.status,
+                _S.program_day,
+                _S.current_streak,
+                _S.longest_streak,
+                _S.done_7,
+                _S.scheduled_7,
+                _S.done_30,
+                _S.scheduled_30,
+                _S.last_checkin,
+                _S.last_effort,
+                _S.last_note_date,
+                _S.as_of,
+            )
+            .outerjoin(_S, _S.member_id == Member.id)
+            .outerjoin(Cohort, Cohort.id == Member.cohort_id)
+            .where(*([] if cohort_id is None else [Member.cohort_id == cohort_id]))
+            .order_by(Member.first_name, Member.id)
+            .execution_options(yield_per=batch)
+        )
+        async with self._sessions() as session:
+            result = await session.stream(query)
+            async for row in result:
+                program = programs.get(row.program_id or "")
+                yield [
+                    _safe_cell(row.first_name),
+                    _safe_cell(row.username or ""),
+                    str(row.telegram_id),
+                    _safe_cell(row.name or ""),
+                    program.name if program else "",
+                    _text(row.program_day),
+                    _text(row.current_streak or 0),
+                    _text(row.longest_streak or 0),
+                    _percent(row.done_7, row.scheduled_7),
+                    _percent(row.done_30, row.scheduled_30),
+                    _text(row.last_checkin),
+                    _text(row.last_effort),
+                    _text(row.last_note_date),
+                    _joined(row.created_at, row.timezone),
+                    row.status,
+                    _text(row.as_of),
+                ]
+
+    async def write_roster(
+        self, path: Path, cohort_id: int | None = None, *, batch: int = ROSTER_BATCH
+    ) -> int:
+        """Write the roster CSV (UTF-8 with BOM, for spreadsheets) to `path` as the
+        rows are read; the number of members written."""
+        handle: TextIO = await asyncio.to_thread(path.open, "w", encoding="utf-8-sig", newline="")
+        members = -1
+        try:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            async for cells in self.roster_rows(cohort_id, batch=batch):
+                writer.writerow(cells)
+                members += 1
+                if members % batch == 0:
+                    await asyncio.to_thread(handle.write, buffer.getvalue())
+                    buffer.seek(0)
+                    buffer.truncate()
+            await asyncio.to_thread(handle.write, buffer.getvalue())
+        finally:
+            await asyncio.to_thread(handle.close)
+        return members
+
     async def roster_csv(self, cohort_id: int | None = None) -> bytes:
-        """name, username, cohort, program, program day, streak, last check-in, status."""
-        rows = await self.members(cohort_id)
+        """The whole roster CSV in memory (small communities; prefer write_roster)."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(
-            [
-                "name",
-                "username",
-                "cohort",
-                "program",
-                "program_day",
-                "current_streak",
-                "last_checkin",
-                "status",
-            ]
-        )
-        for row in rows:
-            member = row.member
-            program = self._catalog.programs.get(member.program_id or "")
-            writer.writerow(
-                [
-                    _safe_cell(member.first_name),
-                    member.username or "",
-                    _safe_cell(row.cohort or ""),
-                    program.name if program else "",
-                    row.program_day or "",
-                    row.progress.current_streak,
-                    row.last_checkin.isoformat() if row.last_checkin else "",
-                    member.status,
-                ]
-            )
+        async for cells in self.roster_rows(cohort_id):
+            writer.writerow(cells)
         return buffer.getvalue().encode("utf-8-sig")
+
+    # -- keeping the figures current ------------------------------------------------
+    async def refresh_stale(
+        self, limit: int | None = REFRESH_LIMIT, *, chunk: int = REFRESH_CHUNK
+    ) -> int:
+        """Recompute the figures of members whose stored figures are not for their
+        local today (their date rolled over, they have none yet, or they were
+        marked out of date), `chunk` members per transaction, at most `limit`
+        (None: all). The number of members recomputed. Safe beside check-ins: a
+        row that changed since it was read is left alone (it is newer)."""
+        now = self._clock.now()
+        seen = 0
+        after = 0
+        async with self._sessions() as session:
+            zones, _ = await zone_table(session, now, {"today": 0})
+        while limit is None or seen < limit:
+            size = chunk if limit is None else min(chunk, limit - seen)
+            async with self._sessions() as session:
+                due = (
+                    await session.execute(
+                        select(Member.id, zones.c.today, _S.version)
+                        .join(zones, zones.c.zone == Member.timezone)
+                        .outerjoin(_S, _S.member_id == Member.id)
+                        .where(
+                            Member.id > after,
+                            or_(_S.as_of.is_(None), _S.as_of != zones.c.today),
+                        )
+                        .order_by(Member.id)
+                        .limit(size)
+                    )
+                ).all()
+                if not due:
+                    break
+                histories = await MemberStatsRepository(session).histories([r[0] for r in due])
+            items = [(member_id, today, version) for member_id, today, version in due]
+            figures = await asyncio.to_thread(self._compute_all, items, histories)
+            async with self._sessions.begin() as session:
+                await MemberStatsRepository(session).save_unless_changed(figures, now)
+            seen += len(due)
+            after = due[-1][0]
+            if len(due) < size:
+                break
+        return seen
+
+    def _compute_all(
+        self, items: list[tuple[int, date, int | None]], histories: dict[int, History]
+    ) -> list[tuple[int, int | None, Figures]]:
+        programs = self._catalog.programs
+        return [
+            (member_id, version, compute(programs, histories[member_id], today))
+            for member_id, today, version in items
+        ]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _percent(done: int | None, scheduled: int | None) -> str:
+    return f"{round(100 * (done or 0) / scheduled)}%" if scheduled else ""
+
+
+def _joined(created_at: datetime, timezone: str) -> str:
+    """The member's local date of joining."""
+    try:
+        return created_at.astimezone(zone(timezone)).date().isoformat()
+    except (ValueError, KeyError):
+        return created_at.date().isoformat()
 
 
 def _safe_cell(value: str) -> str:

@@ -56,7 +56,10 @@ def test_scripted_chat_session(tmp_path: Path) -> None:
     assert "Streak: 1 day" in out
     assert "Gluteus medius · muscle" in out
     assert "3 members joined" in out
-    assert "Send this to 5 members now?" in out  # You, Coach and the three
+    # Everyone active counts those who finished onboarding: only You (Coach and
+    # the crowd only sent /start).
+    assert "Everyone active (1)" in out
+    assert "Send this to 1 members now?" in out
     assert "Broadcast #1 is on its way." in out
     assert "Traceback" not in out + result.stderr
     assert (tmp_path / "sandbox.db").exists()

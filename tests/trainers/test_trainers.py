@@ -124,6 +124,12 @@ async def test_cohorts_invite_link_join_list_and_show(bot: Harness) -> None:
 
 
 # -- broadcasts ----------------------------------------------------------------------
+async def queue_in_background(bot: Harness) -> None:
+    """What the background task started after Send (or the monitor job) does:
+    Send itself no longer writes the outbox rows."""
+    await bot.app.bot_data.services.broadcasts.resume_due()
+
+
 async def broadcast_text(bot: Harness, text: str, audience: str = "all") -> int:
     await bot.command(TRAINER, "broadcast", text)
     question = bot.api.last()
@@ -131,6 +137,7 @@ async def broadcast_text(bot: Harness, text: str, audience: str = "all") -> int:
     broadcast_id = int(choices[0].split(":")[2])
     await bot.send(bot.updates.callback(TRAINER, f"bc:a:{broadcast_id}:{audience}"))
     await bot.send(bot.updates.callback(TRAINER, f"bc:go:{broadcast_id}"))
+    await queue_in_background(bot)
     return broadcast_id
 
 
@@ -148,6 +155,7 @@ async def test_text_broadcast_preview_audience_and_delivery(bot: Harness) -> Non
     await bot.send(bot.updates.callback(TRAINER, f"bc:a:{broadcast_id}:all"))
     assert "Send this to <b>3</b> members now?" in bot.api.last("editMessageText").text
     await bot.send(bot.updates.callback(TRAINER, f"bc:go:{broadcast_id}"))
+    await queue_in_background(bot)
     progress = bot.api.last("sendMessage")
     assert f"Broadcast #{broadcast_id}" in progress.text
     services = bot.app.bot_data.services
@@ -177,6 +185,7 @@ async def test_broadcast_of_a_photo_and_a_document_uses_copy_message(bot: Harnes
         broadcast_id = int(data_of(bot.api.last("sendMessage").buttons())[0].split(":")[2])
         await bot.send(bot.updates.callback(TRAINER, f"bc:a:{broadcast_id}:all"))
         await bot.send(bot.updates.callback(TRAINER, f"bc:go:{broadcast_id}"))
+        await queue_in_background(bot)
         await bot.app.bot_data.services.sender.drain()
         copies = [c for c in bot.api.sent("copyMessage") if c.params["message_id"] == 4242]
         assert sorted(c.chat_id for c in copies[1:]) == sorted([ADMIN.id, TRAINER.id, MEMBER.id])
@@ -249,6 +258,7 @@ async def test_nudge_reaches_only_the_inactive(bot: Harness) -> None:
     assert "Send this to <b>2</b> members now?" in confirm.text
     nudge_id = int(data_of(confirm.buttons())[0].split(":")[2])
     await bot.send(bot.updates.callback(TRAINER, f"bc:go:{nudge_id}"))
+    await queue_in_background(bot)
     await bot.app.bot_data.services.sender.drain()
     nudged = [c.chat_id for c in bot.api.sent("sendMessage") if "since your last session" in c.text]
     assert sorted(nudged) == sorted([TRAINER.id, ADMIN.id, TRAINER.id])  # preview + 2
