@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import Any
 
@@ -49,6 +50,11 @@ class MemberDTO:
         return self.program_id is not None and self.program_start is not None
 
     @classmethod
+    def from_mapping(cls, row: Mapping[Any, Any]) -> MemberDTO:
+        """Copy the columns out of a Core row (`row._mapping`)."""
+        return cls(**{name: row[name] for name in _MEMBER_FIELDS})
+
+    @classmethod
     def from_row(cls, row: Member) -> MemberDTO:
         """Copy the columns out of an ORM row."""
         return cls(
@@ -71,6 +77,9 @@ class MemberDTO:
             pending_input=row.pending_input,
             start_code=row.start_code,
         )
+
+
+_MEMBER_FIELDS = tuple(f.name for f in fields(MemberDTO))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.db.dialect import dialect_name, insert_ignore
 from bot.db.models import InboxUpdate
@@ -61,6 +61,51 @@ def chat_key_of(payload: dict[str, Any]) -> tuple[str, str]:
     return "none", kind
 
 
+@lru_cache(maxsize=2)
+def _claim_statement(dialect: str) -> Any:
+    """UPDATE inbox SET working ... WHERE update_id IN (the claimable rows) RETURNING.
+
+    Built once per dialect: the subquery picks, in update id order, rows that are
+    due (pending, or claimed by someone whose claim ran out) with no earlier
+    unfinished row in their chat; PostgreSQL locks them with SKIP LOCKED so two
+    replicas never take the same one.
+    """
+    table = cast(Table, InboxUpdate.__table__)
+    inbox = table.alias("candidate")
+    earlier = table.alias("earlier")
+    now = bindparam("now", type_=InboxUpdate.not_before.type)
+    claimable = or_(
+        and_(inbox.c.status == InboxStatus.PENDING.value, inbox.c.not_before <= now),
+        and_(inbox.c.status == InboxStatus.WORKING.value, inbox.c.claim_expires_at < now),
+    )
+    blocked = exists().where(
+        earlier.c.chat_key == inbox.c.chat_key,
+        earlier.c.status.in_([status.value for status in UNFINISHED]),
+        earlier.c.update_id < inbox.c.update_id,
+    )
+    chosen = (
+        select(inbox.c.update_id)
+        .where(claimable, ~blocked)
+        .order_by(inbox.c.update_id)
+        .limit(bindparam("limit"))
+    )
+    if dialect == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
+    return (
+        update(table)
+        .where(table.c.update_id.in_(chosen.scalar_subquery()))
+        .values(
+            status=InboxStatus.WORKING.value,
+            claimed_by=bindparam("holder"),
+            claim_expires_at=bindparam("expires", type_=InboxUpdate.claim_expires_at.type),
+            attempts=table.c.attempts + 1,
+        )
+        .returning(
+            table.c.update_id, table.c.chat_key, table.c.kind, table.c.payload, table.c.attempts
+        )
+    )
+
+
 class InboxRepository:
     """Store, claim, finish, retry and prune updates."""
 
@@ -96,37 +141,22 @@ class InboxRepository:
         self, holder: str, now: datetime, limit: int, claim_for: timedelta
     ) -> list[StoredUpdate]:
         """Take up to `limit` rows, at most one per chat: each the oldest unfinished
-        row of its chat. Counts the attempt."""
-        earlier = aliased(InboxUpdate)
-        claimable = or_(
-            and_(InboxUpdate.status == InboxStatus.PENDING, InboxUpdate.not_before <= now),
-            and_(InboxUpdate.status == InboxStatus.WORKING, InboxUpdate.claim_expires_at < now),
+        row of its chat. Counts the attempt. One statement (UPDATE ... RETURNING)."""
+        statement = _claim_statement(dialect_name(self._s))
+        result = await self._s.execute(
+            statement,
+            {
+                "now": now,
+                "limit": limit,
+                "holder": holder,
+                "expires": now + claim_for,
+            },
         )
-        blocked = exists().where(
-            earlier.chat_key == InboxUpdate.chat_key,
-            earlier.status.in_(UNFINISHED),
-            earlier.update_id < InboxUpdate.update_id,
-        )
-        query = (
-            select(InboxUpdate)
-            .where(claimable, ~blocked)
-            .order_by(InboxUpdate.update_id)
-            .limit(limit)
-        )
-        if dialect_name(self._s) == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=InboxUpdate)
-        rows = list(await self._s.scalars(query))
-        claimed = []
-        for row in rows:
-            row.status = InboxStatus.WORKING
-            row.claimed_by = holder
-            row.claim_expires_at = now + claim_for
-            row.attempts += 1
-            claimed.append(
-                StoredUpdate(row.update_id, row.chat_key, row.kind, dict(row.payload), row.attempts)
-            )
-        await self._s.flush()
-        return claimed
+        rows = sorted(result.all(), key=lambda row: row.update_id)
+        return [
+            StoredUpdate(row.update_id, row.chat_key, row.kind, dict(row.payload), row.attempts)
+            for row in rows
+        ]
 
     async def renew(self, holder: str, now: datetime, claim_for: timedelta) -> int:
         """Extend every claim this holder still has (it is alive)."""

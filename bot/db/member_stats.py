@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
-from bot.db.dialect import dialect_name
+from bot.db.dialect import dialect_name, upsert_statement
 from bot.db.dto import PauseSpan
 from bot.db.models import Checkin, Member, MemberStats, Pause, ProgramRun
 
@@ -182,18 +182,19 @@ class MemberStatsRepository:
     async def history(self, member_id: int) -> History:
         return (await self.histories([member_id]))[member_id]
 
-    def _upsert(self, values: dict[str, Any]) -> Insert:
-        stmt = _insert(self._s)(MemberStats).values(values)
-        changes: dict[str, Any] = {name: stmt.excluded[name] for name in FIGURE_COLUMNS}
-        changes["updated_at"] = stmt.excluded.updated_at
-        changes["version"] = MemberStats.version + 1
-        upsert: Insert = stmt.on_conflict_do_update(index_elements=["member_id"], set_=changes)
-        return upsert
+    def _upsert(self) -> Insert:
+        return upsert_statement(
+            self._s,
+            MemberStats,
+            ["member_id"],
+            [*FIGURE_COLUMNS, "updated_at"],
+            increment=["version"],
+        )
 
     async def save(self, member_id: int, figures: Figures, now: datetime) -> None:
         """Write a member's figures (inside the transaction that changed them)."""
         values = {"member_id": member_id, **figures.values(), "updated_at": now, "version": 0}
-        await self._s.execute(self._upsert(values))
+        await self._s.execute(self._upsert(), values)
 
     async def invalidate(self, member_id: int) -> None:
         """Mark a member's figures out of date (the background refresh recomputes them)."""

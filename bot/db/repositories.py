@@ -32,6 +32,17 @@ class MemberRepository:
             select(Member).where(Member.telegram_id == telegram_id).with_for_update()
         )
 
+    async def lock_dto_by_telegram_id(self, telegram_id: int) -> MemberDTO | None:
+        """The member, locked for this transaction, read without the ORM (cheaper
+        where nothing on the row changes)."""
+        table = Member.__table__
+        row = (
+            await self._s.execute(
+                select(table).where(table.c.telegram_id == telegram_id).with_for_update()
+            )
+        ).first()
+        return MemberDTO.from_mapping(row._mapping) if row is not None else None
+
     async def insert_if_absent(self, values: dict[str, Any]) -> bool:
         """Insert a member unless the Telegram id exists; True if a row was created."""
         stmt = insert_ignore(self._s, Member, values, ["telegram_id"])

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.db import keys
-from bot.db.dialect import upsert
+from bot.db.dialect import upsert_statement
 from bot.db.dto import MemberDTO, PauseSpan
 from bot.db.member_stats import CheckinFacts, History, MemberStatsRepository
 from bot.db.models import (
@@ -116,66 +116,88 @@ class CheckinService:
     async def record(
         self, telegram_id: int, day: date | None, status: str, note: str | None = None
     ) -> CheckinResult:
-        """Done or skipped for `day` (default today); repeating it changes nothing."""
+        """Done or skipped for `day` (default today); repeating it changes nothing.
+
+        The member's history is read first, outside the write transaction; the
+        transaction then only writes (the check-in, the figures, a celebration).
+        On SQLite writers take turns, so a transaction that also waited for reads
+        made every other writer wait too. The reads cannot go stale in between:
+        one member's updates are handled one at a time (the inbox), and the
+        write is an idempotent upsert.
+        """
         if note is not None and len(note) > NOTE_LIMIT:
             return CheckinResult("too_long", day or date.min)
         now = self._clock.now()
-        async with self._sessions.begin() as session:
-            row = await self._locked_member(session, telegram_id)
-            today = local_date(now, ZoneInfo(row.timezone))
+        async with self._sessions() as session:
+            member = await MemberRepository(session).get_by_telegram_id(telegram_id)
+            if member is None:
+                raise NotAMember(telegram_id)
+            today = local_date(now, ZoneInfo(member.timezone))
             target = day or today
             if (problem := self._window(today, target)) is not None:
                 return CheckinResult(problem, target)
-            if row.program_start is None:
+            if member.program_start is None:
                 return CheckinResult("no_program", target)
-            history = await MemberStatsRepository(session).history(row.id)
-            before = calendar_of(self._catalog.programs, history, today)
+            history = await MemberStatsRepository(session).history(member.id)
             previous = history.checkins.get(target)
-            old_status = previous.status if previous else None
-            _, number = before.kind(target)
-            effort = previous.effort if previous and status == CheckinStatus.DONE else None
-            values: dict[str, Any] = {
-                "member_id": row.id,
-                "local_date": target,
-                "program_day": number,
-                "status": status,
-                "effort": effort,
-                "note": note,
-                "created_at": now,
-                "updated_at": now,
-            }
-            changed_columns = ["status", "program_day", "effort", "updated_at"]
-            if note is not None:
-                changed_columns.append("note")  # otherwise the note already there stays
-            await session.execute(
-                upsert(session, Checkin, values, ["member_id", "local_date"], changed_columns)
+            kept_note = (
+                await self._note(session, member.id, target)
+                if note is None and previous is not None and previous.has_note
+                else None
             )
-            has_note = note is not None or (previous is not None and previous.has_note)
-            history.checkins[target] = CheckinFacts(status, effort, has_note)
-            after = await self._keep_figures(session, row.id, history, today, now)
-            progress = after.progress()
-            milestone = None
+        programs = self._catalog.programs
+        before = calendar_of(programs, history, today)
+        old_status = previous.status if previous else None
+        _, number = before.kind(target)
+        effort = previous.effort if previous and status == CheckinStatus.DONE else None
+        history.checkins[target] = CheckinFacts(status, effort, note is not None or bool(kept_note))
+        after = calendar_of(programs, history, today)
+        progress = after.progress()
+        figures = compute(programs, history, today)
+        values: dict[str, Any] = {
+            "member_id": member.id,
+            "local_date": target,
+            "program_day": number,
+            "status": status,
+            "effort": effort,
+            "note": note,
+            "created_at": now,
+            "updated_at": now,
+        }
+        changed_columns = ["status", "program_day", "effort", "updated_at"]
+        if note is not None:
+            changed_columns.append("note")  # otherwise the note already there stays
+        milestone = None
+        async with self._sessions.begin() as session:
+            statement = upsert_statement(
+                session, Checkin, ["member_id", "local_date"], changed_columns
+            )
+            await session.execute(statement, values)
+            await MemberStatsRepository(session).save(member.id, figures, now)
             if status == CheckinStatus.DONE and old_status != CheckinStatus.DONE:
-                milestone = await self._celebrate(session, row, before.progress(), progress, now)
-                await self._celebrate_program_end(session, row, after, target, now)
-            return CheckinResult(
-                "recorded",
-                target,
-                status=status,
-                program_day=number,
-                effort=effort,
-                note=note
-                if note is not None or not has_note
-                else await self._note(session, row.id, target),
-                progress=progress,
-                milestone=milestone,
-                changed=old_status != status,
-                member=MemberDTO.from_row(row),
-                pauses=tuple(history.pauses),
-            )
+                milestone = await self._celebrate(session, member, before.progress(), progress, now)
+                await self._celebrate_program_end(session, member, after, target, now)
+        return CheckinResult(
+            "recorded",
+            target,
+            status=status,
+            program_day=number,
+            effort=effort,
+            note=note if note is not None else kept_note,
+            progress=progress,
+            milestone=milestone,
+            changed=old_status != status,
+            member=member,
+            pauses=tuple(history.pauses),
+        )
 
     async def _celebrate(
-        self, session: AsyncSession, row: Member, before: Progress, after: Progress, now: datetime
+        self,
+        session: AsyncSession,
+        row: MemberDTO,
+        before: Progress,
+        after: Progress,
+        now: datetime,
     ) -> int | None:
         reached = milestone_reached(before.current_streak, after.current_streak)
         if reached is None or after.streak_start is None:
@@ -190,7 +212,7 @@ class CheckinService:
         return reached
 
     async def _celebrate_program_end(
-        self, session: AsyncSession, row: Member, calendar: Calendar, day: date, now: datetime
+        self, session: AsyncSession, row: MemberDTO, calendar: Calendar, day: date, now: datetime
     ) -> None:
         program = self._catalog.programs.get(row.program_id or "")
         if program is None or row.program_start is None or program.rolling:
@@ -305,7 +327,7 @@ class CheckinService:
 
 
 async def _notify(
-    session: AsyncSession, row: Member, now: datetime, key: str, payload: dict[str, Any]
+    session: AsyncSession, row: Member | MemberDTO, now: datetime, key: str, payload: dict[str, Any]
 ) -> None:
     """Queue a celebration for the member (once per key)."""
     notice = outbox_row(
