@@ -129,6 +129,25 @@ def _start_bot(
         )
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _profile(pid: int, seconds: float) -> subprocess.Popen[bytes] | None:
+    """With BENCH_PROFILE=FILE, sample the bot with py-spy during the presses."""
+    target = os.environ.get("BENCH_PROFILE")
+    if not target:
+        return None
+    command = ["py-spy", "record", "--gil", "--pid", str(pid), "-d", str(int(seconds)), "-r", "100"]
+    return subprocess.Popen(
+        [*command, "-f", "raw", "-o", target],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 async def _poll(condition: object, limit_s: float) -> bool:
     """Check `condition()` twice a second (cheap for the sandbox) until true or the limit."""
     loop = asyncio.get_running_loop()
@@ -174,6 +193,9 @@ async def rush(
         loop = asyncio.get_running_loop()
         _set_clock(clock_file, _at(7, 0) + timedelta(seconds=1))
         started = loop.time()
+        cpu_before = _cpu_seconds(process.pid)
+        sandbox_before = _cpu_seconds(os.getpid())
+        profile = _profile(process.pid, seconds + 5)
         rng = random.Random(5)
         schedule = sorted((rng.uniform(0, seconds), u) for u in presser_ids)
         queries = []
@@ -193,6 +215,11 @@ async def rush(
             return all(any(m.from_bot for m in sandbox.messages(u)) for u in reminder_ids)
 
         await _poll(answered, 60)
+        cpu_rush = _cpu_seconds(process.pid) - cpu_before
+        sandbox_cpu = _cpu_seconds(os.getpid()) - sandbox_before
+        press_window = loop.time() - started
+        if profile is not None:
+            profile.wait()
         await _poll(delivered_all, reminders / 20 + 120)
         finished = loop.time()
         waits, expired = [], 0
@@ -227,6 +254,9 @@ async def rush(
             "sessions_delivered": len(delivered),
             "sessions_s": finished - started,
             "api_errors": len(errors),
+            "press_window_s": press_window,
+            "bot_cpu_s_during_presses": cpu_rush,
+            "sandbox_cpu_s_during_presses": sandbox_cpu,
             "429s": sum(1 for e in sandbox.errors() if e.code == 429),
         }
     finally:
