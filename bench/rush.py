@@ -11,7 +11,7 @@ clock, from the press to the bot's answerCallbackQuery), presses answered
 after Telegram's 15 s window or never ("expired"), check-ins recorded, and
 how long the 1,000 sessions took. Target: p99 under 1.5 s, 0 expired.
 
-    python -m bench.rush                              # SQLite, 16 workers
+    python -m bench.rush                              # SQLite, 64 workers (the default)
     python -m bench.rush --workers 1                  # one update at a time
     python -m bench.rush --url postgresql://postgres@127.0.0.1/test
 """
@@ -140,7 +140,7 @@ def _profile(pid: int, seconds: float) -> subprocess.Popen[bytes] | None:
     target = os.environ.get("BENCH_PROFILE")
     if not target:
         return None
-    command = ["py-spy", "record", "--gil", "--pid", str(pid), "-d", str(int(seconds)), "-r", "100"]
+    command = [str(Path(sys.executable).with_name("py-spy")), "record", "--gil", "--pid", str(pid), "-d", str(int(seconds)), "-r", "100"]
     return subprocess.Popen(
         [*command, "-f", "raw", "-o", target],
         stdout=subprocess.DEVNULL,
@@ -275,7 +275,7 @@ def main() -> None:
     parser.add_argument("--pressers", type=int, default=1000)
     parser.add_argument("--reminders", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=64)
     parser.add_argument("--latency-ms", type=float, default=150.0)
     parser.add_argument("--jitter-ms", type=float, default=50.0)
     args = parser.parse_args()

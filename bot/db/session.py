@@ -19,7 +19,15 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    """An async engine; SQLite gets WAL, a busy timeout and foreign keys.
+
+    PostgreSQL gets a pool sized for the update workers: their transactions are
+    short (no network call is made while one is open), so 10 connections with
+    20 more on demand serve 64 workers, the sender and the ticker.
+    """
+    if url.startswith("postgresql"):
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -65,7 +65,7 @@ class Dispatcher:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         *,
-        workers: int = 16,
+        workers: int = 64,
         holder: str | None = None,
         claim_for: timedelta = timedelta(seconds=10),
         max_attempts: int = 3,
