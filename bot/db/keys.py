@@ -1,4 +1,4 @@
-"""Dedupe keys of the outbox: one function per kind of message, one place.
+"""Dedupe keys: one function per kind of message or request, one place.
 
 A key names the one message that may exist for a purpose (a member's session
 on a date, a broadcast to a member, ...). The outbox's unique `dedupe_key`
@@ -29,3 +29,8 @@ def milestone(member_id: int, streak_start: date, days: int) -> str:
 def program_complete(member_id: int, program_start: date) -> str:
     """The end of one run of a program."""
     return f"pc:{member_id}:{program_start.isoformat()}"
+
+
+def request(update_id: int) -> str:
+    """What one update asked for (a broadcast draft): the same update twice, one effect."""
+    return f"upd:{update_id}"

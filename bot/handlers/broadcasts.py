@@ -54,6 +54,7 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
                 message.chat.id,
                 source=(replied.chat.id, replied.message_id),
                 scheduled_at=scheduled_at,
+                update_id=update.update_id,
             )
         else:
             broadcast_id = await service.draft(
@@ -61,6 +62,7 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
                 message.chat.id,
                 text=esc(rest) if rest else None,
                 scheduled_at=scheduled_at,
+                update_id=update.update_id,
             )
     except BroadcastError as exc:
         await reply(message, f"{esc(str(exc))} {trainer_views.MEDIA_TOO}")
@@ -115,13 +117,21 @@ async def send_nudge(update: Update, context: BotContext) -> None:
     days = int(arg)
     service = context.bot_data.services.broadcasts
     broadcast_id = await service.draft(
-        update.effective_user.id, message.chat.id, text=trainer_views.NUDGE_TEXT, nudge_days=days
+        update.effective_user.id,
+        message.chat.id,
+        text=trainer_views.NUDGE_TEXT,
+        nudge_days=days,
+        update_id=update.update_id,
     )
     if not await _preview(message, context, broadcast_id):
         return
-    count = await service.choose(
-        broadcast_id, update.effective_user.id, Audience("inactive", days=days)
-    )
+    try:
+        count = await service.choose(
+            broadcast_id, update.effective_user.id, Audience("inactive", days=days)
+        )
+    except BroadcastError as exc:  # this nudge was handled before and has moved on
+        await reply(message, esc(str(exc)))
+        return
     await reply(message, trainer_views.confirm(broadcast_id, count, None))
     if count == 0:
         await service.cancel(broadcast_id)

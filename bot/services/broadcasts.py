@@ -128,8 +128,14 @@ class BroadcastService:
         source: tuple[int, int] | None = None,
         scheduled_at: datetime | None = None,
         nudge_days: int | None = None,
+        update_id: int | None = None,
     ) -> int:
-        """A new draft: a text, or a message to copy (chat id, message id)."""
+        """A new draft: a text, or a message to copy (chat id, message id).
+
+        `update_id` is the update that asked for it, kept as the draft's request
+        key: the same update handled again, after a crash mid-handler, finds its
+        draft instead of making a second one.
+        """
         if text is None and source is None:
             raise BroadcastError(
                 "Write the message after /broadcast, or reply to a message with it."
@@ -137,7 +143,15 @@ class BroadcastService:
         now = self._clock.now()
         audience = Audience("inactive", days=nudge_days) if nudge_days else Audience("all")
         async with self._sessions.begin() as session:
+            request_key = keys.request(update_id) if update_id is not None else None
+            if request_key is not None:
+                existing = await session.scalar(
+                    select(Broadcast.id).where(Broadcast.request_key == request_key)
+                )
+                if existing is not None:
+                    return existing
             row = Broadcast(
+                request_key=request_key,
                 author_id=author_id,
                 author_chat_id=author_chat_id,
                 text=text,

@@ -108,8 +108,15 @@ class StaffService:
         now = self._clock.now()
         async with self._sessions.begin() as session:
             taken = await session.scalar(
-                select(Cohort.id).where(func.lower(Cohort.name) == name.lower())
+                select(Cohort).where(func.lower(Cohort.name) == name.lower())
             )
+            if taken is not None and taken.created_by == created_by:
+                # The same trainer asking again (or the same update handled a
+                # second time after a crash): the cohort they already have.
+                members = await session.scalar(
+                    select(func.count()).select_from(Member).where(Member.cohort_id == taken.id)
+                )
+                return CohortInfo(taken.id, taken.name, taken.code, members or 0, taken.created_at)
             if taken is not None:
                 raise StaffError(f"There is already a cohort called {name}.")
             cohort = Cohort(

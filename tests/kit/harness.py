@@ -14,6 +14,8 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update as sa_update
+
 from bot.app import build_application
 from bot.background import settle
 from bot.catalog import Catalog
@@ -21,6 +23,8 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import BotApplication, BotContext
 from bot.db.inbox import InboxRepository
+from bot.db.models import InboxUpdate
+from bot.db.status import InboxStatus
 from tests.kit.asserts import assert_all_valid
 from tests.kit.recording import RecordingRequest
 from tests.kit.updates import TgUser, UpdateFactory
@@ -62,6 +66,18 @@ class Harness:
             return await InboxRepository(session).store(
                 [update.to_dict() for update in updates], self.clock.now()
             )
+
+    async def handle_again(self, update: Any) -> None:
+        """Handle an already handled update once more, as after a crash between
+        its handler's effect and the row being marked done."""
+        sessions = self.app.bot_data.database.sessions
+        async with sessions.begin() as session:
+            await session.execute(
+                sa_update(InboxUpdate)
+                .where(InboxUpdate.update_id == update.update_id)
+                .values(status=InboxStatus.PENDING, finished_at=None)
+            )
+        await self.settle()
 
     async def command(self, user: TgUser, command: str, args: str = "", **kw: Any) -> None:
         await self.send(self.updates.command(user, command, args, **kw))

@@ -111,7 +111,7 @@ async def test_cohorts_invite_link_join_list_and_show(bot: Harness) -> None:
     newcomer = TgUser(id=800_010, first_name="Nia")
     await bot.command(newcomer, "start", code)
     assert any("joined the cohort <b>Spring 2026</b>" in t for t in bot.replies(newcomer.id))
-    await bot.command(TRAINER, "cohort", "new spring 2026")
+    await bot.command(ADMIN, "cohort", "new spring 2026")
     assert "already a cohort" in bot.api.last().text
     await bot.command(TRAINER, "cohort", "new <script>")
     assert "A cohort name is" in bot.api.last().text
@@ -121,6 +121,45 @@ async def test_cohorts_invite_link_join_list_and_show(bot: Harness) -> None:
     assert "• Nia" in bot.api.last().text
     await bot.command(TRAINER, "cohort", "Winter")
     assert "no cohort called Winter" in bot.api.last().text
+
+
+async def test_a_cohort_asked_for_again_by_its_trainer_is_the_same_cohort(bot: Harness) -> None:
+    """The same /cohort new handled twice (a crash before it was marked done) or
+    typed twice: one cohort, the same invite link, no 'already taken'."""
+    await staff_ready(bot)
+    asked = bot.updates.command(TRAINER, "cohort", "new Spring 2026")
+    await bot.send(asked)
+    first = bot.api.last().text
+    await bot.handle_again(asked)
+    assert bot.api.last().text == first
+    await bot.command(TRAINER, "cohort", "new  spring 2026")
+    assert "?start=" + first.split("?start=")[1].split()[0] in bot.api.last().text
+    assert len(await bot.services.staff.cohorts()) == 1
+
+
+async def test_a_broadcast_or_nudge_handled_again_makes_no_second_draft(bot: Harness) -> None:
+    """Drafts carry the update that made them: handling it again after a crash
+    shows the same draft again instead of starting another."""
+    await staff_ready(bot)
+    for command, args in (("broadcast", "Class at 6pm"), ("nudge", "3")):
+        asked = bot.updates.command(TRAINER, command, args)
+        await bot.send(asked)
+        shown = [c.text for c in bot.api.sent(chat_id=TRAINER.id)][-1]
+        await bot.handle_again(asked)
+        assert [c.text for c in bot.api.sent(chat_id=TRAINER.id)][-1] == shown
+    async with bot.app.bot_data.database.sessions() as session:
+        drafts = (await session.execute(select(Broadcast.request_key))).scalars().all()
+    assert len(drafts) == 2
+    assert len(set(drafts)) == 2
+    # A nudge nobody needed was cancelled at once; handled again, it says so.
+    await bot.services.broadcasts.cancel(max(await _broadcast_ids(bot)))
+    await bot.handle_again(asked)
+    assert "already on its way or cancelled" in bot.api.last().text
+
+
+async def _broadcast_ids(bot: Harness) -> list[int]:
+    async with bot.app.bot_data.database.sessions() as session:
+        return list((await session.execute(select(Broadcast.id))).scalars())
 
 
 # -- broadcasts ----------------------------------------------------------------------
