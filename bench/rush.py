@@ -140,7 +140,8 @@ def _profile(pid: int, seconds: float) -> subprocess.Popen[bytes] | None:
     target = os.environ.get("BENCH_PROFILE")
     if not target:
         return None
-    command = [str(Path(sys.executable).with_name("py-spy")), "record", "--gil", "--pid", str(pid), "-d", str(int(seconds)), "-r", "100"]
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    command = [spy, "record", "--gil", "--pid", str(pid), "-d", str(int(seconds)), "-r", "100"]
     return subprocess.Popen(
         [*command, "-f", "raw", "-o", target],
         stdout=subprocess.DEVNULL,

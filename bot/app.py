@@ -30,7 +30,7 @@ from bot.intake.dispatcher import Dispatcher
 from bot.net import AiohttpRequest
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckinService
-from bot.services.housekeeping import prune_inbox
+from bot.services.housekeeping import prune_inbox, prune_outbox
 from bot.services.members import MemberService
 from bot.services.planner import SessionPlanner
 from bot.services.preferences import PreferencesService
@@ -40,6 +40,7 @@ from bot.services.stats import StatsService
 log = logging.getLogger(__name__)
 
 PRUNE_INBOX_EVERY = timedelta(hours=1)
+PRUNE_OUTBOX_EVERY = timedelta(hours=1)
 MONITOR_EVERY = timedelta(seconds=3)
 REFRESH_STATS_EVERY = timedelta(seconds=30)
 
@@ -77,7 +78,7 @@ def build_application(
     if rate_limiter:
         # One budget for replies and the outbox: per chat, overall with replies
         # first, and 429s kept to the chat they were about (delivery/limiter.py).
-        limiter = TelegramLimiter()
+        limiter = TelegramLimiter(paid_rate=settings.paid_broadcast_rate)
         # The builder's type is fixed as ExtBot[None] by Application.builder().
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     # aiohttp under PTB (bot/net.py): the default httpx client costs more CPU per
@@ -128,11 +129,19 @@ async def _open_resources(app: BotApplication) -> None:
             make_composer(planner, catalog),
             members,
             rate=settings.broadcast_rate,
+            paid_rate=settings.paid_broadcast_rate,
+            send_timeout=settings.send_timeout,
         ),
         staff=StaffService(database.sessions, clock, settings.admin_ids),
         broadcasts=broadcasts,
         stats=StatsService(database.sessions, clock, catalog),
-        monitor=BroadcastMonitor(broadcasts, app.bot, clock, settings.broadcast_rate),
+        monitor=BroadcastMonitor(
+            broadcasts,
+            app.bot,
+            clock,
+            settings.broadcast_rate,
+            settings.paid_broadcast_rate,
+        ),
     )
     bot_data.open(services)
     await services.staff.sync_admins()
@@ -149,30 +158,17 @@ def _start_workers(app: BotApplication, services: Services) -> None:
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     job_kwargs = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
     tick_every = timedelta(seconds=app.bot_data.config.tick_seconds)
-    app.job_queue.run_repeating(
-        _tick, interval=tick_every, first=timedelta(seconds=1), name="tick", job_kwargs=job_kwargs
+    jobs = (
+        (_tick, tick_every, timedelta(seconds=1), "tick"),
+        (_watch_broadcasts, MONITOR_EVERY, timedelta(seconds=2), "broadcasts"),
+        (_refresh_stats, REFRESH_STATS_EVERY, timedelta(seconds=5), "refresh-stats"),
+        (_prune_inbox, PRUNE_INBOX_EVERY, timedelta(minutes=1), "prune-inbox"),
+        (_prune_outbox, PRUNE_OUTBOX_EVERY, timedelta(minutes=2), "prune-outbox"),
     )
-    app.job_queue.run_repeating(
-        _watch_broadcasts,
-        interval=MONITOR_EVERY,
-        first=timedelta(seconds=2),
-        name="broadcasts",
-        job_kwargs=job_kwargs,
-    )
-    app.job_queue.run_repeating(
-        _refresh_stats,
-        interval=REFRESH_STATS_EVERY,
-        first=timedelta(seconds=5),
-        name="refresh-stats",
-        job_kwargs=job_kwargs,
-    )
-    app.job_queue.run_repeating(
-        _prune_inbox,
-        interval=PRUNE_INBOX_EVERY,
-        first=timedelta(minutes=1),
-        name="prune-inbox",
-        job_kwargs=job_kwargs,
-    )
+    for callback, every, first, name in jobs:
+        app.job_queue.run_repeating(
+            callback, interval=every, first=first, name=name, job_kwargs=job_kwargs
+        )
     stop = asyncio.Event()
     task = asyncio.create_task(services.sender.run(stop), name="outbox-sender")
     app.bot_data.workers.append(Worker(stop, task))
@@ -232,3 +228,13 @@ async def _prune_inbox(context: BotContext) -> None:
     removed = await prune_inbox(services.database.sessions, context.bot_data.clock)
     if removed:
         log.info("forgot %d old updates", removed)
+
+
+async def _prune_outbox(context: BotContext) -> None:
+    """Forget sent messages older than the retention (BOT_OUTBOX_RETENTION_DAYS)."""
+    data = context.bot_data
+    removed = await prune_outbox(
+        data.services.database.sessions, data.clock, data.config.outbox_retention_days
+    )
+    if removed:
+        log.info("removed %d old outbox rows", removed)

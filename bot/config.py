@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_ROOT = "https://api.telegram.org"
@@ -54,7 +54,40 @@ EXPECTED = {
     "BOT_SANDBOX_CLOCK_FILE": "a file path",
     "BOT_UPDATE_WORKERS": "a number of updates handled at once, from 1 to 256",
     "BOT_RENDER_PROCESSES": "a number of chart-drawing processes, from 0 to 8",
+    "BOT_PAID_BROADCAST_RATE": "0 (off) or messages per second for paid broadcasts, up to 1000",
+    "BOT_SEND_TIMEOUT": "seconds to wait for Telegram's answer to a send, from 5 to 120",
+    "BOT_OUTBOX_RETENTION_DAYS": "days to keep sent messages in the outbox, from 1 to 365",
 }
+
+
+# Numeric settings checked only against a range (field name: low, high).
+NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "paid_broadcast_rate": (0, 1000),
+    "send_timeout": (5, 120),
+    "tick_seconds": (1, 300),
+}
+WHOLE_RANGES: dict[str, tuple[int, int]] = {
+    "outbox_retention_days": (1, 365),
+    "update_workers": (1, 256),
+    "render_processes": (0, 8),
+}
+
+
+def _number_in(value: Any, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number") from None
+    if not low <= number <= high:
+        raise ValueError(f"{number:g} is outside {low:g}..{high:g}")
+    return number
+
+
+def _whole_in(value: Any, low: int, high: int) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"{value!r} is not a whole number from {low} to {high}")
+    return int(text)
 
 
 class ConfigError(Exception):
@@ -80,6 +113,10 @@ class Settings(BaseSettings):
     default_timezone: str = Field(default="UTC", alias="BOT_DEFAULT_TIMEZONE")
     default_reminder_time: time = Field(default=time(7, 0), alias="BOT_DEFAULT_REMINDER_TIME")
     broadcast_rate: float = Field(default=25.0, alias="BOT_BROADCAST_RATE")
+    # Broadcasts sent with allow_paid_broadcast (Telegram bills Stars): 0 = off.
+    paid_broadcast_rate: float = Field(default=0.0, alias="BOT_PAID_BROADCAST_RATE")
+    send_timeout: float = Field(default=30.0, alias="BOT_SEND_TIMEOUT")
+    outbox_retention_days: int = Field(default=30, alias="BOT_OUTBOX_RETENTION_DAYS")
     content_dir: Path = Field(default=SHIPPED_CONTENT_DIR, alias="CONTENT_DIR")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     auto_migrate: bool = Field(default=True, alias="BOT_AUTO_MIGRATE")
@@ -176,32 +213,15 @@ class Settings(BaseSettings):
             raise ValueError(f"{rate:g} is outside 1..30 (Telegram allows about 30/s)")
         return rate
 
-    @field_validator("tick_seconds", mode="before")
+    @field_validator(*NUMBER_RANGES, mode="before")
     @classmethod
-    def _check_tick(cls, value: Any) -> float:
-        try:
-            seconds = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{value!r} is not a number") from None
-        if not 1 <= seconds <= 300:
-            raise ValueError(f"{seconds:g} is outside 1..300")
-        return seconds
+    def _check_number(cls, value: Any, info: ValidationInfo) -> float:
+        return _number_in(value, *NUMBER_RANGES[str(info.field_name)])
 
-    @field_validator("update_workers", mode="before")
+    @field_validator(*WHOLE_RANGES, mode="before")
     @classmethod
-    def _check_workers(cls, value: Any) -> int:
-        text = str(value).strip()
-        if not text.isdigit() or not 1 <= int(text) <= 256:
-            raise ValueError(f"{value!r} is not a whole number from 1 to 256")
-        return int(text)
-
-    @field_validator("render_processes", mode="before")
-    @classmethod
-    def _check_processes(cls, value: Any) -> int:
-        text = str(value).strip()
-        if not text.isdigit() or not 0 <= int(text) <= 8:
-            raise ValueError(f"{value!r} is not a whole number from 0 to 8")
-        return int(text)
+    def _check_whole(cls, value: Any, info: ValidationInfo) -> int:
+        return _whole_in(value, *WHOLE_RANGES[str(info.field_name)])
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -94,6 +94,7 @@ class OutboxDTO:
     payload: dict[str, Any]
     attempts: int
     dedupe_key: str
+    uncertain: bool = False  # an earlier send of it timed out
 
     @classmethod
     def from_row(cls, row: Outbox) -> OutboxDTO:
@@ -106,4 +107,5 @@ class OutboxDTO:
             payload=dict(row.payload),
             attempts=row.attempts,
             dedupe_key=row.dedupe_key,
+            uncertain=bool(row.uncertain),
         )

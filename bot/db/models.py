@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -194,6 +196,7 @@ class Broadcast(Base):
     sent: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     blocked: Mapped[int] = mapped_column(Integer, default=0)
+    uncertain: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # The update that created the draft ("u:<update id>"): handling it again
@@ -212,7 +215,11 @@ class Outbox(Base):
     __table_args__ = (
         CheckConstraint(_in("kind", OUTBOX_KINDS), name="kind"),
         CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
-        Index("ix_outbox_status_priority_not_before", "status", "priority", "not_before"),
+        # The claim walks pending rows in (priority, id) order: no sort, however
+        # many rows wait or how much history there is.
+        Index("ix_outbox_status_priority_id", "status", "priority", "id"),
+        # Housekeeping finds old finished rows without reading the rest.
+        Index("ix_outbox_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -234,6 +241,8 @@ class Outbox(Base):
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A send timed out: Telegram may have delivered it. Retried once at most.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class InboxUpdate(Base):

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.dialect import dialect_name, insert_ignore
 from bot.db.dto import OutboxDTO
-from bot.db.models import Outbox
-from bot.db.status import OutboxKind, OutboxStatus
+from bot.db.models import Broadcast, Outbox
+from bot.db.status import BroadcastStatus, OutboxKind, OutboxStatus
 
 # Lower goes first: a member's session and their celebrations before bulk mail.
 PRIORITY = {
@@ -27,6 +28,23 @@ PRIORITY = {
     OutboxKind.BROADCAST: 10,
 }
 CLAIM_FOR = timedelta(seconds=60)
+FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED)
+BROADCAST_OVER = (BroadcastStatus.DONE, BroadcastStatus.CANCELLED)
+# What an outcome sets, besides clearing the claim.
+OUTCOME_COLUMNS = (
+    "status", "attempts", "not_before", "error", "telegram_message_id", "sent_at", "uncertain",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _finish_statement() -> Any:
+    table = cast(Table, Outbox.__table__)
+    values: dict[str, Any] = {name: bindparam(name) for name in OUTCOME_COLUMNS}
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(**values, claimed_by=None, claim_expires_at=None)
+    )
 
 
 def outbox_row(
@@ -74,12 +92,18 @@ class OutboxRepository:
         return len(result.all())
 
     async def claim(self, holder: str, now: datetime, limit: int) -> list[OutboxDTO]:
-        """Take up to `limit` due rows (by priority), or rows whose claim expired."""
-        due = or_(
-            and_(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now),
-            and_(Outbox.status == OutboxStatus.SENDING, Outbox.claim_expires_at < now),
+        """Take up to `limit` due pending rows, by priority then age.
+
+        Only pending rows are read, in index order (`ix_outbox_status_priority_id`),
+        so the cost does not grow with history or with the number waiting; rows
+        whose claim ran out come back through `reclaim_expired`.
+        """
+        query = (
+            select(Outbox)
+            .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now)
+            .order_by(Outbox.priority, Outbox.id)
+            .limit(limit)
         )
-        query = select(Outbox).where(due).order_by(Outbox.priority, Outbox.id).limit(limit)
         if dialect_name(self._s) == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = list(await self._s.scalars(query))
@@ -90,11 +114,59 @@ class OutboxRepository:
         await self._s.flush()
         return [OutboxDTO.from_row(row) for row in rows]
 
+    async def reclaim_expired(self, now: datetime) -> int:
+        """Rows claimed by a sender that died, past their claim: pending again."""
+        result = await self._s.execute(
+            update(Outbox)
+            .where(Outbox.status == OutboxStatus.SENDING, Outbox.claim_expires_at < now)
+            .values(status=OutboxStatus.PENDING, claimed_by=None, claim_expires_at=None)
+        )
+        return int(getattr(result, "rowcount", 0))
+
+    async def release_others(self, holder: str) -> int:
+        """Rows claimed by anyone but `holder`: pending again at once.
+
+        Called by a sender that has just taken the lease over; whoever claimed
+        them lost the lease and sends nothing more.
+        """
+        result = await self._s.execute(
+            update(Outbox)
+            .where(Outbox.status == OutboxStatus.SENDING, Outbox.claimed_by != holder)
+            .values(status=OutboxStatus.PENDING, claimed_by=None, claim_expires_at=None)
+        )
+        return int(getattr(result, "rowcount", 0))
+
     async def finish(self, row_id: int, **values: Any) -> None:
         """Record the outcome of one row (status, message id, error, next attempt)."""
         values.setdefault("claimed_by", None)
         values.setdefault("claim_expires_at", None)
         await self._s.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+
+    async def finish_many(self, outcomes: Sequence[dict[str, Any]]) -> None:
+        """Record many outcomes in one statement executed with many parameter sets.
+
+        Each dict holds `row_id` and every column of `OUTCOME_COLUMNS`.
+        """
+        if outcomes:
+            await self._s.execute(_finish_statement(), [dict(o) for o in outcomes])
+
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` sent, failed or cancelled rows created before `before`."""
+        # A broadcast's rows go only once it is over and its counts are kept.
+        over = select(Broadcast.id).where(Broadcast.status.in_(BROADCAST_OVER))
+        old = (
+            select(Outbox.id)
+            .where(
+                Outbox.created_at < before,
+                Outbox.status.in_(FINISHED),
+                or_(Outbox.broadcast_id.is_(None), Outbox.broadcast_id.in_(over)),
+            )
+            .limit(limit)
+        )
+        ids = list(await self._s.scalars(old))
+        if ids:
+            await self._s.execute(delete(Outbox).where(Outbox.id.in_(ids)))
+        return len(ids)
 
     async def release(self, row_ids: Sequence[int]) -> None:
         """Give claimed rows back unsent (the sender is stopping)."""

@@ -15,6 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.clock import Clock
+from bot.render.message import Rendered
 from bot.render.trainers import progress
 from bot.services.broadcasts import BroadcastService, BroadcastView
 
@@ -26,11 +27,19 @@ EDIT_EVERY = timedelta(seconds=3)
 class BroadcastMonitor:
     """One step per job run; the only state it keeps is when it last edited."""
 
-    def __init__(self, broadcasts: BroadcastService, bot: Bot, clock: Clock, rate: float) -> None:
+    def __init__(
+        self,
+        broadcasts: BroadcastService,
+        bot: Bot,
+        clock: Clock,
+        rate: float,
+        paid_rate: float = 0.0,
+    ) -> None:
         self._broadcasts = broadcasts
         self._bot = bot
         self._clock = clock
         self._rate = rate
+        self._paid_rate = paid_rate
         self._last_edit: dict[int, datetime] = {}
         self._last_text: dict[int, str] = {}
 
@@ -44,6 +53,11 @@ class BroadcastMonitor:
             views.append(view)
         return views
 
+    def render(self, view: BroadcastView) -> Rendered:
+        """The progress message of a broadcast as of now."""
+        rate = rate_of(view, self._rate, self._paid_rate)
+        return progress(view, self._clock.now(), rate)
+
     async def show(self, view: BroadcastView, *, force: bool = False) -> None:
         """Edit the progress message if it changed and enough time has passed."""
         if view.progress_chat_id is None or view.progress_message_id is None:
@@ -52,7 +66,7 @@ class BroadcastMonitor:
         last = self._last_edit.get(view.id)
         if not force and not view.finished and last is not None and now - last < EDIT_EVERY:
             return
-        rendered = progress(view, self._rate)
+        rendered = self.render(view)
         if self._last_text.get(view.id) == rendered.text:
             return
         try:
@@ -74,3 +88,8 @@ class BroadcastMonitor:
         if view.finished:
             self._last_edit.pop(view.id, None)
             self._last_text.pop(view.id, None)
+
+
+def rate_of(view: BroadcastView, rate: float, paid_rate: float) -> float:
+    """The configured pace of a broadcast: paid ones at the paid rate (nudges never)."""
+    return paid_rate if paid_rate > 0 and view.kind == "broadcast" else rate

@@ -1,20 +1,42 @@
-"""The outbox sender: one per bot token (a lease), draining rows at a steady pace.
+"""The outbox sender: one per bot token (a lease), many sends in flight at a steady pace.
+
+A real Bot API answers in 50-200 ms, so one send at a time reaches a quarter of
+Telegram's rate. The sender is a pipeline instead: it claims rows in batches
+and starts each send as its turn in the pace comes, with up to a window of
+sends awaiting their answers; the window follows the observed latency (rate x
+latency, with headroom). Outcomes are written many per transaction by an
+`OutcomeWriter`, so the database is never the bottleneck, and a failed write
+is retried in-process: a message that went out is never sent again because
+its outcome could not be written.
+
+Pace: `BOT_BROADCAST_RATE` for everything free; broadcasts go at
+`BOT_PAID_BROADCAST_RATE` with `allow_paid_broadcast` when that is set. Per-chat
+limits and the bot-wide budget shared with replies are the rate limiter's
+(`bot.delivery.limiter`), which every request passes through.
 
 Outcomes per row:
 - sent: the Telegram message id is kept;
-- RetryAfter: every send pauses for the time Telegram asks; the row waits too,
-  and the attempt does not count against it;
+- RetryAfter: that chat is deferred for the time asked, the attempt does not
+  count (a bot-wide 429 pauses every send: the limiter sees it across chats);
 - Forbidden (blocked, deactivated): the member is marked blocked, their pending
   rows are cancelled, the row fails with the error kept;
+- timed out: Telegram may have delivered it. The row is marked uncertain and
+  tried once more at most; the broadcast report counts uncertain sends;
 - network errors: retried with exponential backoff; after MAX_ATTEMPTS the row
   fails with the last error kept;
 - other API errors (bad request, chat not found): failed at once, error kept.
+
+One process sends at a time: the lease (10 s, renewed every 3 s) is checked
+before each batch and each send; a process that loses it stops at once, and
+the one that takes it over puts the rows the other had claimed back at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import os
 import socket
 from collections.abc import Awaitable, Callable
@@ -25,21 +47,38 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.clock import Clock
 from bot.db import leases
 from bot.db.dto import OutboxDTO
-from bot.db.outbox import OutboxRepository
-from bot.db.status import OutboxStatus
+from bot.db.outbox import OUTCOME_COLUMNS, OutboxRepository
+from bot.db.status import OutboxKind, OutboxStatus
+from bot.delivery.limiter import Priority, SendArgs
 from bot.services.members import MemberService
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 LEASE_NAME = "sender"
-LEASE_TTL = timedelta(seconds=30)
+LEASE_TTL = timedelta(seconds=10)
+LEASE_RENEW_S = 3.0
 IDLE_POLL_S = 1.0
+SEND_TIMEOUT_S = 30.0
+# Priority of each kind in the rate limiter's overall budget.
+KIND_PRIORITY = {
+    OutboxKind.REMINDER: Priority.SESSION,
+    OutboxKind.NOTICE: Priority.SESSION,
+    OutboxKind.NUDGE: Priority.BULK,
+    OutboxKind.BROADCAST: Priority.BULK,
+}
 
 
 @dataclass
@@ -58,7 +97,7 @@ class SendResult:
     """The result of sending one row, for callers that track progress."""
 
     row: OutboxDTO
-    status: str  # sent, failed, blocked, retry, cancelled, paused
+    status: str  # sent, failed, blocked, retry, uncertain, cancelled, paused
     message_id: int | None = None
 
 
@@ -108,8 +147,116 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, 300))
 
 
+class Window:
+    """How many sends may await their answers at once: rate x latency, with headroom.
+
+    The latency is a moving average of observed answers, so the window grows
+    when Telegram is slow and shrinks when it is fast; `floor` keeps a few in
+    flight even at a low rate.
+    """
+
+    def __init__(
+        self, rate: float, *, latency: float = 0.2, floor: int = 4, ceiling: int = 2000
+    ) -> None:
+        self.rate = rate
+        self.latency = latency
+        self._floor = floor
+        self._ceiling = ceiling
+        self.in_flight = 0
+        self._changed = asyncio.Condition()
+
+    @property
+    def size(self) -> int:
+        wanted = math.ceil(self.rate * self.latency * 2) + 2
+        return max(self._floor, min(self._ceiling, wanted))
+
+    async def enter(self) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.in_flight < self.size)
+            self.in_flight += 1
+
+    async def leave(self, latency: float | None) -> None:
+        async with self._changed:
+            self.in_flight -= 1
+            if latency is not None:
+                self.latency = 0.8 * self.latency + 0.2 * latency
+            self._changed.notify_all()
+
+    async def idle(self) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.in_flight == 0)
+
+
+class OutcomeWriter:
+    """Writes send outcomes many per transaction, and never gives up on one.
+
+    `add` queues an outcome; a flush writes every queued one in one statement
+    (at most every `every` seconds, sooner when `batch` are waiting). A write
+    that fails is retried with backoff while the outcomes stay queued: the
+    rows stay claimed meanwhile, so nothing is sent twice for want of a write.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        every: float = 0.05,
+        batch: int = 200,
+        listeners: list[AfterSend] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._every = every
+        self._batch = batch
+        self._queued: list[tuple[dict[str, Any], SendResult]] = []
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self.listeners = listeners if listeners is not None else []
+        self.write_failures = 0
+
+    def add(self, values: dict[str, Any], result: SendResult) -> None:
+        self._queued.append((values, result))
+        if len(self._queued) >= self._batch:
+            self._wake.set()
+
+    @property
+    def queued(self) -> int:
+        return len(self._queued)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Flush now and then until `stop`, then once more."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._every)
+            self._wake.clear()
+            await self.flush()
+        await self.flush()
+
+    async def flush(self) -> int:
+        """Write everything queued (retrying until it is written); how many."""
+        async with self._lock:
+            written = 0
+            delay = 0.1
+            while self._queued:
+                batch, self._queued = self._queued, []
+                try:
+                    async with self._sessions.begin() as session:
+                        await OutboxRepository(session).finish_many([v for v, _ in batch])
+                except Exception:
+                    self.write_failures += 1
+                    log.exception("could not record %d send outcomes; retrying", len(batch))
+                    self._queued = batch + self._queued
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                    continue
+                written += len(batch)
+                for _, result in batch:
+                    for listener in self.listeners:
+                        await listener(result)
+            return written
+
+
 class Sender:
-    """Drains the outbox through the Bot API."""
+    """Drains the outbox through the Bot API, many sends in flight."""
 
     def __init__(
         self,
@@ -120,7 +267,9 @@ class Sender:
         members: MemberService,
         *,
         rate: float,
-        batch: int = 50,
+        paid_rate: float = 0.0,
+        send_timeout: float = SEND_TIMEOUT_S,
+        batch: int = 100,
         holder: str | None = None,
     ) -> None:
         self._sessions = sessions
@@ -129,140 +278,265 @@ class Sender:
         self._compose = compose
         self._members = members
         self.pacer = Pacer(rate)
+        self.paid_pacer = Pacer(paid_rate) if paid_rate > 0 else None
+        self.window = Window(max(rate, paid_rate))
+        self.send_timeout = send_timeout
         self._batch = batch
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.wake = asyncio.Event()
         self.listeners: list[AfterSend] = []
+        self.lease_lost = asyncio.Event()
+        self._holding = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
+    # -- the loop --------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until `stop` is set; the row in flight is always finished."""
+        """Send while holding the lease, until `stop`; sends in flight always finish."""
+        renewer = asyncio.create_task(self._keep_lease(stop), name="sender-lease")
         try:
             while not stop.is_set():
                 sent = 0
                 try:
-                    if await leases.acquire(
-                        self._sessions, LEASE_NAME, self.holder, self._clock.now(), LEASE_TTL
-                    ):
+                    if await self._take_lease():
                         sent = await self.drain(stop=stop)
                 except Exception:  # a database hiccup must not kill the sender
                     log.exception("sender loop failed; retrying shortly")
                 if sent == 0:
-                    self.wake.clear()
-                    stopper = asyncio.ensure_future(stop.wait())
-                    waker = asyncio.ensure_future(self.wake.wait())
-                    await asyncio.wait(
-                        {stopper, waker}, timeout=IDLE_POLL_S, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    for task in (stopper, waker):
-                        task.cancel()
+                    await self._idle(stop)
         finally:
-            await leases.release(self._sessions, LEASE_NAME, self.holder)
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+            if self._holding:
+                with contextlib.suppress(Exception):
+                    await leases.release(self._sessions, LEASE_NAME, self.holder)
 
-    async def drain(self, stop: asyncio.Event | None = None, limit: int | None = None) -> int:
-        """Send every row due now (or `limit` rows); the number handled."""
-        handled = 0
-        while stop is None or not stop.is_set():
+    async def _idle(self, stop: asyncio.Event) -> None:
+        self.wake.clear()
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+        await asyncio.wait(waits, timeout=IDLE_POLL_S, return_when=asyncio.FIRST_COMPLETED)
+        for task in waits:
+            task.cancel()
+
+    async def _take_lease(self) -> bool:
+        """Take or renew the lease; on taking it over, free the rows the last holder had."""
+        held = await leases.acquire(
+            self._sessions, LEASE_NAME, self.holder, self._clock.now(), LEASE_TTL
+        )
+        if held and not self._holding:
             async with self._sessions.begin() as session:
-                rows = await OutboxRepository(session).claim(
-                    self.holder, self._clock.now(), self._batch
+                freed = await OutboxRepository(session).release_others(self.holder)
+            if freed:
+                log.warning("took the sender over; %d messages it had claimed go again", freed)
+            self.lease_lost.clear()
+        self._holding = held
+        return held
+
+    async def _keep_lease(self, stop: asyncio.Event) -> None:
+        """Renew the lease every few seconds while holding it; note at once if it is lost."""
+        while not stop.is_set():
+            await asyncio.sleep(LEASE_RENEW_S)
+            if not self._holding:
+                continue
+            try:
+                still = await leases.acquire(
+                    self._sessions, LEASE_NAME, self.holder, self._clock.now(), LEASE_TTL
                 )
-            if not rows:
-                break
-            for index, row in enumerate(rows):
-                if (stop is not None and stop.is_set()) or (limit is not None and handled >= limit):
-                    await self._unclaim(rows[index:])
-                    return handled
-                await self.send_one(row)
-                handled += 1
-        return handled
+            except Exception:
+                log.exception("could not renew the sender lease")
+                continue
+            if not still:
+                log.error("another process took the sender lease; stopping sends")
+                self._holding = False
+                self.lease_lost.set()
+
+    # -- draining --------------------------------------------------------------------
+    async def drain(self, stop: asyncio.Event | None = None, limit: int | None = None) -> int:
+        """Send every row due now (or `limit` rows); the number handled.
+
+        Returns when every send it started has an answer and its outcome is
+        written.
+        """
+        writer = OutcomeWriter(self._sessions, listeners=self.listeners)
+        writing_done = asyncio.Event()
+        writing = asyncio.create_task(writer.run(writing_done), name="send-outcomes")
+        started = 0
+
+        def stopping() -> bool:
+            return (stop is not None and stop.is_set()) or self.lease_lost.is_set()
+
+        try:
+            while not stopping() and (limit is None or started < limit):
+                async with self._sessions.begin() as session:
+                    outbox = OutboxRepository(session)
+                    now = self._clock.now()
+                    await outbox.reclaim_expired(now)
+                    want = self._batch if limit is None else min(self._batch, limit - started)
+                    rows = await outbox.claim(self.holder, now, want)
+                if not rows:
+                    break
+                for index, row in enumerate(rows):
+                    if stopping():
+                        await self._unclaim(rows[index:])
+                        break
+                    await self.window.enter()
+                    task = asyncio.create_task(self._send_task(row, writer))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+                    started += 1
+                # No waiting between batches: rows still in flight are `sending`,
+                # so the next claim cannot take them again.
+        finally:
+            await self.window.idle()
+            writing_done.set()
+            await writing
+        return started
 
     async def _unclaim(self, rows: list[OutboxDTO]) -> None:
         async with self._sessions.begin() as session:
             await OutboxRepository(session).release([row.id for row in rows])
 
+    async def _send_task(self, row: OutboxDTO, writer: OutcomeWriter) -> None:
+        latency: float | None = None
+        try:
+            values, result, latency = await self._attempt(row)
+        except Exception as exc:  # composing failed (a database error, a bug): try later
+            log.exception("could not prepare outbox row %s", row.id)
+            values, result = self._outcome(
+                row, "retry", OutboxStatus.PENDING, attempts=row.attempts + 1,
+                error=repr(exc)[:500], not_before=self._clock.now() + backoff(row.attempts + 1),
+            )  # fmt: skip
+        finally:
+            await self.window.leave(latency)
+        writer.add(values, result)
+
     async def send_one(self, row: OutboxDTO) -> SendResult:
-        """Compose, pace, send and record one row."""
+        """Compose, pace, send and record one row (tests and tools)."""
+        writer = OutcomeWriter(self._sessions, listeners=self.listeners)
+        values, result, _ = await self._attempt(row)
+        writer.add(values, result)
+        await writer.flush()
+        return result
+
+    async def _attempt(self, row: OutboxDTO) -> tuple[dict[str, Any], SendResult, float | None]:
+        """One try at one row: the outcome to write, and how long Telegram took."""
         message = await self._compose(row)
         if message is None:
-            return await self._record(row, "cancelled", status=OutboxStatus.CANCELLED)
-        await self.pacer.wait()
+            return (*self._outcome(row, "cancelled", OutboxStatus.CANCELLED), None)
+        paid = self.paid_pacer is not None and row.kind == OutboxKind.BROADCAST
+        await (self.paid_pacer if paid and self.paid_pacer else self.pacer).wait()
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
         try:
-            if message.copy_message_id is not None and message.copy_from_chat is not None:
-                result = await self._bot.copy_message(
-                    row.chat_id,
-                    message.copy_from_chat,
-                    message.copy_message_id,
-                    reply_markup=message.markup,
-                )
-                message_id = result.message_id
-            else:
-                sent = await self._bot.send_message(
-                    row.chat_id,
-                    message.text or "",
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=message.markup,
-                    message_effect_id=message.effect_id if row.chat_id > 0 else None,
-                )
-                message_id = sent.message_id
+            message_id = await self._deliver(row, message, paid=paid)
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
-            self.pacer.pause(wait)
-            log.warning("Telegram asked to slow down for %.0f s", wait)
-            return await self._record(
-                row,
-                "paused",
-                status=OutboxStatus.PENDING,
+            if getattr(self._bot, "rate_limiter", None) is None:
+                self.pacer.pause(wait)  # nobody else can tell one chat from all
+            log.warning("Telegram asked to wait %.0f s before chat %s", wait, row.chat_id)
+            outcome = self._outcome(
+                row, "paused", OutboxStatus.PENDING,
                 not_before=self._clock.now() + timedelta(seconds=wait),
-            )
+            )  # fmt: skip
         except Forbidden as exc:
             await self._members.mark_unreachable(row.member_id)
-            return await self._record(
-                row, "blocked", status=OutboxStatus.FAILED, error=str(exc)[:500]
-            )
+            outcome = self._outcome(row, "blocked", OutboxStatus.FAILED, error=str(exc)[:500])
         except BadRequest as exc:
-            return await self._record(
-                row,
-                "failed",
-                status=OutboxStatus.FAILED,
-                attempts=row.attempts + 1,
-                error=str(exc)[:500],
+            outcome = self._outcome(
+                row, "failed", OutboxStatus.FAILED, attempts=row.attempts + 1, error=str(exc)[:500]
             )
+        except TimedOut as exc:
+            outcome = self._timed_out(row, exc)
         except (NetworkError, TelegramError) as exc:
-            attempts = row.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                log.error("giving up on outbox row %s after %d attempts: %s", row.id, attempts, exc)
-                return await self._record(
-                    row,
-                    "failed",
-                    status=OutboxStatus.FAILED,
-                    attempts=attempts,
-                    error=str(exc)[:500],
-                )
-            return await self._record(
-                row,
-                "retry",
-                status=OutboxStatus.PENDING,
-                attempts=attempts,
-                error=str(exc)[:500],
-                not_before=self._clock.now() + backoff(attempts),
-            )
-        return await self._record(
-            row,
-            "sent",
-            message_id=message_id,
-            status=OutboxStatus.SENT,
-            attempts=row.attempts + 1,
-            telegram_message_id=message_id,
-            sent_at=self._clock.now(),
-            error=None,
-        )
+            outcome = self._network_error(row, exc)
+        else:
+            outcome = self._outcome(
+                row, "sent", OutboxStatus.SENT, message_id=message_id, attempts=row.attempts + 1,
+                telegram_message_id=message_id, sent_at=self._clock.now(), error=None,
+            )  # fmt: skip
+        return (*outcome, loop.time() - asked)
 
-    async def _record(
-        self, row: OutboxDTO, outcome: str, message_id: int | None = None, **values: Any
-    ) -> SendResult:
-        async with self._sessions.begin() as session:
-            await OutboxRepository(session).finish(row.id, **values)
-        result = SendResult(row, outcome, message_id)
-        for listener in self.listeners:
-            await listener(result)
-        return result
+    async def _deliver(self, row: OutboxDTO, message: Outgoing, *, paid: bool) -> int:
+        timeouts: dict[str, Any] = {
+            "read_timeout": self.send_timeout,
+            "write_timeout": self.send_timeout,
+        }
+        if getattr(self._bot, "rate_limiter", None) is not None:
+            # Our own handling of 429s below: the limiter raises instead of retrying.
+            timeouts["rate_limit_args"] = SendArgs(
+                priority=KIND_PRIORITY.get(OutboxKind(row.kind), Priority.BULK),
+                paid=paid,
+                max_retries=0,
+            )
+        if paid:
+            timeouts["allow_paid_broadcast"] = True
+        if message.copy_message_id is not None and message.copy_from_chat is not None:
+            copied = await self._bot.copy_message(
+                row.chat_id,
+                message.copy_from_chat,
+                message.copy_message_id,
+                reply_markup=message.markup,
+                **timeouts,
+            )
+            return copied.message_id
+        sent = await self._bot.send_message(
+            row.chat_id,
+            message.text or "",
+            parse_mode=ParseMode.HTML,
+            reply_markup=message.markup,
+            message_effect_id=message.effect_id if row.chat_id > 0 else None,
+            **timeouts,
+        )
+        return sent.message_id
+
+    def _timed_out(self, row: OutboxDTO, exc: TelegramError) -> tuple[dict[str, Any], SendResult]:
+        """No answer in time: it may have been delivered. One more try at most."""
+        if row.uncertain:
+            log.error("outbox row %s timed out twice; not trying again", row.id)
+            return self._outcome(
+                row, "failed", OutboxStatus.FAILED, attempts=row.attempts + 1,
+                error=f"timed out twice (may have been delivered): {exc}"[:500],
+            )  # fmt: skip
+        return self._outcome(
+            row, "uncertain", OutboxStatus.PENDING, attempts=row.attempts + 1, uncertain=True,
+            error=f"timed out (may have been delivered): {exc}"[:500],
+            not_before=self._clock.now() + backoff(row.attempts + 1),
+        )  # fmt: skip
+
+    def _network_error(
+        self, row: OutboxDTO, exc: TelegramError
+    ) -> tuple[dict[str, Any], SendResult]:
+        attempts = row.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            log.error("giving up on outbox row %s after %d attempts: %s", row.id, attempts, exc)
+            return self._outcome(
+                row, "failed", OutboxStatus.FAILED, attempts=attempts, error=str(exc)[:500]
+            )
+        return self._outcome(
+            row, "retry", OutboxStatus.PENDING, attempts=attempts, error=str(exc)[:500],
+            not_before=self._clock.now() + backoff(attempts),
+        )  # fmt: skip
+
+    def _outcome(
+        self,
+        row: OutboxDTO,
+        outcome: str,
+        status: OutboxStatus,
+        *,
+        message_id: int | None = None,
+        **values: Any,
+    ) -> tuple[dict[str, Any], SendResult]:
+        """Every column an outcome sets (unchanged ones keep the row's values)."""
+        full: dict[str, Any] = {
+            "row_id": row.id,
+            "status": status.value,
+            "attempts": row.attempts,
+            "not_before": self._clock.now(),
+            "error": None,
+            "telegram_message_id": None,
+            "sent_at": None,
+            "uncertain": row.uncertain,
+        }
+        full.update(values)
+        assert set(full) == {"row_id", *OUTCOME_COLUMNS}, sorted(full)
+        return full, SendResult(row, outcome, message_id)

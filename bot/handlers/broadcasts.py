@@ -152,7 +152,7 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
     service = data.services.broadcasts
     zone = member.timezone if member else data.config.default_timezone
     broadcast_id = action.broadcast_id
-    rate = data.config.broadcast_rate
+    paid_rate = data.config.paid_broadcast_rate
     try:
         if action.action == "a":
             audience = Audience.parse(action.audience or "")
@@ -163,7 +163,8 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
             view = await service.view(broadcast_id)
             await answer(query)
             when = trainer_views.local_time(view.scheduled_at, zone)
-            await edit(message, trainer_views.confirm(broadcast_id, count, when))
+            paid = paid_rate if view.kind != "nudge" else 0.0
+            await edit(message, trainer_views.confirm(broadcast_id, count, when, paid))
         elif action.action == "go":
             await answer(query, trainer_views.ON_ITS_WAY)
             view = await service.confirm(broadcast_id, query.from_user.id)
@@ -172,7 +173,10 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
                 await edit(message, trainer_views.scheduled(when))
                 return
             await edit(message, trainer_views.on_its_way(view.id))
-            sent = await reply(message, trainer_views.progress(view, rate))
+            sent = await reply(
+                message,
+                data.services.monitor.render(view),
+            )
             await service.attach_progress(view.id, sent.chat.id, sent.message_id)
             # Writing the audience into the outbox happens off the update path;
             # should this process stop first, the monitor job picks it up.
@@ -180,7 +184,10 @@ async def press_broadcast(update: Update, context: BotContext) -> None:
         else:
             view = await service.cancel(broadcast_id, query.from_user.id)
             await answer(query, trainer_views.CANCELLED)
-            await edit(message, trainer_views.progress(view, rate))
+            await edit(
+                message,
+                data.services.monitor.render(view),
+            )
             await data.services.monitor.show(view, force=True)
     except BroadcastError as exc:
         await answer(query, str(exc)[:200])

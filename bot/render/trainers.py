@@ -92,7 +92,23 @@ def audience_question(
     return Rendered("👆 That is the exact copy members will get. Who should receive it?", rows)
 
 
-def confirm(broadcast_id: int, count: int, when: str | None) -> Rendered:
+# Telegram's price for allow_paid_broadcast, in Stars per message above the free limit.
+PAID_STARS_PER_MESSAGE = 0.1
+FREE_RATE = 30
+
+
+def paid_note(count: int, paid_rate: float) -> str:
+    """What a paid broadcast costs, said before the trainer confirms it."""
+    stars = count * PAID_STARS_PER_MESSAGE
+    return (
+        f"\n\n⭐ <b>Paid broadcast</b>: it goes out at up to {paid_rate:g} messages/s. "
+        f"Telegram charges {PAID_STARS_PER_MESSAGE:g} Stars for each message above the "
+        f"free {FREE_RATE}/s, from the bot's Stars balance: at most about {stars:,.0f} Stars "
+        f"for these {count} members."
+    )
+
+
+def confirm(broadcast_id: int, count: int, when: str | None, paid_rate: float = 0.0) -> Rendered:
     if count == 0:
         return Rendered("Nobody matches that audience right now. Pick another one, or cancel.")
     timing = f" on {when}" if when else " now"
@@ -100,7 +116,10 @@ def confirm(broadcast_id: int, count: int, when: str | None) -> Rendered:
     rows = [
         [_press(f"📣 {verb} to {count}", "go", broadcast_id), _press("✖️ Cancel", "x", broadcast_id)]
     ]
-    return Rendered(f"Send this to <b>{count}</b> members{timing}?", rows)
+    text = f"Send this to <b>{count}</b> members{timing}?"
+    if paid_rate > 0:
+        text += paid_note(count, paid_rate)
+    return Rendered(text, rows)
 
 
 def local_time(instant: datetime | None, zone: str) -> str | None:
@@ -123,7 +142,31 @@ def bar(done: int, total: int, width: int = 12) -> str:
     return "▓" * filled + "░" * (width - filled)
 
 
-def progress(view: BroadcastView, rate: float) -> Rendered:
+def duration(seconds: float) -> str:
+    """A short human duration: 40 s, 7 min, 2 h 5 min."""
+    seconds = max(1, round(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def pace_line(view: BroadcastView, now: datetime, rate: float) -> str | None:
+    """The real sending rate and the time left at it; the configured rate until
+    there is enough to measure."""
+    if view.finished or not view.remaining:
+        return None
+    handled = view.total - view.remaining
+    elapsed = (now - view.started_at).total_seconds() if view.started_at else 0.0
+    if handled >= 20 and elapsed >= 3:
+        observed = handled / elapsed
+        return f"sending {observed:.1f}/s · about {duration(view.remaining / observed)} left"
+    return f"about {duration(view.remaining / rate)} left at up to {rate:g}/s"
+
+
+def progress(view: BroadcastView, now: datetime, rate: float) -> Rendered:
     """The trainer's live progress message."""
     handled = view.total - view.remaining
     percent = round(100 * handled / view.total) if view.total else 100
@@ -137,8 +180,10 @@ def progress(view: BroadcastView, rate: float) -> Rendered:
     ]
     if view.cancelled:
         lines[-1] += f" · cancelled {view.cancelled}"
-    if not view.finished and view.remaining:
-        lines.append(f"ETA about {max(1, round(view.remaining / rate))} s")
+    if view.uncertain:
+        lines.append(f"{view.uncertain} timed out (Telegram may have delivered them)")
+    if (pace := pace_line(view, now, rate)) is not None:
+        lines.append(pace)
     if view.status == BroadcastStatus.DONE:
         lines.append(f"Reached {view.sent} of {view.total} members.")
     rows = []

@@ -83,6 +83,7 @@ class BroadcastView:
     text: str | None
     source_chat_id: int | None = None
     source_message_id: int | None = None
+    uncertain: int = 0  # sends that timed out: Telegram may have delivered them
 
     @property
     def remaining(self) -> int:
@@ -376,7 +377,18 @@ class BroadcastService:
                 row.status = BroadcastStatus.CANCELLED
                 row.finished_at = self._clock.now()
             await OutboxRepository(session).cancel_pending_of_broadcast(broadcast_id)
-        return await self.view(broadcast_id)
+        view = await self.view(broadcast_id)
+        async with self._sessions.begin() as session:
+            # The counts as of now, for when housekeeping has removed its rows.
+            await session.execute(
+                update(Broadcast)
+                .where(Broadcast.id == broadcast_id)
+                .values(
+                    sent=view.sent, failed=view.failed, blocked=view.blocked,
+                    uncertain=view.uncertain, total=view.total,
+                )
+            )  # fmt: skip
+        return view
 
     async def view(self, broadcast_id: int) -> BroadcastView:
         """The broadcast and its counts, from the outbox."""
@@ -402,8 +414,17 @@ class BroadcastService:
                     Outbox.error.like("%Forbidden%"),
                 )
             )
+            uncertain = await session.scalar(
+                select(func.count())
+                .select_from(Outbox)
+                .where(Outbox.broadcast_id == broadcast_id, Outbox.uncertain.is_(True))
+            )
             failed = int(counts.get(OutboxStatus.FAILED, 0)) - int(blocked or 0)
             total = sum(int(n) for n in counts.values()) if counts else row.total
+            sent = int(counts.get(OutboxStatus.SENT, 0))
+            if not counts and row.status in _FINISHED:
+                # Its outbox rows are gone (housekeeping): the counts kept at the end.
+                sent, failed, blocked, uncertain = row.sent, row.failed, row.blocked, row.uncertain
             return BroadcastView(
                 id=row.id,
                 kind="nudge" if row.audience.get("nudge") else "broadcast",
@@ -411,9 +432,10 @@ class BroadcastService:
                 audience=Audience.from_dict(row.audience),
                 author_chat_id=row.author_chat_id,
                 total=total,
-                sent=int(counts.get(OutboxStatus.SENT, 0)),
+                sent=sent,
                 failed=failed,
                 blocked=int(blocked or 0),
+                uncertain=int(uncertain or 0),
                 cancelled=int(counts.get(OutboxStatus.CANCELLED, 0)),
                 scheduled_at=row.scheduled_at,
                 started_at=row.started_at,
@@ -447,6 +469,7 @@ class BroadcastService:
                     sent=view.sent,
                     failed=view.failed,
                     blocked=view.blocked,
+                    uncertain=view.uncertain,
                 )
             )
         return await self.view(view.id)
