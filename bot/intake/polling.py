@@ -35,6 +35,7 @@ ALLOWED_UPDATES = (
 )
 LONG_POLL_S = 25
 MAX_BACKOFF_S = 30.0
+STORE_RETRY_S = 1.0
 
 
 class PollingIntake:
@@ -62,8 +63,9 @@ class PollingIntake:
         self.received = 0
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set. A poll in progress is abandoned: its updates
-        were not confirmed, so Telegram sends them again."""
+        """Poll until `stop` is set. A poll in progress is abandoned, and so is a
+        batch the database would not take: neither was confirmed, so Telegram
+        sends them again."""
         backoff = 1.0
         self._http = aiohttp.ClientSession()
         try:
@@ -107,7 +109,7 @@ class PollingIntake:
                 continue
             backoff = 1.0
             if batch:
-                await self._store(batch)
+                await self._store(batch, stop)
 
     async def _fetch(self) -> list[dict[str, Any]]:
         """One getUpdates call: Telegram's raw updates, or a PTB error."""
@@ -140,7 +142,7 @@ class PollingIntake:
             raise RetryAfter(int(parameters.get("retry_after", 5)))
         raise NetworkError(f"getUpdates answered {status}: {description}")
 
-    async def _store(self, batch: list[dict[str, Any]]) -> None:
+    async def _store(self, batch: list[dict[str, Any]], stop: asyncio.Event) -> None:
         while True:
             try:
                 async with self._sessions.begin() as session:
@@ -148,7 +150,9 @@ class PollingIntake:
                 break
             except Exception:  # the database is down: keep the batch unconfirmed
                 log.exception("could not store %d updates; retrying", len(batch))
-                await asyncio.sleep(1.0)
+                await _pause(stop, STORE_RETRY_S)
+                if stop.is_set():
+                    return  # unconfirmed: Telegram sends the batch again after the restart
         # Only now may Telegram forget them: the next call confirms.
         self.offset = max(int(item["update_id"]) for item in batch) + 1
         self.received += fresh

@@ -1,4 +1,5 @@
-"""Throwaway databases: a file per test on SQLite, a database per run on PostgreSQL."""
+"""Throwaway databases: a file per test on SQLite, a database per run on PostgreSQL;
+and a look at the inbox as it is stored."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import normalise_database_url
+from bot.db.models import InboxUpdate
 
 
 def run_in_own_loop(coro: Coroutine[object, object, object]) -> object:
@@ -54,3 +58,10 @@ def temporary_postgres_database(admin_url: str, prefix: str = "bootcamp_test") -
         yield _with_database(admin_url, name)
     finally:
         run_in_own_loop(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def inbox_rows(sessions: async_sessionmaker[AsyncSession]) -> dict[int, InboxUpdate]:
+    """Every inbox row as stored now, by update id (in update id order)."""
+    async with sessions() as session:
+        rows = await session.scalars(select(InboxUpdate).order_by(InboxUpdate.update_id))
+        return {row.update_id: row for row in rows}

@@ -125,6 +125,30 @@ class UpdateFactory:
         }
         return self._wrap({"callback_query": query}, update_id)
 
+    def edited_message(
+        self,
+        user: TgUser,
+        text: str,
+        *,
+        chat: dict[str, Any] | None = None,
+        update_id: int | None = None,
+    ) -> Update:
+        """A text message the user changed after sending it."""
+        message = self.message(user, text, chat=chat).to_dict()["message"]
+        message["edit_date"] = EPOCH + 60
+        return self._wrap({"edited_message": message}, update_id)
+
+    def inline_callback(self, user: TgUser, data: str, *, update_id: int | None = None) -> Update:
+        """A button press on a message sent through inline mode: no message, no chat."""
+        query = {
+            "id": f"cq{next(_message_ids)}",
+            "from": user.as_dict(),
+            "chat_instance": "ci-2",
+            "data": data,
+            "inline_message_id": f"im{next(_message_ids)}",
+        }
+        return self._wrap({"callback_query": query}, update_id)
+
     def inline_query(self, user: TgUser, query: str, *, update_id: int | None = None) -> Update:
         """`@bot query` typed in any chat."""
         payload = {
