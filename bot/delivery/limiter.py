@@ -122,6 +122,15 @@ class _ChatBudget:
         else:
             self.tokens -= 1.0
 
+    def restamp(self, taken: float, now: float) -> None:
+        """A group message taken at `taken` really went out at `now` (it waited for
+        the overall budget): count it in the minute it was sent."""
+        if not self.group or now <= taken:
+            return
+        with contextlib.suppress(ValueError):
+            self.sent.remove(taken)
+        self.sent.append(now)
+
 
 class _Grants:
     """Grants of an overall rate, one at a time, to the highest-priority waiter."""
@@ -241,14 +250,18 @@ class TelegramLimiter(BaseRateLimiter[SendArgs]):
         return self._chat(chat_id).wait(self._now(), self._burst, self._interval, self._per_minute)
 
     async def _admit(self, chat_id: int | None, args: SendArgs) -> None:
+        budget, taken = None, 0.0
         if chat_id is not None:
             while (wait := self.chat_wait(chat_id)) > 0:
                 await self._sleep(wait)
             # Taken before waiting for the overall grant, with no await in between,
             # so two sends to one chat can never both see the same free token.
-            self._chat(chat_id).take(self._now())
+            budget, taken = self._chat(chat_id), self._now()
+            budget.take(taken)
         grants = self._paid if args.paid and self._paid is not None else self._free
         await grants.acquire(int(args.priority))
+        if budget is not None:
+            budget.restamp(taken, self._now())
 
     def _record_429(self, chat_id: int | None, seconds: float) -> None:
         now = self._now()

@@ -98,6 +98,21 @@ async def test_a_group_gets_at_most_twenty_a_minute(pace: Callable[..., Awaitabl
     assert times[-1] < 61
 
 
+async def test_a_group_minute_counts_when_messages_really_went_out(
+    pace: Callable[..., Awaitable[Paced]],
+) -> None:
+    """When the overall budget is short (other chats and the sender use it), a
+    group's messages leave later than they took their turn in the group; the
+    group's minute is counted from when they really went out, so no minute of
+    real sends holds more than 20."""
+    paced = await pace(overall_rate=0.5)
+    others = [paced.send(OTHER_PRIVATE + n, Priority.REPLY) for n in range(10)]
+    times = await paced.send_many(GROUP, 25, within=400)
+    await asyncio.gather(*others)
+    assert len(times) == 25
+    assert max(sum(1 for at in times if start <= at < start + 60) for start in times) <= 20
+
+
 @pytest.mark.parametrize(
     ("busy", "other", "backlog", "allowance"),
     [
