@@ -150,7 +150,12 @@ class StatsService:
     async def _daily_done(
         self, session: AsyncSession, now: datetime, cohort_id: int | None
     ) -> list[tuple[date, int]]:
-        """Done check-ins per local date over the last 30 days (one grouped count)."""
+        """Done check-ins per local date over the last 30 days (one grouped count).
+
+        Everyone: a range of the (status, local date) index. One cohort: its
+        members first (index on cohort), then each one's days through the
+        (member, local date) unique index, so a cohort's chart costs its own
+        check-ins, not a walk over everyone's done days of the month."""
         last = now.date()
         first = last - timedelta(days=CHART_DAYS - 1)
         query = select(Checkin.local_date, func.count()).where(
@@ -159,8 +164,8 @@ class StatsService:
             Checkin.local_date <= last,
         )
         if cohort_id is not None:
-            query = query.join(Member, Member.id == Checkin.member_id).where(
-                Member.cohort_id == cohort_id
+            query = query.where(
+                Checkin.member_id.in_(select(Member.id).where(Member.cohort_id == cohort_id))
             )
         rows = await session.execute(query.group_by(Checkin.local_date))
         counts = {day: int(n) for day, n in rows}
