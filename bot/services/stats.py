@@ -181,7 +181,13 @@ class StatsService:
         """The header, then one row per member in scope (by name), read from the
         database `batch` rows at a time: memory stays flat however many members."""
         yield list(ROSTER_COLUMNS)
-        programs = self._catalog.programs
+        async for rows in self._roster_batches(cohort_id, batch):
+            for cells in self._cells(rows):
+                yield cells
+
+    async def _roster_batches(self, cohort_id: int | None, batch: int) -> AsyncIterator[Any]:
+        """The roster's database rows, `batch` at a time (one fetch, and one hop
+        between the event loop and the driver, per batch rather than per row)."""
         query = (
             select(
                 Member.first_name,
@@ -212,9 +218,17 @@ class StatsService:
         )
         async with self._sessions() as session:
             result = await session.stream(query)
-            async for row in result:
-                program = programs.get(row.program_id or "")
-                yield [
+            async for rows in result.partitions(batch):
+                yield rows
+
+    def _cells(self, rows: Any) -> list[list[str]]:
+        """The CSV cells of some roster rows."""
+        programs = self._catalog.programs
+        out = []
+        for row in rows:
+            program = programs.get(row.program_id or "")
+            out.append(
+                [
                     _safe_cell(row.first_name),
                     _safe_cell(row.username or ""),
                     str(row.telegram_id),
@@ -232,28 +246,29 @@ class StatsService:
                     row.status,
                     _text(row.as_of),
                 ]
+            )
+        return out
 
     async def write_roster(
         self, path: Path, cohort_id: int | None = None, *, batch: int = ROSTER_BATCH
     ) -> int:
         """Write the roster CSV (UTF-8 with BOM, for spreadsheets) to `path` as the
-        rows are read; the number of members written."""
+        rows are read; the number of members written. Each batch is turned into
+        CSV and written in a worker thread, so the event loop only fetches."""
         handle: TextIO = await asyncio.to_thread(path.open, "w", encoding="utf-8-sig", newline="")
-        members = -1
+        members = 0
         try:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            async for cells in self.roster_rows(cohort_id, batch=batch):
-                writer.writerow(cells)
-                members += 1
-                if members % batch == 0:
-                    await asyncio.to_thread(handle.write, buffer.getvalue())
-                    buffer.seek(0)
-                    buffer.truncate()
-            await asyncio.to_thread(handle.write, buffer.getvalue())
+            writer = csv.writer(handle)
+            await asyncio.to_thread(writer.writerow, ROSTER_COLUMNS)
+            async for rows in self._roster_batches(cohort_id, batch):
+                await asyncio.to_thread(self._write_batch, writer, rows)
+                members += len(rows)
         finally:
             await asyncio.to_thread(handle.close)
         return members
+
+    def _write_batch(self, writer: Any, rows: Any) -> None:
+        writer.writerows(self._cells(rows))
 
     async def roster_csv(self, cohort_id: int | None = None) -> bytes:
         """The whole roster CSV in memory (small communities; prefer write_roster)."""
