@@ -30,6 +30,7 @@ from bot.services.figures import compute, zone, zone_table
 
 AT_RISK_DROP = 0.3
 TOP_STREAKS = 5
+AT_RISK_BATCH = 2000
 CHART_DAYS = 30
 # The background refresh: members per transaction, and per call of refresh_stale.
 REFRESH_CHUNK = 500
@@ -132,7 +133,9 @@ class StatsService:
                 .limit(TOP_STREAKS)
             )
             stats.top_streaks = [(name, int(days)) for name, days in top]
-            risky = await session.execute(
+            # Thousands of rows in a big community: read a batch at a time, so
+            # turning them into tuples never holds the event loop for long.
+            risky = await session.stream(
                 select(Member.first_name, _SEVEN, _THIRTY)
                 .join(_S, _S.member_id == Member.id)
                 .where(
@@ -142,8 +145,10 @@ class StatsService:
                     _THIRTY - _SEVEN >= AT_RISK_DROP,
                 )
                 .order_by(_SEVEN, Member.first_name, Member.id)
+                .execution_options(yield_per=AT_RISK_BATCH)
             )
-            stats.at_risk = [(name, float(seven), float(thirty)) for name, seven, thirty in risky]
+            async for part in risky.partitions():
+                stats.at_risk += [(name, float(a7), float(a30)) for name, a7, a30 in part]
             stats.daily_done = await self._daily_done(session, now, cohort_id)
         return stats
 
