@@ -14,6 +14,11 @@ rollover costs) and each trainer view is measured:
 - queueing a broadcast to everyone (what Send does now, and the background
   queueing after it).
 
+During a third run of each view a member's Done press (`CheckinService.record`
+for a different active member each time) is made again and again, and the
+slowest press is reported, with the longest the event loop went without
+running a 10 ms timer (how long the view held the loop at a time).
+
 Each next to the code before member_stats (commit 5fe88c0, kept as
 tests/reports/legacy.py), measured in the same run on the same data. Time and
 peak Python allocation (tracemalloc) are measured in separate runs, because
@@ -25,7 +30,8 @@ tracemalloc slows Python down several times.
     python -m bench.reports --skip-old            # only the new code
 
 Targets: /stats under 1.5 s and +50 MiB; /roster under 5 s with flat memory;
-all audience counts together under 0.5 s.
+all audience counts together under 0.5 s; a Done press answered within 1 s
+while any of them runs.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from bot.db.base import Base
 from bot.db.models import Checkin, Cohort, Member, Outbox, Pause, ProgramRun
 from bot.db.session import Database
 from bot.services.broadcasts import Audience, BroadcastService
+from bot.services.checkins import CheckinService
 from bot.services.stats import StatsService
 from tests.reports.legacy import LegacyAudiences, LegacyStats
 
@@ -153,6 +160,51 @@ async def timed(action: Callable[[], Awaitable[Any]], memory: bool) -> tuple[flo
     return wall.perf_counter() - started, result
 
 
+class Presses:
+    """Done presses by active members, one member after another (each press
+    alternates done and skipped for today, so every one really writes)."""
+
+    def __init__(self, service: CheckinService, telegram_ids: list[int]) -> None:
+        self._service = service
+        self._ids = telegram_ids
+        self._n = 0
+
+    async def press(self) -> float:
+        member = self._ids[self._n % len(self._ids)]
+        status = "done" if (self._n // len(self._ids)) % 2 else "skipped"
+        self._n += 1
+        started = wall.perf_counter()
+        await self._service.record(member, None, status)
+        return wall.perf_counter() - started
+
+    async def during(self, action: Callable[[], Awaitable[Any]]) -> tuple[float, float, float, int]:
+        """Run `action` while pressing Done every 50 ms: its seconds, the slowest
+        press, the longest event-loop stall (both seconds) and the presses made."""
+        task = asyncio.ensure_future(action())
+        slowest = stall = 0.0
+        presses = 0
+
+        async def ticker() -> None:
+            nonlocal stall
+            while not task.done():
+                before = wall.perf_counter()
+                await asyncio.sleep(0.01)
+                stall = max(stall, wall.perf_counter() - before - 0.01)
+
+        async def presser() -> None:
+            nonlocal slowest, presses
+            while not task.done():
+                await asyncio.sleep(0.05)
+                if task.done():
+                    break
+                slowest = max(slowest, await self.press())
+                presses += 1
+
+        started = wall.perf_counter()
+        await asyncio.gather(task, ticker(), presser())
+        return wall.perf_counter() - started, slowest, stall, presses
+
+
 async def measure(url: str, members: int, old: bool, tmp: Path) -> list[tuple[str, Any, Any]]:
     db = Database(url)
     catalog = load_catalog(SHIPPED_CONTENT_DIR)
@@ -161,6 +213,7 @@ async def measure(url: str, members: int, old: bool, tmp: Path) -> list[tuple[st
     broadcasts = BroadcastService(db.sessions, clock)
     legacy = LegacyStats(db.sessions, clock, catalog)
     legacy_audiences = LegacyAudiences(db.sessions, clock)
+    checkins_service = CheckinService(db.sessions, clock, catalog)
     lines: list[tuple[str, Any, Any]] = []
     try:
         started = wall.perf_counter()
@@ -178,6 +231,18 @@ async def measure(url: str, members: int, old: bool, tmp: Path) -> list[tuple[st
         async with db.engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
         cohort_id = cohorts[3][0]
+        async with db.sessions() as session:
+            pressers = list(
+                await session.scalars(
+                    select(Member.telegram_id)
+                    .where(Member.status == "active", Member.program_id.is_not(None))
+                    .order_by(Member.id)
+                    .limit(500)
+                )
+            )
+        presses = Presses(checkins_service, pressers)
+        idle = max([await presses.press() for _ in range(20)])
+        lines.append(("Done press, nothing else running", None, f"slowest {idle * 1000:.0f} ms"))
         roster = tmp / "roster.csv"
 
         async def queue_all(service: Any, inline: bool) -> float:
@@ -219,6 +284,16 @@ async def measure(url: str, members: int, old: bool, tmp: Path) -> list[tuple[st
                 )
             else:
                 lines.append((name, None, f"{new_s:.2f} s, {new_m:.1f} MiB"))
+            # Last, as the presses change the data the checks above compare.
+            busy_s, slowest, stall, made = await presses.during(new)
+            lines.append(
+                (
+                    f"  Done press during {name.split()[0]}",
+                    None,
+                    f"slowest of {made} {slowest * 1000:.0f} ms, loop stall"
+                    f" {stall * 1000:.0f} ms (view {busy_s:.2f} s)",
+                )
+            )
         confirm, background = await queue_all(broadcasts, inline=False)  # type: ignore[misc]
         if old:
             async with db.engine.begin() as conn:

@@ -209,23 +209,56 @@ class BroadcastService:
 
     async def counts(self, cohorts: list[tuple[int, str]]) -> dict[str, int]:
         """Live audience sizes for the buttons, from one grouped query: everyone
-        active, each cohort, inactive 3/7/14 days, not checked in today."""
+        active, each cohort, inactive 3/7/14 days, not checked in today.
+
+        One pass over the active members (with their member_stats row) groups
+        them by cohort, zone, last check-in and whether they joined before each
+        cutoff: a few thousand groups, not 100,000 rows, are then compared with
+        their zone's dates and summed by cohort. Each member is read once, in
+        table order, instead of in cohort-index order with a zone lookup each."""
         now = self._clock.now()
         columns = {"today": 0, **{f"cut_{days}": days for days in INACTIVE_CHOICES}}
         async with self._sessions() as session:
             zones, _ = await zone_table(session, now, columns)
-            last = MemberStats.last_checkin
-            sums = [
-                func.count(case((_inactive(last, zones.c[f"cut_{d}"], now - timedelta(days=d)), 1)))
-                for d in INACTIVE_CHOICES
-            ]
-            not_today = func.count(case((or_(last.is_(None), last < zones.c.today), 1)))
-            rows = await session.execute(
-                select(Member.cohort_id, func.count(), not_today, *sums)
-                .outerjoin(zones, zones.c.zone == Member.timezone)
+            active = (
+                select(
+                    Member.cohort_id,
+                    Member.timezone,
+                    MemberStats.last_checkin,
+                    *[
+                        case((Member.created_at <= now - timedelta(days=d), 1), else_=0).label(
+                            f"j_{d}"
+                        )
+                        for d in INACTIVE_CHOICES
+                    ],
+                )
                 .outerjoin(MemberStats, MemberStats.member_id == Member.id)
                 .where(Member.status == MemberStatus.ACTIVE, ONBOARDED)
-                .group_by(Member.cohort_id)
+                .subquery()
+            )
+            keys_ = list(active.c)
+            groups_query = select(*keys_, func.count().label("n")).group_by(*keys_).subquery()
+            g = groups_query.c
+            last, n = g.last_checkin, g.n
+
+            def members_where(condition: ColumnElement[bool]) -> Any:
+                return func.coalesce(func.sum(case((condition, n), else_=0)), 0)
+
+            inactive = [
+                members_where(
+                    or_(
+                        and_(last.is_(None), g[f"j_{d}"] == 1),
+                        and_(last.is_not(None), last <= zones.c[f"cut_{d}"]),
+                    )
+                )
+                for d in INACTIVE_CHOICES
+            ]
+            not_today = members_where(or_(last.is_(None), last < zones.c.today))
+            rows = await session.execute(
+                select(g.cohort_id, func.sum(n), not_today, *inactive)
+                .select_from(groups_query)
+                .outerjoin(zones, zones.c.zone == g.timezone)
+                .group_by(g.cohort_id)
             )
             groups = {cohort_id: [int(v or 0) for v in rest] for cohort_id, *rest in rows}
         total = [sum(column) for column in zip(*groups.values(), strict=True)] or [0] * (

@@ -30,6 +30,7 @@ from bot.services.figures import compute, zone, zone_table
 
 AT_RISK_DROP = 0.3
 TOP_STREAKS = 5
+AT_RISK_BATCH = 2000
 CHART_DAYS = 30
 # The background refresh: members per transaction, and per call of refresh_stale.
 REFRESH_CHUNK = 500
@@ -132,7 +133,9 @@ class StatsService:
                 .limit(TOP_STREAKS)
             )
             stats.top_streaks = [(name, int(days)) for name, days in top]
-            risky = await session.execute(
+            # Thousands of rows in a big community: read a batch at a time, so
+            # turning them into tuples never holds the event loop for long.
+            risky = await session.stream(
                 select(Member.first_name, _SEVEN, _THIRTY)
                 .join(_S, _S.member_id == Member.id)
                 .where(
@@ -142,15 +145,22 @@ class StatsService:
                     _THIRTY - _SEVEN >= AT_RISK_DROP,
                 )
                 .order_by(_SEVEN, Member.first_name, Member.id)
+                .execution_options(yield_per=AT_RISK_BATCH)
             )
-            stats.at_risk = [(name, float(seven), float(thirty)) for name, seven, thirty in risky]
+            async for part in risky.partitions():
+                stats.at_risk += [(name, float(a7), float(a30)) for name, a7, a30 in part]
             stats.daily_done = await self._daily_done(session, now, cohort_id)
         return stats
 
     async def _daily_done(
         self, session: AsyncSession, now: datetime, cohort_id: int | None
     ) -> list[tuple[date, int]]:
-        """Done check-ins per local date over the last 30 days (one grouped count)."""
+        """Done check-ins per local date over the last 30 days (one grouped count).
+
+        Everyone: a range of the (status, local date) index. One cohort: its
+        members first (index on cohort), then each one's days through the
+        (member, local date) unique index, so a cohort's chart costs its own
+        check-ins, not a walk over everyone's done days of the month."""
         last = now.date()
         first = last - timedelta(days=CHART_DAYS - 1)
         query = select(Checkin.local_date, func.count()).where(
@@ -159,8 +169,8 @@ class StatsService:
             Checkin.local_date <= last,
         )
         if cohort_id is not None:
-            query = query.join(Member, Member.id == Checkin.member_id).where(
-                Member.cohort_id == cohort_id
+            query = query.where(
+                Checkin.member_id.in_(select(Member.id).where(Member.cohort_id == cohort_id))
             )
         rows = await session.execute(query.group_by(Checkin.local_date))
         counts = {day: int(n) for day, n in rows}
@@ -176,7 +186,13 @@ class StatsService:
         """The header, then one row per member in scope (by name), read from the
         database `batch` rows at a time: memory stays flat however many members."""
         yield list(ROSTER_COLUMNS)
-        programs = self._catalog.programs
+        async for rows in self._roster_batches(cohort_id, batch):
+            for cells in self._cells(rows):
+                yield cells
+
+    async def _roster_batches(self, cohort_id: int | None, batch: int) -> AsyncIterator[Any]:
+        """The roster's database rows, `batch` at a time (one fetch, and one hop
+        between the event loop and the driver, per batch rather than per row)."""
         query = (
             select(
                 Member.first_name,
@@ -207,9 +223,17 @@ class StatsService:
         )
         async with self._sessions() as session:
             result = await session.stream(query)
-            async for row in result:
-                program = programs.get(row.program_id or "")
-                yield [
+            async for rows in result.partitions(batch):
+                yield rows
+
+    def _cells(self, rows: Any) -> list[list[str]]:
+        """The CSV cells of some roster rows."""
+        programs = self._catalog.programs
+        out = []
+        for row in rows:
+            program = programs.get(row.program_id or "")
+            out.append(
+                [
                     _safe_cell(row.first_name),
                     _safe_cell(row.username or ""),
                     str(row.telegram_id),
@@ -227,28 +251,29 @@ class StatsService:
                     row.status,
                     _text(row.as_of),
                 ]
+            )
+        return out
 
     async def write_roster(
         self, path: Path, cohort_id: int | None = None, *, batch: int = ROSTER_BATCH
     ) -> int:
         """Write the roster CSV (UTF-8 with BOM, for spreadsheets) to `path` as the
-        rows are read; the number of members written."""
+        rows are read; the number of members written. Each batch is turned into
+        CSV and written in a worker thread, so the event loop only fetches."""
         handle: TextIO = await asyncio.to_thread(path.open, "w", encoding="utf-8-sig", newline="")
-        members = -1
+        members = 0
         try:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            async for cells in self.roster_rows(cohort_id, batch=batch):
-                writer.writerow(cells)
-                members += 1
-                if members % batch == 0:
-                    await asyncio.to_thread(handle.write, buffer.getvalue())
-                    buffer.seek(0)
-                    buffer.truncate()
-            await asyncio.to_thread(handle.write, buffer.getvalue())
+            writer = csv.writer(handle)
+            await asyncio.to_thread(writer.writerow, ROSTER_COLUMNS)
+            async for rows in self._roster_batches(cohort_id, batch):
+                await asyncio.to_thread(self._write_batch, writer, rows)
+                members += len(rows)
         finally:
             await asyncio.to_thread(handle.close)
         return members
+
+    def _write_batch(self, writer: Any, rows: Any) -> None:
+        writer.writerows(self._cells(rows))
 
     async def roster_csv(self, cohort_id: int | None = None) -> bytes:
         """The whole roster CSV in memory (small communities; prefer write_roster)."""

@@ -12,11 +12,14 @@ everyone and per cohort; the roster; every audience and the button counts.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -221,6 +224,14 @@ async def check_reports(world: World, cohort_ids: dict[str, int]) -> None:
         assert [{k: r[k] for k in same} for r in new_rows] == [
             {k: r[k] for k in same} for r in old_rows
         ]
+        # The file /roster sends is the same CSV, also when written a few rows at a time.
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "roster.csv"
+            written = await world.stats.write_roster(path, cohort_id, batch=2)
+            assert await asyncio.to_thread(path.read_bytes) == await world.stats.roster_csv(
+                cohort_id
+            )
+        assert written == len(new_rows)
 
 
 async def check_audiences(world: World, cohort_ids: dict[str, int]) -> None:
