@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
@@ -52,6 +53,10 @@ async def serve(
             if stale:
                 log.info("%d updates were in flight when the bot last stopped", stale)
         await app.start()
+        # Everything loaded so far (PTB, SQLAlchemy, the content) lives as long as
+        # the process: out of the collector's way, so a full collection takes a
+        # few ms instead of 35-60 ms that a member's press would wait through.
+        gc.freeze()
         started = True
         dispatcher = services.dispatcher
         config = app.bot_data.config
