@@ -29,6 +29,9 @@ STAFF_ROLES = (Role.TRAINER, Role.ADMIN)
 class CheckinStatus(StrEnum):
     DONE = "done"
     SKIPPED = "skipped"
+    # A check-in on a rest day: noted, never a done training day (streaks, adherence,
+    # sessions done and the trainers' daily chart leave it out).
+    REST = "rest"
 
 
 class OutboxKind(StrEnum):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
@@ -40,7 +42,9 @@ def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = Fal
     return rendered
 
 
-def render_answered(catalog: Catalog, plan: SessionPlan, result: CheckinResult) -> Rendered:
+def render_answered(
+    catalog: Catalog, plan: SessionPlan, result: CheckinResult, today: date | None = None
+) -> Rendered:
     """The session message once answered: the recorded state and the next buttons
     in place of ✅/⏭, the How-to buttons kept."""
     rendered = render_session(catalog, plan, on_demand=True)
@@ -49,7 +53,7 @@ def render_answered(catalog: Catalog, plan: SessionPlan, result: CheckinResult) 
         for row in rendered.rows
         if not any(str(b.callback_data).startswith(f"{callbacks.CHECKIN}:") for b in row)
     ]
-    text = f"{rendered.text}\n\n{recorded_footer(result)}"
+    text = f"{rendered.text}\n\n{recorded_footer(result, today)}"
     return Rendered(text, answered_rows(result) + how_to)
 
 

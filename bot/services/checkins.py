@@ -37,7 +37,17 @@ from bot.services.schedule import local_date
 NOTE_LIMIT = 500
 BACKFILL_DAYS = 1  # yesterday; with today that is the 48-hour window
 
-CheckinOutcome = Literal["recorded", "too_old", "future", "no_program", "no_checkin", "too_long"]
+CheckinOutcome = Literal[
+    "recorded",
+    "too_old",
+    "future",
+    "no_program",
+    "not_started",  # the day is before the member's program starts
+    "before_joined",  # the day is before the member sent /start
+    "finished",  # the day is past the end of a program that finishes
+    "no_checkin",
+    "too_long",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,17 +148,25 @@ class CheckinService:
                 return CheckinResult(problem, target)
             if member.program_start is None:
                 return CheckinResult("no_program", target)
+            if target < local_date(member.created_at, ZoneInfo(member.timezone)):
+                return CheckinResult("before_joined", target, member=member)
             history = await MemberStatsRepository(session).history(member.id)
+            programs = self._catalog.programs
+            before = calendar_of(programs, history, today)
+            kind, number = before.kind(target)
+            if kind == "off":
+                # No program day on that date: not begun yet, or over.
+                problem = "not_started" if target < member.program_start else "finished"
+                return CheckinResult(problem, target, member=member)
             previous = history.checkins.get(target)
             kept_note = (
                 await self._note(session, member.id, target)
                 if note is None and previous is not None and previous.has_note
                 else None
             )
-        programs = self._catalog.programs
-        before = calendar_of(programs, history, today)
+        if kind == "rest" and status == CheckinStatus.DONE:
+            status = CheckinStatus.REST  # extra credit, not a done training day
         old_status = previous.status if previous else None
-        _, number = before.kind(target)
         effort = previous.effort if previous and status == CheckinStatus.DONE else None
         history.checkins[target] = CheckinFacts(status, effort, note is not None or bool(kept_note))
         after = calendar_of(programs, history, today)

@@ -6,7 +6,9 @@ The rules:
   program day exists and is not a rest day (a rolling program's days repeat,
   so it always has one: `Program.day`);
 - a streak counts consecutive training days that are done;
-- rest days and paused days neither break nor extend a streak;
+- rest days and paused days neither break nor extend a streak; a check-in
+  on a rest day is extra credit (mark "extra"): shown, never counted as a
+  done training day;
 - a skipped training day, or a past one with no check-in (missed), breaks it;
 - today, while not checked in, is pending: it breaks nothing yet.
 """
@@ -24,7 +26,10 @@ from bot.db.status import CheckinStatus
 from bot.services.program import is_paused, program_day
 
 DayKind = Literal["training", "rest", "paused", "off"]
-Mark = Literal["done", "skipped", "missed", "pending", "rest", "paused", "off"]
+Mark = Literal["done", "skipped", "missed", "pending", "rest", "extra", "paused", "off"]
+# What a member recorded on a rest day (a rest check-in, or "done" stored before
+# rest check-ins had their own status).
+RESTED = (CheckinStatus.REST, CheckinStatus.DONE)
 
 MILESTONES = (3, 7, 14, 21, 28)
 
@@ -113,7 +118,7 @@ class Calendar:
             else:
                 mark = "missed"
         elif kind == "rest":
-            mark = "done" if status == CheckinStatus.DONE else "rest"
+            mark = "extra" if status in RESTED else "rest"
         else:
             mark = kind
         return DayInfo(day, kind, mark, number)
