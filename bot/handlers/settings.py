@@ -13,7 +13,7 @@ from bot.handlers.common import answer, edit, known_member, pressing_member, rep
 from bot.handlers.onboarding import apply_time, apply_zone
 from bot.render import callbacks
 from bot.render import onboarding as settings_views
-from bot.render.session import render_session
+from bot.render.session import render_answered, render_session
 from bot.services.preferences import Awaiting, Expected
 
 
@@ -111,13 +111,21 @@ async def stop_sessions(update: Update, context: BotContext) -> None:
 
 
 async def show_today(update: Update, context: BotContext) -> None:
-    """Today's session, on demand, any time of day."""
+    """Today's session, on demand, any time of day (once answered, with the answer)."""
     found = await known_member(update, context)
     if found is None:
         return
     message, member = found
-    plan = await context.bot_data.services.planner.plan(member)
-    await reply(message, render_session(context.bot_data.library.catalog, plan, on_demand=True))
+    services = context.bot_data.services
+    catalog = context.bot_data.library.catalog
+    plan = await services.planner.plan(member)
+    answered = None
+    if plan.state in ("training", "rest"):
+        answered = await services.checkins.answer_on(member, plan.local_date)
+    if answered is None:
+        await reply(message, render_session(catalog, plan, on_demand=True))
+    else:  # answered already: show the answer and how to change it, not ✅/⏭ again
+        await reply(message, render_answered(catalog, plan, answered, plan.local_date))
 
 
 async def press_settings(update: Update, context: BotContext) -> None:

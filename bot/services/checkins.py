@@ -259,9 +259,7 @@ class CheckinService:
             today = local_date(now, ZoneInfo(row.timezone))
             if (problem := self._window(today, day)) is not None:
                 return CheckinResult(problem, day)
-            checkin = await session.scalar(
-                select(Checkin).where(Checkin.member_id == row.id, Checkin.local_date == day)
-            )
+            checkin = await _checkin_on(session, row.id, day)
             if checkin is None or (values.get("effort") and checkin.status != CheckinStatus.DONE):
                 return CheckinResult("no_checkin", day)
             for key, value in values.items():
@@ -269,19 +267,19 @@ class CheckinService:
             checkin.updated_at = now
             await session.flush()
             history = await MemberStatsRepository(session).history(row.id)
-            progress = (await self._keep_figures(session, row.id, history, today, now)).progress()
-            return CheckinResult(
-                "recorded",
-                day,
-                status=checkin.status,
-                program_day=checkin.program_day,
-                effort=checkin.effort,
-                note=checkin.note,
-                progress=progress,
-                changed=True,
-                member=MemberDTO.from_row(row),
-                pauses=tuple(history.pauses),
-            )
+            calendar = await self._keep_figures(session, row.id, history, today, now)
+            return _answered(checkin, calendar, MemberDTO.from_row(row), history, changed=True)
+
+    async def answer_on(self, member: MemberDTO, day: date) -> CheckinResult | None:
+        """What the member answered for `day`, with their progress now; None if
+        nothing yet (/today shows the answer instead of fresh buttons)."""
+        async with self._sessions() as session:
+            row = await _checkin_on(session, member.id, day)
+            if row is None:
+                return None
+            history = await MemberStatsRepository(session).history(member.id)
+        calendar = calendar_of(self._catalog.programs, history, self.today(member))
+        return _answered(row, calendar, member, history)
 
     async def calendar(self, member: MemberDTO) -> Calendar:
         """The member's calendar as of their local today."""
@@ -342,6 +340,30 @@ class CheckinService:
             )
             await session.execute(delete(Member).where(Member.id == member.id))
             return True
+
+
+async def _checkin_on(session: AsyncSession, member_id: int, day: date) -> Checkin | None:
+    return await session.scalar(
+        select(Checkin).where(Checkin.member_id == member_id, Checkin.local_date == day)
+    )
+
+
+def _answered(
+    row: Checkin, calendar: Calendar, member: MemberDTO, history: History, *, changed: bool = False
+) -> CheckinResult:
+    """A stored check-in as a result, with the member's progress in `calendar`."""
+    return CheckinResult(
+        "recorded",
+        row.local_date,
+        status=row.status,
+        program_day=row.program_day,
+        effort=row.effort,
+        note=row.note,
+        progress=calendar.progress(),
+        changed=changed,
+        member=member,
+        pauses=tuple(history.pauses),
+    )
 
 
 async def _notify(

@@ -363,3 +363,60 @@ async def test_a_checkin_after_the_program_ended_is_refused(bot: Harness) -> Non
     await bot.command(ZOE, "checkin")  # day 29 of a 28-day program
     assert "Your program was complete by then" in bot.api.last().text
     assert await checkins(bot) == []
+
+
+def first_buttons(call: object) -> list[str]:
+    return [str(b["callback_data"]) for b in call.buttons()]  # type: ignore[attr-defined]
+
+
+async def test_today_after_the_answer_shows_it_with_change_buttons(bot: Harness) -> None:
+    await ready(bot)
+    for offset in (0, 1, 2, 4):  # days 1-3 and 5 done; day 4 is a rest day
+        bot.clock.set(MORNING + timedelta(days=offset))
+        await bot.send(tap(bot, f"ci:d:{DAY1 + timedelta(days=offset):%Y%m%d}"))
+    await bot.send(tap(bot, "ci:e:20260306:4"))
+    await bot.command(ZOE, "today")
+    shown = bot.api.last()
+    assert "Day 5 of Defy Gravity" in shown.text
+    assert "✅ <b>Done today</b> · 🔥 Streak: <b>4 days</b> · effort 4/5" in shown.text
+    data = first_buttons(shown)
+    assert "ci:d:20260306" not in data  # no fresh ✅ Done
+    assert data[:5] == [f"ci:e:20260306:{n}" for n in range(1, 6)]
+    assert {"ci:n:20260306", "ci:s:20260306"} <= set(data)
+    assert any(d.startswith("c:") for d in data)  # How-to buttons kept
+
+    await bot.send(tap(bot, "ci:s:20260306"))
+    await bot.command(ZOE, "today")
+    shown = bot.api.last()
+    assert "⏭ <b>Skipped today</b>" in shown.text
+    assert first_buttons(shown)[0] == "ci:d:20260306"  # ↩️ Change to done
+
+
+async def test_today_before_the_answer_and_after_midnight_offers_done_and_skip(
+    bot: Harness,
+) -> None:
+    await ready(bot)
+    bot.clock.set(datetime(2026, 3, 2, 22, 50, tzinfo=UTC))  # 23:50 in Berlin
+    await bot.send(tap(bot, "ci:d:20260302"))
+    await bot.command(ZOE, "today")
+    assert "Done today" in bot.api.last().text
+    bot.clock.set(datetime(2026, 3, 2, 23, 10, tzinfo=UTC))  # 00:10 on day 2 in Berlin
+    await bot.command(ZOE, "today")
+    shown = bot.api.last()
+    assert "Day 2 of Defy Gravity" in shown.text
+    assert "Done today" not in shown.text
+    assert first_buttons(shown)[:2] == ["ci:d:20260303", "ci:s:20260303"]
+
+
+async def test_today_on_a_rest_day_after_a_rest_checkin(bot: Harness) -> None:
+    await ready(bot)
+    bot.clock.set(MORNING + timedelta(days=3))  # rest day 4
+    await bot.command(ZOE, "today")
+    assert "extra credit" not in bot.api.last().text
+    await bot.command(ZOE, "checkin")
+    await bot.command(ZOE, "today")
+    shown = bot.api.last()
+    assert "rest day" in shown.text.lower()
+    assert REST_EXTRA in shown.text
+    assert "ci:n:20260305" in first_buttons(shown)
+    assert not any(d.startswith(("ci:d:", "ci:s:")) for d in first_buttons(shown))
