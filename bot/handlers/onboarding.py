@@ -151,7 +151,10 @@ async def _after_time(message: Message, context: BotContext, change: Change) -> 
     if change.onboarding_finished:
         await reply(message, onboarding_views.all_set(catalog, change.member))
     elif change.next_step == Step.DONE:
-        await reply(message, onboarding_views.time_set(change.member.reminder_time, change.member))
+        today = context.bot_data.services.checkins.today(change.member)
+        await reply(
+            message, onboarding_views.time_set(change.member.reminder_time, change.member, today)
+        )
     else:
         await reply(message, _question(context, change.member, change.next_step, first_time=False))
 
@@ -170,6 +173,7 @@ async def save_zone(message: Message, context: BotContext, member: MemberDTO, zo
     """Store a zone and show what comes next."""
     change = await context.bot_data.services.preferences.set_timezone(member.telegram_id, zone)
     if change.next_step == Step.DONE:
-        await reply(message, onboarding_views.zone_set(change.member))
+        today = context.bot_data.services.checkins.today(change.member)
+        await reply(message, onboarding_views.zone_set(change.member, today))
     else:
         await reply(message, _question(context, change.member, change.next_step, first_time=False))

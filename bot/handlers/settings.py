@@ -84,7 +84,7 @@ async def pause_sessions(update: Update, context: BotContext) -> None:
         await reply(message, settings_views.ALREADY_STOPPED)
         return
     change = await context.bot_data.services.preferences.pause(member.telegram_id, days)
-    await reply(message, settings_views.paused(change.member.paused_until))
+    await reply(message, settings_views.paused(change.member))
 
 
 async def resume_sessions(update: Update, context: BotContext) -> None:

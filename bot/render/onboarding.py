@@ -3,7 +3,7 @@ settings commands (/pause, /resume, /stop, /time, /timezone)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton
@@ -15,6 +15,7 @@ from bot.render import callbacks
 from bot.render.message import Rendered, esc
 from bot.render.texts import DISCLAIMER, display_name
 from bot.services.inputs import describe_zone
+from bot.services.preferences import next_session
 
 COMMON_ZONES = (
     ("🇬🇧 London", "Europe/London"),
@@ -100,6 +101,16 @@ def when(instant: datetime | None, zone: str) -> str:
     return f"{local:%A %d %B} at {local:%H:%M}"
 
 
+def next_session_text(member: MemberDTO) -> str:
+    """The member's next session as the settings say it (after a pause, while paused)."""
+    instant = next_session(member)
+    if member.status == MemberStatus.PAUSED:
+        if instant is None:
+            return "when you send /resume"
+        return f"{when(instant, member.timezone)}, after your break"
+    return when(instant, member.timezone)
+
+
 def all_set(catalog: Catalog, member: MemberDTO) -> Rendered:
     """The summary after the last onboarding answer."""
     program = catalog.programs.get(member.program_id or "")
@@ -136,7 +147,7 @@ def settings_summary(catalog: Catalog, member: MemberDTO) -> Rendered:
         f"Time zone: {esc(describe_zone(member.timezone))}\n"
         f"Daily session: {member.reminder_time:%H:%M}\n"
         f"Status: {status}\n"
-        f"Next session: {when(member.next_reminder_at, member.timezone)}"
+        f"Next session: {next_session_text(member)}"
     )
     toggle = (
         _setting("▶️ Resume", "resume")
@@ -204,9 +215,13 @@ UNKNOWN_INVITE = (
 )
 
 
-def paused(until: date | None) -> str:
-    when = f"until {until:%A %d %B}" if until else "until you send /resume"
-    return f"⏸ Paused {when}. No sessions meanwhile, and your program day waits for you."
+def paused(member: MemberDTO) -> str:
+    until = member.paused_until
+    span = f"until {until:%A %d %B}" if until else "until you send /resume"
+    text = f"⏸ Paused {span}. No sessions meanwhile, and your program day waits for you."
+    if until:
+        text += f"\nFirst session after the break: {when(next_session(member), member.timezone)}."
+    return text
 
 
 def resumed(member: MemberDTO) -> str:
@@ -215,17 +230,25 @@ def resumed(member: MemberDTO) -> str:
     return f"▶️ Welcome back! Next session: {when(member.next_reminder_at, member.timezone)}."
 
 
-def time_set(at: time, member: MemberDTO) -> str:
-    return (
-        f"⏰ Daily session at {at:%H:%M}. Next: {when(member.next_reminder_at, member.timezone)}."
-    )
+def _next_from(member: MemberDTO, today: date) -> str:
+    """'from tomorrow at 19:00' when the next session is tomorrow (today's is
+    done or its time has passed), else '. Next: <when>' ."""
+    instant = next_session(member)
+    if instant is not None and member.status == MemberStatus.ACTIVE:
+        local = instant.astimezone(ZoneInfo(member.timezone))
+        if local.date() == today + timedelta(days=1):
+            return f", from tomorrow at {local:%H:%M}."
+        if local.date() == today:
+            return f". Next: today at {local:%H:%M}."
+    return f". Next: {next_session_text(member)}."
 
 
-def zone_set(member: MemberDTO) -> str:
-    return (
-        f"🌍 Time zone: {esc(describe_zone(member.timezone))}. Next session: "
-        f"{when(member.next_reminder_at, member.timezone)}."
-    )
+def time_set(at: time, member: MemberDTO, today: date) -> str:
+    return f"⏰ Daily session at {at:%H:%M}{_next_from(member, today)}"
+
+
+def zone_set(member: MemberDTO, today: date) -> str:
+    return f"🌍 Time zone: {esc(describe_zone(member.timezone))}{_next_from(member, today)}"
 
 
 def joined_cohort(name: str) -> str:

@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog.schema import Program
 from bot.clock import Clock
+from bot.db import keys
 from bot.db.dto import MemberDTO, PauseSpan
 from bot.db.member_stats import MemberStatsRepository
-from bot.db.models import Member
+from bot.db.models import Checkin, Member, Outbox
 from bot.db.outbox import OutboxRepository
 from bot.db.repositories import (
     CohortRepository,
@@ -33,10 +34,10 @@ from bot.db.repositories import (
     PauseRepository,
     ProgramRunRepository,
 )
-from bot.db.status import MemberStatus
+from bot.db.status import MemberStatus, OutboxStatus
 from bot.services.figures import FigureKeeper
 from bot.services.members import NotAMember
-from bot.services.schedule import local_date, next_occurrence
+from bot.services.schedule import local_date, next_occurrence, occurrence_on
 
 
 class Step(StrEnum):
@@ -171,7 +172,7 @@ class PreferencesService:
                 row.pending_input = Awaiting.TIME if row.program_id else None
             else:
                 row.pending_input = None
-                _reschedule(row, now)
+                await _reschedule(row, now, session)
             return False
 
         return await self._edit(telegram_id, change)
@@ -187,7 +188,7 @@ class PreferencesService:
                     return False
                 await _start_fresh(row, now, session)
                 return True
-            _reschedule(row, now)
+            await _reschedule(row, now, session)
             return False
 
         return await self._edit(telegram_id, change)
@@ -223,7 +224,7 @@ class PreferencesService:
                 await _end_pause(row, now, session)
             if row.status in (MemberStatus.PAUSED, MemberStatus.LEFT):
                 row.status = MemberStatus.ACTIVE
-                _reschedule(row, now)
+                await _reschedule(row, now, session)
             return False
 
         return await self._edit(telegram_id, change)
@@ -243,13 +244,18 @@ class PreferencesService:
                 )
             )
             for row in rows:
-                assert row.paused_until is not None
-                if local_date(now, ZoneInfo(row.timezone)) < row.paused_until:
+                until = row.paused_until
+                assert until is not None
+                zone = ZoneInfo(row.timezone)
+                if local_date(now, zone) < until:
                     continue
                 await _end_pause(row, now, session)
                 row.status = MemberStatus.ACTIVE
                 row.updated_at = now
-                _reschedule(row, now)
+                # The first day back has its session, however late this tick runs
+                # (what /settings promised); the tick's grace rule decides if it is
+                # still sent.
+                row.next_reminder_at = occurrence_on(until, row.reminder_time, zone)
                 await self._keep_figures(session, row, now)
                 resumed += 1
         return resumed
@@ -274,7 +280,7 @@ class PreferencesService:
         async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
             if row.status in (MemberStatus.LEFT, MemberStatus.BLOCKED):
                 row.status = MemberStatus.ACTIVE
-                _reschedule(row, now)
+                await _reschedule(row, now, session)
             return False
 
         return await self._edit(telegram_id, change)
@@ -311,9 +317,46 @@ async def _start_fresh(row: Member, now: datetime, session: AsyncSession) -> Non
     await ProgramRunRepository(session).start(row.id, row.program_id, row.program_start)
 
 
-def _reschedule(row: Member, now: datetime) -> None:
-    if row.status == MemberStatus.ACTIVE and row.program_start is not None:
-        row.next_reminder_at = next_occurrence(now, row.reminder_time, ZoneInfo(row.timezone))
+async def _reschedule(row: Member, now: datetime, session: AsyncSession) -> None:
+    """The next session at the member's (new) time and zone. Never a second one
+    today: once today's session went out or today is checked in, it is tomorrow's."""
+    if row.status != MemberStatus.ACTIVE or row.program_start is None:
+        return
+    zone = ZoneInfo(row.timezone)
+    following = next_occurrence(now, row.reminder_time, zone)
+    today = local_date(now, zone)
+    if local_date(following, zone) == today and await _had_session(session, row.id, today):
+        following = occurrence_on(today + timedelta(days=1), row.reminder_time, zone)
+    row.next_reminder_at = following
+
+
+async def _had_session(session: AsyncSession, member_id: int, day: date) -> bool:
+    """Whether the member's session of `day` was queued or sent, or the day is checked in."""
+    queued = await session.scalar(
+        select(Outbox.id).where(
+            Outbox.dedupe_key == keys.reminder(member_id, day),
+            Outbox.status != OutboxStatus.CANCELLED,
+        )
+    )
+    if queued is not None:
+        return True
+    answered = await session.scalar(
+        select(Checkin.id).where(Checkin.member_id == member_id, Checkin.local_date == day)
+    )
+    return answered is not None
+
+
+def next_session(member: MemberDTO) -> datetime | None:
+    """When the member's next session comes: the first one after a timed pause
+    while paused; None while paused until /resume, stopped or blocked."""
+    if member.status == MemberStatus.PAUSED:
+        if member.paused_until is None:
+            return None
+        # The pause ends on `paused_until`: that day's session is the first one.
+        return occurrence_on(member.paused_until, member.reminder_time, ZoneInfo(member.timezone))
+    if member.status != MemberStatus.ACTIVE:
+        return None
+    return member.next_reminder_at
 
 
 def _next_session_date(row: Member, now: datetime) -> date:

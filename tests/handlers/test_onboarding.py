@@ -255,3 +255,94 @@ async def test_zone_buttons_are_all_real_zones() -> None:
     for _, zone in COMMON_ZONES:
         ZoneInfo(zone)
         assert len(f"ob:z:{zone}".encode()) <= 64
+
+
+def berlin(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Berlin")).astimezone(
+        UTC
+    )
+
+
+async def tick_and_send(bot: Harness) -> int:
+    await bot.services.ticker.tick()
+    return int(await bot.services.sender.drain())
+
+
+async def test_settings_during_a_pause_show_the_first_session_after_it(bot: Harness) -> None:
+    bot.clock.set(berlin(2, 6))
+    await onboard(bot.app, LEA)
+    bot.clock.set(berlin(2, 20))  # after today's 07:30 session: the pause starts tomorrow
+    await bot.command(LEA, "pause", "3")
+    assert "First session after the break: Friday 06 March at 07:30" in bot.api.last().text
+    await bot.command(LEA, "settings")
+    assert "Next session: Friday 06 March at 07:30, after your break" in bot.api.last().text
+    await bot.command(LEA, "time", "18:15")
+    assert "Next: Friday 06 March at 18:15, after your break" in bot.api.last().text
+    # It is what the tick does: nothing on 3-5 March, then that session.
+    for day in (3, 4, 5):
+        bot.clock.set(berlin(day, 18, 20))
+        assert await tick_and_send(bot) == 0
+    bot.clock.set(berlin(6, 18, 15))
+    assert await tick_and_send(bot) == 1
+    assert "Day 2 of Defy Gravity" in bot.api.last("sendMessage").text
+
+
+async def test_settings_during_an_open_pause_and_across_the_dst_change(bot: Harness) -> None:
+    bot.clock.set(berlin(26, 6))
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "pause")
+    await bot.command(LEA, "settings")
+    assert "Next session: when you send /resume" in bot.api.last().text
+    await bot.command(LEA, "resume")
+    # Berlin springs forward on Sunday 29 March: 07:30 is 05:30 UTC from then on.
+    bot.clock.set(berlin(27, 20))
+    await bot.command(LEA, "pause", "2")
+    await bot.command(LEA, "settings")
+    assert "Next session: Monday 30 March at 07:30, after your break" in bot.api.last().text
+    bot.clock.set(datetime(2026, 3, 30, 5, 30, tzinfo=UTC))
+    assert await tick_and_send(bot) == 1
+
+
+async def test_a_new_time_after_todays_session_starts_tomorrow(bot: Harness) -> None:
+    bot.clock.set(berlin(2, 6))
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "time", "08:00")  # before today's session: still today
+    assert "Daily session at 08:00. Next: today at 08:00." in bot.api.last().text
+    bot.clock.set(berlin(2, 8))
+    assert await tick_and_send(bot) == 1  # day 1 went out at 08:00
+    bot.clock.set(berlin(2, 12))
+    await bot.command(LEA, "time", "19:00")
+    assert "Daily session at 19:00, from tomorrow at 19:00." in bot.api.last().text
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.next_reminder_at == berlin(3, 19)
+    bot.clock.set(berlin(2, 19, 5))
+    assert await tick_and_send(bot) == 0  # no second session today
+    bot.clock.set(berlin(3, 19))
+    assert await tick_and_send(bot) == 1
+    assert "Day 2 of Defy Gravity" in bot.api.last("sendMessage").text
+
+
+async def test_a_checkin_before_the_session_time_also_moves_a_new_time_to_tomorrow(
+    bot: Harness,
+) -> None:
+    bot.clock.set(berlin(2, 6))
+    await onboard(bot.app, LEA, at=time(18, 0))
+    await bot.command(LEA, "checkin")  # did it in the morning, before the 18:00 session
+    await bot.command(LEA, "time", "19:30")
+    assert "from tomorrow at 19:30" in bot.api.last().text
+    bot.clock.set(berlin(2, 23, 30))  # 07:30 on Tuesday 3 March in Tokyo: another day
+    await bot.command(LEA, "timezone", "Asia/Tokyo")
+    assert "Next: today at 19:30." in bot.api.last().text
+
+
+async def test_a_new_zone_after_todays_session_starts_tomorrow(bot: Harness) -> None:
+    bot.clock.set(berlin(2, 6))
+    await onboard(bot.app, LEA)
+    bot.clock.set(berlin(2, 7, 30))
+    assert await tick_and_send(bot) == 1
+    bot.clock.set(berlin(2, 12))  # 06:00 in New York, still 2 March there
+    await bot.command(LEA, "timezone", "America/New_York")
+    assert "America/New_York, from tomorrow at 07:30." in bot.api.last().text
+    bot.clock.set(datetime(2026, 3, 2, 12, 30, tzinfo=UTC))  # 07:30 in New York
+    assert await tick_and_send(bot) == 0
