@@ -6,7 +6,9 @@ these handlers only show the question it names.
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from datetime import date
+
+from telegram import CallbackQuery, Message, Update
 
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
@@ -16,6 +18,7 @@ from bot.handlers.common import answer, edit, pressing_member, private_message, 
 from bot.render import callbacks, texts
 from bot.render import onboarding as onboarding_views
 from bot.render.message import Rendered, esc
+from bot.render.session import render_session
 from bot.services.inputs import InputError, parse_time, parse_zone
 from bot.services.members import Profile
 from bot.services.preferences import Awaiting, Change, Step, expected_input, onboarding_step
@@ -100,6 +103,8 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
             return
         await answer(query)
         await save_zone(message, context, member, zone)
+    elif isinstance(action, callbacks.StartOn):
+        await _start_on(query, context, member, action.day)
     elif isinstance(action, callbacks.PickTime):
         await answer(query)
         change = await context.bot_data.services.preferences.set_reminder_time(
@@ -108,6 +113,30 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
         await _after_time(message, context, change)
     else:
         await answer(query, onboarding_views.SETTINGS_BUTTON_EXPIRED)
+
+
+async def _start_on(
+    query: CallbackQuery, context: BotContext, member: MemberDTO, day: date
+) -> None:
+    """▶ Start today (day 1 now, its session sent at once) or Start tomorrow."""
+    services = context.bot_data.services
+    if day == member.program_start and day > services.checkins.today(member):
+        await answer(query)  # Start tomorrow: as planned
+        await edit(query, onboarding_views.starts_tomorrow(member))
+        return
+    started = await services.preferences.start_today(member.telegram_id, day)
+    if started.outcome == "already":
+        await answer(query, onboarding_views.ALREADY_STARTED)
+        return
+    if started.outcome == "stale":
+        await answer(query, onboarding_views.START_BUTTON_EXPIRED, alert=True)
+        return
+    await answer(query)
+    await edit(query, onboarding_views.started_today(started.member))
+    plan = await services.planner.plan(started.member)
+    if isinstance(query.message, Message):
+        catalog = context.bot_data.library.catalog
+        await reply(query.message, render_session(catalog, plan))
 
 
 # -- typed answers -------------------------------------------------------------------
@@ -149,7 +178,8 @@ async def apply_time(message: Message, context: BotContext, member: MemberDTO, t
 async def _after_time(message: Message, context: BotContext, change: Change) -> None:
     catalog = context.bot_data.library.catalog
     if change.onboarding_finished:
-        await reply(message, onboarding_views.all_set(catalog, change.member))
+        today = context.bot_data.services.checkins.today(change.member)
+        await reply(message, onboarding_views.all_set(catalog, change.member, today))
     elif change.next_step == Step.DONE:
         today = context.bot_data.services.checkins.today(change.member)
         await reply(

@@ -10,6 +10,7 @@ back into one of them. The forms, all under Telegram's 64 bytes:
   ob:p:<program>           onboarding: pick a program
   ob:z:<zone>              onboarding: pick a time zone (IANA name)
   ob:t:<HHMM>              onboarding: pick a session time
+  ob:s:<YYYYMMDD>          after onboarding: day 1 on that date (today, or the planned day)
   set:<action>             a settings button (program, zone, time, pause, resume, stop)
   ci:<d|s|n>:<YYYYMMDD>    check-in: done, skip, add a note, for that local date
   ci:e:<YYYYMMDD>:<1-5>    check-in: effort
@@ -53,7 +54,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     MENU: re.compile(r"^(an|ex|st)$"),
     LESSON: re.compile(r"^([1-9]):(\d{1,2})$"),
     ONBOARD: re.compile(
-        rf"^(?:p:({_ID})|z:([A-Za-z0-9_+\-/]{{1,48}})|t:([01]\d|2[0-3])([0-5]\d))$"
+        rf"^(?:p:({_ID})|z:([A-Za-z0-9_+\-/]{{1,48}})|t:([01]\d|2[0-3])([0-5]\d)|s:(\d{{8}}))$"
     ),
     SETTINGS: re.compile(r"^(program|zone|time|pause|resume|stop)$"),
     CHECKIN: re.compile(r"^(?:([dsn]):(\d{8})|e:(\d{8}):([1-5]))$"),
@@ -119,6 +120,16 @@ class PickTime:
 
 
 @dataclass(frozen=True)
+class StartOn:
+    """Make `day` day 1: today (▶ Start today), or the day already planned."""
+
+    day: date
+
+    def encode(self) -> str:
+        return f"{ONBOARD}:s:{self.day:%Y%m%d}"
+
+
+@dataclass(frozen=True)
 class ChangeSetting:
     what: SettingsChoice
 
@@ -178,6 +189,7 @@ Action = (
     | PickProgram
     | PickZone
     | PickTime
+    | StartOn
     | ChangeSetting
     | CheckinPress
     | BroadcastPress
@@ -210,11 +222,14 @@ def parse(data: str | None) -> Action | None:
     if prefix == LESSON:
         return OpenLesson(int(groups[0]), int(groups[1]))
     if prefix == ONBOARD:
-        program, zone, hour, minute = groups
+        program, zone, hour, minute, start = groups
         if program:
             return PickProgram(program)
         if zone:
             return PickZone(zone)
+        if start:
+            day = _day(start)
+            return StartOn(day) if day is not None else None
         return PickTime(time(int(hour), int(minute)))
     if prefix == SETTINGS:
         return ChangeSetting(groups[0])  # type: ignore[arg-type]

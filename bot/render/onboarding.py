@@ -111,8 +111,9 @@ def next_session_text(member: MemberDTO) -> str:
     return when(instant, member.timezone)
 
 
-def all_set(catalog: Catalog, member: MemberDTO) -> Rendered:
-    """The summary after the last onboarding answer."""
+def all_set(catalog: Catalog, member: MemberDTO, today: date) -> Rendered:
+    """The summary after the last onboarding answer. Joined after today's session
+    time: ▶ Start today (today is day 1, its session comes now) or tomorrow."""
     program = catalog.programs.get(member.program_id or "")
     name = esc(program.name) if program else "your program"
     text = (
@@ -124,7 +125,38 @@ def all_set(catalog: Catalog, member: MemberDTO) -> Rendered:
         "Send /today any time to see the day's session, /settings to change anything, "
         "/pause when you need a break."
     )
-    return Rendered(text)
+    start = member.program_start
+    if start is None or start <= today:
+        return Rendered(text)
+    text += (
+        f"\n\nToday's {member.reminder_time:%H:%M} has passed, so day 1 is tomorrow. "
+        "Keen to begin? Start today and I will send day 1 right now."
+    )
+    rows = [
+        [
+            InlineKeyboardButton("▶ Start today", callback_data=callbacks.StartOn(today).encode()),
+            InlineKeyboardButton("Start tomorrow", callback_data=callbacks.StartOn(start).encode()),
+        ]
+    ]
+    return Rendered(text, rows)
+
+
+def started_today(member: MemberDTO) -> str:
+    return (
+        "▶️ <b>Day 1 is today.</b> Here it is. Your next session, day 2, comes "
+        f"{when(member.next_reminder_at, member.timezone)}."
+    )
+
+
+def starts_tomorrow(member: MemberDTO) -> str:
+    return (
+        f"👍 Day 1 comes {when(member.next_reminder_at, member.timezone)}. "
+        "Send /today any time for a preview."
+    )
+
+
+ALREADY_STARTED = "Day 1 is today already: send /today to see it."
+START_BUTTON_EXPIRED = "That button is from another day. Send /today to see where you are."
 
 
 STATUS_TEXT: dict[str, str] = {

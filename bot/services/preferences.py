@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -112,6 +113,17 @@ class Change:
         return onboarding_step(self.member)
 
 
+StartOutcome = Literal["started", "already", "stale"]
+
+
+@dataclass(frozen=True, slots=True)
+class StartToday:
+    """A member after ▶ Start today: moved to today, already today, or a stale button."""
+
+    member: MemberDTO
+    outcome: StartOutcome
+
+
 Edit = Callable[[Member, datetime, AsyncSession], Awaitable[bool]]
 
 
@@ -162,6 +174,28 @@ class PreferencesService:
             return False
 
         return await self._edit(telegram_id, change)
+
+    async def start_today(self, telegram_id: int, day: date) -> StartToday:
+        """Make `day`, the member's local today, day 1 of a program planned to
+        begin later (they joined after today's session time). The daily session
+        stays where it is: tomorrow's is day 2."""
+        outcome: StartOutcome = "stale"
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            nonlocal outcome
+            today = local_date(now, ZoneInfo(row.timezone))
+            if row.program_id is None or row.program_start is None or day != today:
+                return False  # a button from another day, or no program any more
+            if row.program_start == today:
+                outcome = "already"
+            elif row.program_start > today:
+                row.program_start = today
+                await ProgramRunRepository(session).start(row.id, row.program_id, today)
+                outcome = "started"
+            return False
+
+        result = await self._edit(telegram_id, change)
+        return StartToday(result.member, outcome)
 
     async def set_timezone(self, telegram_id: int, zone: str) -> Change:
         """Set the time zone; during onboarding, move on to the time question."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -346,3 +347,77 @@ async def test_a_new_zone_after_todays_session_starts_tomorrow(bot: Harness) -> 
     assert "America/New_York, from tomorrow at 07:30." in bot.api.last().text
     bot.clock.set(datetime(2026, 3, 2, 12, 30, tzinfo=UTC))  # 07:30 in New York
     assert await tick_and_send(bot) == 0
+
+
+async def onboard_by_buttons(bot: Harness, user: TgUser) -> Any:
+    await bot.command(user, "start")
+    await tap(bot, user, "ob:p:defy-gravity")
+    await tap(bot, user, "ob:z:Europe/Berlin")
+    await tap(bot, user, "ob:t:0730")
+    return bot.api.last("sendMessage")
+
+
+async def test_joining_after_the_session_time_offers_to_start_today(bot: Harness) -> None:
+    bot.clock.set(berlin(2, 13))  # 13:00 in Berlin: today's 07:30 has passed
+    done = await onboard_by_buttons(bot, LEA)
+    assert "All set!" in done.text
+    assert "Tuesday 03 March at 07:30" in done.text
+    assert data_of(done.buttons()) == ["ob:s:20260302", "ob:s:20260303"]
+    assert [b["text"] for b in done.buttons()] == ["▶ Start today", "Start tomorrow"]
+
+    await tap(bot, LEA, "ob:s:20260302")
+    assert "Day 1 is today" in bot.api.last("editMessageText").text
+    session = bot.api.last("sendMessage")
+    assert "Day 1 of Defy Gravity" in session.text
+    assert data_of(session.buttons())[:2] == ["ci:d:20260302", "ci:s:20260302"]
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.program_start == date(2026, 3, 2)
+    assert member.next_reminder_at == berlin(3, 7, 30)  # tomorrow's is day 2
+
+    await tap(bot, LEA, "ob:s:20260302")  # a second tap (or a redelivery): nothing new
+    assert "already" in bot.api.last("answerCallbackQuery").params["text"]
+    assert len([c for c in bot.api.sent("sendMessage") if "Day 1 of" in c.text]) == 1
+
+    await tap(bot, LEA, "ci:d:20260302")
+    assert (await bot.app.bot_data.members.get(LEA.id)) is not None
+    await bot.command(LEA, "today")
+    assert "Done today" in bot.api.last().text
+    bot.clock.set(berlin(3, 7, 30))
+    assert await tick_and_send(bot) == 1
+    assert "Day 2 of Defy Gravity" in bot.api.last("sendMessage").text
+
+
+async def test_start_tomorrow_keeps_the_plan_and_a_stale_start_today_is_refused(
+    bot: Harness,
+) -> None:
+    bot.clock.set(berlin(2, 23, 50))  # ten minutes before midnight
+    await onboard_by_buttons(bot, LEA)
+    await tap(bot, LEA, "ob:s:20260303")
+    assert "Day 1 comes Tuesday 03 March at 07:30" in bot.api.last("editMessageText").text
+    bot.clock.set(berlin(3, 0, 5))  # the next day in Berlin: the offer is over
+    await tap(bot, LEA, "ob:s:20260302")
+    answer = bot.api.last("answerCallbackQuery")
+    assert "another day" in answer.params["text"]
+    assert answer.params["show_alert"] is True
+    await tap(bot, LEA, "ob:s:20260303")  # tomorrow has come: day 1 is today already
+    assert "already" in bot.api.last("answerCallbackQuery").params["text"]
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.program_start == date(2026, 3, 3)
+    assert not [c for c in bot.api.sent("sendMessage") if "Day 1 of" in c.text]
+
+
+async def test_joining_before_the_session_time_needs_no_start_today(bot: Harness) -> None:
+    bot.clock.set(berlin(2, 6))
+    done = await onboard_by_buttons(bot, LEA)
+    assert "All set!" in done.text
+    assert done.buttons() == []
+
+
+async def test_start_today_from_a_stranger_or_before_a_program(bot: Harness) -> None:
+    await tap(bot, TgUser(id=4242), "ob:s:20260302")
+    assert "Send /start first" in bot.api.last("answerCallbackQuery").params["text"]
+    await bot.command(LEA, "start")
+    await tap(bot, LEA, "ob:s:20260302")
+    assert "another day" in bot.api.last("answerCallbackQuery").params["text"]

@@ -24,6 +24,7 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.PickZone("America/Argentina/Buenos_Aires"),
     callbacks.PickZone("Etc/GMT+5"),
     callbacks.PickTime(time(6, 45)),
+    callbacks.StartOn(DAY),
     callbacks.ChangeSetting("resume"),
     callbacks.CheckinPress("d", DAY),
     callbacks.CheckinPress("s", DAY),
@@ -55,7 +56,8 @@ def test_the_examples_cover_every_prefix() -> None:
     "data",
     [
         "", "c:", "c:Bad_Id", "m:xx", "l:0:1", "ob:p:", "ob:t:2460", "ob:z:a b",
-        "set:delete", "ci:d:20261399", "ci:e:20260302", "ci:e:20260302:9", "ci:x:20260302",
+        "ob:s:20260230", "ob:s:2026030", "set:delete", "ci:d:20261399", "ci:e:20260302",
+        "ci:e:20260302:9", "ci:x:20260302",
         "bc:a:1", "bc:go:", "bc:zz:1", "fg:maybe", "pg:Nope!", "zz:1", "x" * 65,
     ],
 )  # fmt: skip
