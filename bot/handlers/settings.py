@@ -160,28 +160,39 @@ async def press_settings(update: Update, context: BotContext) -> None:
 
 
 async def press_after_program(update: Update, context: BotContext) -> None:
-    """What next after the last day: restart, another program, or stop."""
+    """What next after the last day: the next program, a repeat, a break (or stop)."""
     pressed = await pressing_member(update, context)
     if pressed is None:
         return
     query, member = pressed
     action = callbacks.parse(query.data)
     catalog = context.bot_data.library.catalog
-    preferences = context.bot_data.services.preferences
+    services = context.bot_data.services
+    preferences = services.preferences
     if not isinstance(action, callbacks.AfterProgram):
         await answer(query, settings_views.SETTINGS_BUTTON_EXPIRED)
         return
-    if action.choice == "stop":
+    plan = await services.planner.plan(member)
+    ended = action.run is None or action.run == member.program_start
+    if plan.state != "finished" or not ended:
+        # Chosen already (another tap, a redelivery, an old message): change nothing.
+        await answer(query, settings_views.ALREADY_CHOSEN)
+        return
+    if action.choice in ("stop", "pause"):
         await answer(query)
-        await preferences.stop(member.telegram_id)
-        await edit(query, settings_views.STOPPED_AFTER_PROGRAM)
+        if action.choice == "stop":
+            await preferences.stop(member.telegram_id)
+            await edit(query, settings_views.STOPPED_AFTER_PROGRAM)
+        else:
+            await preferences.pause(member.telegram_id, None)
+            await edit(query, settings_views.BREAK_AFTER_PROGRAM)
         return
     program_id = member.program_id if action.choice == "restart" else action.choice
     if program_id not in catalog.programs:
         await answer(query, settings_views.PROGRAM_GONE)
         return
     await answer(query)
-    if member.status == MemberStatus.LEFT:
-        await preferences.come_back(member.telegram_id)
+    if member.status in (MemberStatus.LEFT, MemberStatus.PAUSED):
+        await preferences.resume(member.telegram_id)
     change = await preferences.choose_program(member.telegram_id, program_id)
     await edit(query, settings_views.program_changed(catalog, change.member))

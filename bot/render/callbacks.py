@@ -17,7 +17,8 @@ back into one of them. The forms, all under Telegram's 64 bytes:
   bc:a:<id>:<audience>     broadcast: choose the audience (all, c<cohort>, i<days>, t)
   bc:go:<id>, bc:x:<id>    broadcast: send, cancel
   fg:yes, fg:no            /forget: confirm or keep
-  pg:restart, pg:stop, pg:<program>   after the last program day: what next
+  pg:<restart|pause|stop|program>[:<YYYYMMDD>]   after the last program day: what
+                           next; the date is the start of the run that ended
 Anything else, or anything malformed, parses to None (a stale or forged button).
 """
 
@@ -60,7 +61,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     CHECKIN: re.compile(r"^(?:([dsn]):(\d{8})|e:(\d{8}):([1-5]))$"),
     BROADCAST: re.compile(r"^(?:a:(\d{1,12}):([a-z0-9]{1,8})|(go|x):(\d{1,12}))$"),
     FORGET: re.compile(r"^(yes|no)$"),
-    AFTER_PROGRAM: re.compile(rf"^(restart|stop|{_ID})$"),
+    AFTER_PROGRAM: re.compile(rf"^(restart|pause|stop|{_ID})(?::(\d{{8}}))?$"),
 }
 
 
@@ -174,12 +175,15 @@ class ConfirmForget:
 
 @dataclass(frozen=True)
 class AfterProgram:
-    """restart, stop, or the id of the program to switch to."""
+    """restart, pause, stop, or the id of the program to switch to; `run` is the
+    start of the program run that ended (None on buttons made before it was kept)."""
 
     choice: str
+    run: date | None = None
 
     def encode(self) -> str:
-        return f"{AFTER_PROGRAM}:{self.choice}"
+        tail = f":{self.run:%Y%m%d}" if self.run else ""
+        return f"{AFTER_PROGRAM}:{self.choice}{tail}"
 
 
 Action = (
@@ -248,7 +252,11 @@ def parse(data: str | None) -> Action | None:
         return BroadcastPress(action, int(other_id))  # type: ignore[arg-type]
     if prefix == FORGET:
         return ConfirmForget(groups[0] == "yes")
-    return AfterProgram(groups[0])
+    choice, run_text = groups
+    if run_text is None:
+        return AfterProgram(choice)
+    run = _day(run_text)
+    return AfterProgram(choice, run) if run is not None else None
 
 
 # Short spellings for the card links rendered everywhere.

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
+from bot.catalog.schema import Program
 from bot.db.dto import MemberDTO
 from bot.db.status import MemberStatus
 from bot.render import callbacks
@@ -53,7 +54,7 @@ def ask_program(catalog: Catalog, member: MemberDTO, *, first_time: bool) -> Ren
     lines.append("<b>Step 1 of 3: choose your program</b>")
     for program in catalog.programs.values():
         lines.append(
-            f"• <b>{esc(program.name)}</b> ({program.length} days): {esc(program.summary)}"
+            f"• <b>{esc(program.name)}</b> ({program_span(program)}): {esc(program.summary)}"
         )
     buttons = [
         InlineKeyboardButton(
@@ -62,6 +63,15 @@ def ask_program(catalog: Catalog, member: MemberDTO, *, first_time: bool) -> Ren
         for program in catalog.programs.values()
     ]
     return Rendered("\n".join(lines), [[b] for b in buttons])
+
+
+def program_span(program: Program) -> str:
+    """'28 days', or for a rolling program (it never ends) how often it trains."""
+    if not program.rolling:
+        return f"{program.length} days"
+    training = sum(not day.rest for day in program.days)
+    per_week = max(1, round(training * 7 / program.length))
+    return f"ongoing, {per_week} session{'s' if per_week > 1 else ''} a week"
 
 
 def ask_zone(member: MemberDTO, *, onboarding: bool) -> Rendered:
@@ -218,9 +228,7 @@ def ask_switch_program(catalog: Catalog, member: MemberDTO) -> Rendered:
 def program_changed(catalog: Catalog, member: MemberDTO) -> Rendered:
     program = catalog.programs.get(member.program_id or "")
     name = esc(program.name) if program else "your program"
-    return Rendered(
-        f"📋 <b>{name}</b> starts again at day 1: {when(member.next_reminder_at, member.timezone)}."
-    )
+    return Rendered(f"📋 <b>{name}</b>: day 1 is {when(member.next_reminder_at, member.timezone)}.")
 
 
 def _setting(label: str, what: callbacks.SettingsChoice) -> InlineKeyboardButton:
@@ -240,6 +248,13 @@ STOPPED = (
     "send /start whenever you want to come back."
 )
 STOPPED_AFTER_PROGRAM = "🛑 Daily sessions stopped. Send /start whenever you want more."
+BREAK_AFTER_PROGRAM = (
+    "⏸ Enjoy the break: no sessions until you send /resume (I will ask what comes next "
+    "then), or pick a program any time with /program."
+)
+ALREADY_CHOSEN = (
+    "That choice is no longer open: it was made already. Send /today to see where you are."
+)
 PROGRAM_GONE = "That program is no longer offered. Send /program to see the list."
 SETTINGS_BUTTON_EXPIRED = "That button has expired. Send /settings to see your options."
 UNKNOWN_INVITE = (

@@ -7,6 +7,7 @@ from datetime import date
 from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
+from bot.catalog.schema import Program
 from bot.render import callbacks
 from bot.render.cards import render_program_day
 from bot.render.message import Rendered, esc
@@ -23,7 +24,7 @@ def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = Fal
     if plan.state == "paused":
         return Rendered("⏸ You are on a break: no session today. Send /resume when you are ready.")
     if plan.state == "finished":
-        return render_finished(catalog, program.id)
+        return render_finished(catalog, program.id, plan.member.program_start)
     if plan.state == "not_started":
         first = program.days[0]
         preview = render_program_day(catalog, program, first)
@@ -57,20 +58,40 @@ def render_answered(
     return Rendered(text, answered_rows(result) + how_to)
 
 
-def render_finished(catalog: Catalog, program_id: str) -> Rendered:
-    """Congratulations, and what next."""
+def render_finished(catalog: Catalog, program_id: str, run: date | None) -> Rendered:
+    """Congratulations, and what next: the next program of the series, the same
+    one again, or a break. `run`: the start of the run that ended."""
     program = catalog.programs[program_id]
     text = (
         f"🎉 <b>You finished {esc(program.name)}!</b>\n\n"
-        f"{program.length} days of work for stronger, steadier hips. What next?"
+        f"{program.length} days of work for stronger, steadier hips: well done. "
+        "What comes next?"
     )
-    rows = [[_after(f"🔁 Start {program.name} again", "restart")]]
-    for other in catalog.programs.values():
-        if other.id != program_id:
-            rows.append([_after(f"➡️ Switch to {other.name}", other.id)])
-    rows.append([_after("🛑 Stop daily sessions", "stop")])
-    return Rendered(text, rows)
+    return Rendered(text, _what_next(catalog, program, run))
 
 
-def _after(label: str, choice: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.AfterProgram(choice).encode())
+def render_finished_reminder(catalog: Catalog, program_id: str, run: date | None) -> Rendered:
+    """The one gentle reminder, a few days after the end, with the same choices."""
+    program = catalog.programs[program_id]
+    text = (
+        f"👋 A few days have passed since you finished {esc(program.name)}. Your sessions "
+        "wait until you choose what comes next; a week or two of rest is fine too. "
+        "This is my only reminder."
+    )
+    return Rendered(text, _what_next(catalog, program, run))
+
+
+def _what_next(
+    catalog: Catalog, program: Program, run: date | None
+) -> list[list[InlineKeyboardButton]]:
+    rows = []
+    following = catalog.next_program(program.id)
+    if following is not None:
+        rows.append([_after(f"➡️ Next: {following.name}", following.id, run)])
+    rows.append([_after(f"🔁 Repeat {program.name}", "restart", run)])
+    rows.append([_after("⏸ Take a break", "pause", run)])
+    return rows
+
+
+def _after(label: str, choice: str, run: date | None) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.AfterProgram(choice, run).encode())

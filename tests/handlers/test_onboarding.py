@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,7 @@ import pytest
 
 from tests.kit.asserts import assert_all_valid, assert_telegram_valid
 from tests.kit.harness import Harness
-from tests.kit.members import onboard
+from tests.kit.members import move_start, onboard
 from tests.kit.updates import TgUser, group_chat
 
 LEA = TgUser(id=2001, first_name="Lea")
@@ -239,15 +239,30 @@ async def test_buttons_from_a_stranger_ask_them_to_start(bot: Harness) -> None:
 
 async def test_after_program_buttons(bot: Harness) -> None:
     await onboard(bot.app, LEA, program="beginner-basics")
-    await tap(bot, LEA, "pg:defy-gravity")
+    await tap(bot, LEA, "pg:defy-gravity")  # mid-program: an old message's button
     member = await bot.app.bot_data.members.get(LEA.id)
     assert member is not None
-    assert member.program_id == "defy-gravity"
-    assert "starts again at day 1" in bot.api.last("editMessageText").text
-    await tap(bot, LEA, "pg:stop")
+    assert member.program_id == "beginner-basics"
+    assert "no longer open" in bot.api.last("answerCallbackQuery").params["text"]
+
+    await move_start(bot.app, LEA.id, date(2026, 3, 2) - timedelta(days=28))  # day 29
+    await tap(bot, LEA, "pg:stop")  # a button from before they carried the run
     member = await bot.app.bot_data.members.get(LEA.id)
     assert member is not None
     assert member.status == "left"
+    await tap(bot, LEA, "pg:defy-gravity")
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert (member.program_id, member.status) == ("defy-gravity", "active")
+    assert "Defy Gravity</b>: day 1 is" in bot.api.last("editMessageText").text
+
+
+async def test_the_program_list_says_maintenance_is_ongoing(bot: Harness) -> None:
+    await bot.command(LEA, "start")
+    text = bot.api.last().text
+    assert "<b>Maintenance</b> (ongoing, 3 sessions a week)" in text
+    assert "<b>Defy Gravity</b> (28 days)" in text
+    assert "(7 days)" not in text
 
 
 async def test_zone_buttons_are_all_real_zones() -> None:

@@ -37,6 +37,8 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.ConfirmForget(False),
     callbacks.AfterProgram("restart"),
     callbacks.AfterProgram("beginner-basics"),
+    callbacks.AfterProgram("pause", DAY),
+    callbacks.AfterProgram("defy-gravity", DAY),
 ]
 
 
@@ -58,7 +60,8 @@ def test_the_examples_cover_every_prefix() -> None:
         "", "c:", "c:Bad_Id", "m:xx", "l:0:1", "ob:p:", "ob:t:2460", "ob:z:a b",
         "ob:s:20260230", "ob:s:2026030", "set:delete", "ci:d:20261399", "ci:e:20260302",
         "ci:e:20260302:9", "ci:x:20260302",
-        "bc:a:1", "bc:go:", "bc:zz:1", "fg:maybe", "pg:Nope!", "zz:1", "x" * 65,
+        "bc:a:1", "bc:go:", "bc:zz:1", "fg:maybe", "pg:Nope!", "pg:restart:20261301",
+        "zz:1", "x" * 65,
     ],
 )  # fmt: skip
 def test_forged_data_parses_to_nothing(data: str) -> None:
