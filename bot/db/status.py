@@ -26,6 +26,14 @@ class Role(StrEnum):
 STAFF_ROLES = (Role.TRAINER, Role.ADMIN)
 
 
+class Experience(StrEnum):
+    """The member's answer at /start: how much they have trained before."""
+
+    NEW = "new"
+    SOME = "some"
+    REGULAR = "regular"
+
+
 class CheckinStatus(StrEnum):
     DONE = "done"
     SKIPPED = "skipped"

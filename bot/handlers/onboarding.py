@@ -12,13 +12,14 @@ from telegram import CallbackQuery, Message, Update
 
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
-from bot.db.status import MemberStatus
+from bot.db.status import Experience, MemberStatus
 from bot.handlers import checkins
 from bot.handlers.common import answer, edit, pressing_member, private_message, reply
 from bot.render import callbacks, texts
 from bot.render import onboarding as onboarding_views
 from bot.render.message import Rendered, esc
 from bot.render.session import render_session
+from bot.services.answers import recommended_program
 from bot.services.inputs import InputError, parse_time, parse_zone
 from bot.services.members import Profile
 from bot.services.preferences import Awaiting, Change, Step, expected_input, onboarding_step
@@ -41,12 +42,21 @@ def _profile(update: Update, message: Message) -> Profile:
 
 def _question(context: BotContext, member: MemberDTO, step: Step, *, first_time: bool) -> Rendered:
     """The onboarding question for `step` (never DONE)."""
+    if step == Step.EXPERIENCE:
+        return onboarding_views.ask_experience(member, first_time=first_time, onboarding=True)
+    if step == Step.EQUIPMENT:
+        return onboarding_views.ask_ticks("k", frozenset(), onboarding=True)
+    if step == Step.CONDITIONS:
+        return onboarding_views.ask_ticks("h", frozenset(), onboarding=True)
     if step == Step.TIME:
         return onboarding_views.ask_time(member, onboarding=True)
     if step == Step.TIMEZONE:
         return onboarding_views.ask_zone(member, onboarding=True)
     catalog = context.bot_data.library.catalog
-    return onboarding_views.ask_program(catalog, member, first_time=first_time)
+    recommended = recommended_program(catalog, member)
+    return onboarding_views.ask_program(
+        catalog, member, first_time=first_time, recommended=recommended
+    )
 
 
 async def start_member(update: Update, context: BotContext) -> None:
@@ -103,6 +113,9 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
             return
         await answer(query)
         await save_zone(message, context, member, zone)
+    elif isinstance(action, callbacks.PickExperience | callbacks.TickAnswer):
+        await answer(query)
+        await _answer_question(message, context, member, action)
     elif isinstance(action, callbacks.StartOn):
         await _start_on(query, context, member, action.day)
     elif isinstance(action, callbacks.PickTime):
@@ -113,6 +126,35 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
         await _after_time(message, context, change)
     else:
         await answer(query, onboarding_views.SETTINGS_BUTTON_EXPIRED)
+
+
+async def _answer_question(
+    message: Message,
+    context: BotContext,
+    member: MemberDTO,
+    action: callbacks.PickExperience | callbacks.TickAnswer,
+) -> None:
+    """A quick question answered (or a box ticked): the next question in place,
+    then the program (with the suggestion) in onboarding, or a summary later."""
+    preferences = context.bot_data.services.preferences
+    onboarding = not member.onboarded
+    ask = onboarding_views.ask_ticks
+    if isinstance(action, callbacks.PickExperience):
+        await preferences.answer_experience(member.telegram_id, Experience(action.level))
+        await edit(message, ask("k", frozenset(), onboarding=onboarding))
+        return
+    if not action.done:  # a box ticked: the same question, redrawn
+        await edit(message, ask(action.question, action.chosen, onboarding=onboarding))
+        return
+    if action.question == "k":
+        await preferences.answer_equipment(member.telegram_id, action.chosen)
+        await edit(message, ask("h", frozenset(), onboarding=onboarding))
+        return
+    change = await preferences.answer_conditions(member.telegram_id, action.chosen)
+    if change.next_step == Step.DONE:
+        await edit(message, onboarding_views.about_saved(change.member))
+    else:
+        await edit(message, _question(context, change.member, change.next_step, first_time=False))
 
 
 async def _start_on(

@@ -129,7 +129,7 @@ async def show_today(update: Update, context: BotContext) -> None:
 
 
 async def press_settings(update: Update, context: BotContext) -> None:
-    """The buttons under /settings: program, zone, time, pause, resume, stop."""
+    """The buttons under /settings: program, zone, time, about you, pause, resume, stop."""
     pressed = await pressing_member(update, context)
     if pressed is None:
         return
@@ -150,6 +150,9 @@ async def press_settings(update: Update, context: BotContext) -> None:
     elif action.what == "time":
         await preferences.expect(member.telegram_id, Expected(Awaiting.TIME))
         await reply(message, settings_views.ask_time(member, onboarding=False))
+    elif action.what == "about":
+        view = settings_views.ask_experience(member, first_time=False, onboarding=False)
+        await reply(message, view)
     else:
         change = await {
             "pause": lambda: preferences.pause(member.telegram_id, None),

@@ -11,10 +11,12 @@ from telegram import InlineKeyboardButton
 from bot.catalog import Catalog
 from bot.catalog.schema import Program
 from bot.db.dto import MemberDTO
-from bot.db.status import MemberStatus
+from bot.db.status import Experience, MemberStatus
 from bot.render import callbacks
+from bot.render.cards import REASON_LABELS
 from bot.render.message import Rendered, esc
 from bot.render.texts import DISCLAIMER, display_name
+from bot.services.answers import CONDITION_CHOICES, parsed
 from bot.services.inputs import describe_zone
 from bot.services.preferences import next_session
 
@@ -37,30 +39,155 @@ def _pairs(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[Inl
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
-def ask_program(catalog: Catalog, member: MemberDTO, *, first_time: bool) -> Rendered:
-    """The welcome (for a newcomer) and the program choice."""
-    lines = []
-    if first_time:
-        lines += [
-            f"👋 Welcome to <b>Defy Gravity</b>, {display_name(member.first_name)}!",
-            "",
-            "I coach the Best Body Bootcamp glute series: every day, at your own local "
-            "time, a short session of release work, stretches and exercises. Tap ✅ when "
-            "you are done and watch your streak grow. Ask me about any muscle with /anatomy.",
-            "",
-            DISCLAIMER,
-            "",
+def _welcome(member: MemberDTO) -> list[str]:
+    return [
+        f"👋 Welcome to <b>Defy Gravity</b>, {display_name(member.first_name)}!",
+        "",
+        "I coach the Best Body Bootcamp glute series: every day, at your own local "
+        "time, a short session of release work, stretches and exercises. Tap ✅ when "
+        "you are done and watch your streak grow. Ask me about any muscle with /anatomy, "
+        "or just type a question.",
+        "",
+        DISCLAIMER,
+        "",
+    ]
+
+
+# -- the quick questions -------------------------------------------------------------
+EXPERIENCE_LABELS = {
+    Experience.NEW: "🌱 New to training",
+    Experience.SOME: "🙂 Some experience",
+    Experience.REGULAR: "💪 I train regularly",
+}
+KIT_LABELS = {"bands": "Resistance bands", "dumbbells": "Dumbbells or a kettlebell", "gym": "A gym"}
+CONDITION_LABELS = {reason: REASON_LABELS[reason] for reason in CONDITION_CHOICES}
+
+
+def _question_head(number: int, onboarding: bool) -> str:
+    return f"<b>Quick question {number} of 3</b>" if onboarding else "<b>About you</b>"
+
+
+def ask_experience(member: MemberDTO, *, first_time: bool, onboarding: bool) -> Rendered:
+    """Question 1 (with the welcome for a newcomer): how much have you trained?"""
+    lines = _welcome(member) if first_time else []
+    if onboarding:
+        lines.append("Three quick questions first, so your sessions fit you.\n")
+    lines.append(f"{_question_head(1, onboarding)}: how much have you trained before?")
+    buttons = [
+        InlineKeyboardButton(label, callback_data=callbacks.PickExperience(level).encode())
+        for level, label in EXPERIENCE_LABELS.items()
+    ]
+    return Rendered("\n".join(lines), [[b] for b in buttons])
+
+
+# Quick questions 2 and 3: number, question, choices, the "nothing" button.
+TICK_QUESTIONS: dict[str, tuple[int, str, dict[str, str], str]] = {
+    "k": (
+        2,
+        "what equipment do you have at hand? Tick all that apply, then ✅ Done. None at "
+        "all is fine: every session has a version without.",
+        KIT_LABELS,
+        "🚫 Nothing",
+    ),
+    "h": (
+        3,
+        "does any of this apply to you now? Tick all that apply, then ✅ Done. I use it "
+        "only to swap moves in your sessions for ones that suit you; you can change it "
+        "in /settings any time.",
+        CONDITION_LABELS,
+        "👍 None of these",
+    ),
+}
+
+
+def ask_ticks(
+    question: callbacks.TickQuestion, chosen: frozenset[str], *, onboarding: bool
+) -> Rendered:
+    """Question 2 (equipment) or 3 (conditions): a button per choice that ticks or
+    unticks it, one for "nothing of these", and ✅ Done."""
+    number, asked, labels, nothing = TICK_QUESTIONS[question]
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{'☑️' if name in chosen else '▫️'} {label}",
+                callback_data=callbacks.TickAnswer(question, chosen ^ {name}).encode(),
+            )
         ]
+        for name, label in labels.items()
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                nothing, callback_data=callbacks.TickAnswer(question, frozenset(), True).encode()
+            ),
+            InlineKeyboardButton(
+                "✅ Done", callback_data=callbacks.TickAnswer(question, chosen, True).encode()
+            ),
+        ]
+    )
+    return Rendered(f"{_question_head(number, onboarding)}: {asked}", rows)
+
+
+def about_line(member: MemberDTO) -> str:
+    """The answers in one line ('some experience · bands · knee pain')."""
+    equipment, conditions = parsed(member.equipment), parsed(member.conditions)
+    if member.experience is None and equipment is None and conditions is None:
+        return "not answered yet (sessions as the program has them)"
+    parts = []
+    if member.experience in EXPERIENCE_LABELS:
+        parts.append(EXPERIENCE_LABELS[Experience(member.experience)].split(" ", 1)[1].lower())
+    if equipment is not None:
+        kits = [KIT_LABELS[k].lower() for k in KIT_LABELS if k in equipment]
+        parts.append(", ".join(kits) if kits else "no equipment")
+    if conditions is not None:
+        said = [CONDITION_LABELS[c].lower() for c in CONDITION_LABELS if c in conditions]
+        parts.append(", ".join(said) if said else "no pain or condition")
+    return esc(" · ".join(parts))
+
+
+def about_saved(member: MemberDTO) -> Rendered:
+    """After the last question, outside onboarding."""
+    return Rendered(
+        f"🧰 Saved: {about_line(member)}.\nFrom your next session on, the moves fit these "
+        "answers. /settings shows them, and changes them."
+    )
+
+
+# -- the program ---------------------------------------------------------------------
+def _why(member: MemberDTO, program: Program) -> str:
+    conditions = parsed(member.conditions) or frozenset()
+    if program.level == "beginner":
+        if conditions & {"pregnancy", "injury"}:
+            return "a gentle start suits pregnancy and the months after an injury"
+        return "it teaches the basics first, and leads on to the next program"
+    return "you train regularly, so the basics go quickly here"
+
+
+def ask_program(
+    catalog: Catalog, member: MemberDTO, *, first_time: bool, recommended: str | None = None
+) -> Rendered:
+    """The program choice (after the welcome, for a newcomer who skipped the questions),
+    with the program the answers suggest first."""
+    lines = _welcome(member) if first_time else []
     lines.append("<b>Step 1 of 3: choose your program</b>")
     for program in catalog.programs.values():
         lines.append(
             f"• <b>{esc(program.name)}</b> ({program_span(program)}): {esc(program.summary)}"
         )
+    suggested = catalog.programs.get(recommended or "")
+    programs = list(catalog.programs.values())
+    if suggested is not None:
+        lines.append(
+            f"\n⭐ For you I suggest <b>{esc(suggested.name)}</b>: {_why(member, suggested)}. "
+            "Any of them is yours to pick."
+        )
+        programs.sort(key=lambda program: program.id != suggested.id)
     buttons = [
         InlineKeyboardButton(
-            f"{program.name}", callback_data=callbacks.PickProgram(program.id).encode()
+            f"{'⭐ ' if program is suggested else ''}{program.name}",
+            callback_data=callbacks.PickProgram(program.id).encode(),
         )
-        for program in catalog.programs.values()
+        for program in programs
     ]
     return Rendered("\n".join(lines), [[b] for b in buttons])
 
@@ -188,6 +315,7 @@ def settings_summary(catalog: Catalog, member: MemberDTO) -> Rendered:
         f"Program: <b>{esc(program.name) if program else 'none yet'}</b>\n"
         f"Time zone: {esc(describe_zone(member.timezone))}\n"
         f"Daily session: {member.reminder_time:%H:%M}\n"
+        f"About you: {about_line(member)}\n"
         f"Status: {status}\n"
         f"Next session: {next_session_text(member)}"
     )
@@ -198,7 +326,8 @@ def settings_summary(catalog: Catalog, member: MemberDTO) -> Rendered:
     )
     rows = [
         [_setting("📋 Program", "program"), _setting("🌍 Time zone", "zone")],
-        [_setting("⏰ Time", "time"), toggle],
+        [_setting("⏰ Time", "time"), _setting("🧰 About you", "about")],
+        [toggle],
     ]
     if member.status != MemberStatus.LEFT:
         rows.append([_setting("🛑 Stop daily sessions", "stop")])

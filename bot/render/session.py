@@ -12,6 +12,7 @@ from bot.render import callbacks
 from bot.render.cards import render_program_day
 from bot.render.message import Rendered, esc
 from bot.render.progress import answered_rows, checkin_buttons, recorded_footer
+from bot.services.answers import training_profile
 from bot.services.checkins import CheckinResult
 from bot.services.planner import SessionPlan
 
@@ -25,16 +26,18 @@ def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = Fal
         return Rendered("⏸ You are on a break: no session today. Send /resume when you are ready.")
     if plan.state == "finished":
         return render_finished(catalog, program.id, plan.member.program_start)
+    # The member's own version of the day: swaps for their equipment and conditions.
+    profile = training_profile(plan.member)
     if plan.state == "not_started":
         first = program.days[0]
-        preview = render_program_day(catalog, program, first)
+        preview = render_program_day(catalog, program, first, profile)
         preview.text = (
             f"Your program starts on {plan.member.program_start:%A %d %B}. A preview of day 1:\n\n"
             + preview.text
         )
         return preview
     day = program.days[plan.day - 1]
-    rendered = render_program_day(catalog, program, day)
+    rendered = render_program_day(catalog, program, day, profile)
     if plan.state == "training":
         if not on_demand:
             name = esc(plan.member.first_name.strip()[:40]) or "there"

@@ -1,9 +1,12 @@
 """A member's choices: onboarding answers and later changes (program, time zone,
 session time, pause, resume, stop), and what their next typed message answers.
 
-Onboarding asks three things in a fixed order, decided here and only here:
-program, then time zone, then session time. Every change returns the member
-and the step that comes next (`Change.next_step`), so a handler only shows it.
+Onboarding asks in a fixed order, decided here and only here: three quick
+questions (experience, equipment, conditions; `services/answers.py`), then
+program, time zone and session time. Every change returns the member and the
+step that comes next (`Change.next_step`), so a handler only shows it. A
+program picked before the questions are answered (an older button) skips them;
+they can be answered later in /settings.
 
 Pauses are date ranges [start, end) of local days. The one rule for where a
 pause ends is `_end_pause`: at `paused_until` when a timed pause has run out,
@@ -12,7 +15,7 @@ otherwise at the member's next session date (days before it stay paused).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -35,7 +38,8 @@ from bot.db.repositories import (
     PauseRepository,
     ProgramRunRepository,
 )
-from bot.db.status import MemberStatus, OutboxStatus
+from bot.db.status import Experience, MemberStatus, OutboxStatus
+from bot.services.answers import CONDITION_CHOICES, EQUIPMENT_CHOICES, stored
 from bot.services.figures import FigureKeeper
 from bot.services.members import NotAMember
 from bot.services.schedule import local_date, next_occurrence, occurrence_on
@@ -44,6 +48,9 @@ from bot.services.schedule import local_date, next_occurrence, occurrence_on
 class Step(StrEnum):
     """Where a member stands in onboarding."""
 
+    EXPERIENCE = "experience"
+    EQUIPMENT = "equipment"
+    CONDITIONS = "conditions"
     PROGRAM = "program"
     TIMEZONE = "timezone"
     TIME = "time"
@@ -71,6 +78,12 @@ def onboarding_step(member: MemberDTO) -> Step:
     if member.onboarded:
         return Step.DONE
     if member.program_id is None:
+        if member.experience is None:
+            return Step.EXPERIENCE
+        if member.equipment is None:
+            return Step.EQUIPMENT
+        if member.conditions is None:
+            return Step.CONDITIONS
         return Step.PROGRAM
     if member.pending_input == Awaiting.TIME:
         return Step.TIME
@@ -151,7 +164,9 @@ class PreferencesService:
         else:
             await MemberStatsRepository(session).invalidate(row.id)
 
-    async def _edit(self, telegram_id: int, change: Edit) -> Change:
+    async def _edit(self, telegram_id: int, change: Edit, *, figures: bool = True) -> Change:
+        """Apply a change to the locked member row; `figures`: it may change the
+        calendar (recompute the trainer-view figures)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             row = await MemberRepository(session).lock_by_telegram_id(telegram_id)
@@ -159,8 +174,29 @@ class PreferencesService:
                 raise NotAMember(telegram_id)
             finished = await change(row, now, session)
             row.updated_at = now
-            await self._keep_figures(session, row, now)
+            if figures:
+                await self._keep_figures(session, row, now)
             return Change(MemberDTO.from_row(row), onboarding_finished=finished)
+
+    async def answer_experience(self, telegram_id: int, experience: Experience) -> Change:
+        """How much the member has trained (question 1)."""
+        return await self._answer(telegram_id, "experience", experience.value)
+
+    async def answer_equipment(self, telegram_id: int, kits: Iterable[str]) -> Change:
+        """The equipment at hand (question 2); nothing ticked means none."""
+        return await self._answer(telegram_id, "equipment", stored(kits, EQUIPMENT_CHOICES))
+
+    async def answer_conditions(self, telegram_id: int, conditions: Iterable[str]) -> Change:
+        """Knee or back pain, pregnancy or postpartum, a recent injury (question 3)."""
+        value = stored(conditions, CONDITION_CHOICES)
+        return await self._answer(telegram_id, "conditions", value)
+
+    async def _answer(self, telegram_id: int, column: str, value: str) -> Change:
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            setattr(row, column, value)
+            return False
+
+        return await self._edit(telegram_id, change, figures=False)
 
     async def choose_program(self, telegram_id: int, program_id: str) -> Change:
         """Pick a program: the next onboarding step, or a switch/restart from day 1."""

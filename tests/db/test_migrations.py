@@ -144,3 +144,35 @@ def test_rest_checkins_survive_0007_and_fold_back_into_done_below_it(empty_url: 
     assert [r[1] for r in _run_sql(empty_url, rows)] == ["done", "done"]
     upgrade(empty_url, "head")
     assert schema_diff(empty_url) == []
+
+
+def test_0008_keeps_members_and_checks_the_experience_answer(empty_url: str) -> None:
+    upgrade(empty_url, "0007")
+    stamp = "'2026-03-02 06:00:00'"
+    member = (
+        "INSERT INTO members (id, telegram_id, chat_id, first_name, timezone, reminder_time,"
+        " status, role, created_at, updated_at) VALUES ({id}, {id}, {id}, 'Ann', 'UTC',"
+        f" '07:30:00', 'active', 'member', {stamp}, {stamp})"
+    )
+    _run_sql(empty_url, member.format(id=1))
+    upgrade(empty_url, "0008")
+    answers = "SELECT id, experience, equipment, conditions FROM members ORDER BY id"
+    assert [tuple(r) for r in _run_sql(empty_url, answers)] == [(1, None, None, None)]
+    _run_sql(
+        empty_url,
+        member.format(id=2),
+        "UPDATE members SET experience = 'some', equipment = 'bands,dumbbells',"
+        " conditions = 'knee' WHERE id = 2",
+    )
+    with pytest.raises(IntegrityError):
+        _run_sql(empty_url, "UPDATE members SET experience = 'expert' WHERE id = 1")
+    assert [tuple(r) for r in _run_sql(empty_url, answers)][1] == (
+        2,
+        "some",
+        "bands,dumbbells",
+        "knee",
+    )
+    downgrade(empty_url, "0007")
+    assert len(_run_sql(empty_url, "SELECT id FROM members")) == 2
+    upgrade(empty_url, "head")
+    assert schema_diff(empty_url) == []

@@ -30,8 +30,16 @@ async def test_onboarding_by_buttons(bot: Harness) -> None:
     welcome = bot.api.last()
     assert "Welcome to <b>Defy Gravity</b>, Lea" in welcome.text
     assert "not a doctor" in welcome.text
-    assert "Step 1 of 3" in welcome.text
-    assert {"ob:p:defy-gravity", "ob:p:beginner-basics"} <= set(data_of(welcome.buttons()))
+    assert "Quick question 1 of 3" in welcome.text
+    assert data_of(welcome.buttons()) == ["ob:x:new", "ob:x:some", "ob:x:regular"]
+
+    await tap(bot, LEA, "ob:x:regular")
+    await tap(bot, LEA, "ob:k:0:ok")  # 🚫 Nothing
+    await tap(bot, LEA, "ob:h:0:ok")  # 👍 None of these
+    programs = bot.api.last("editMessageText")
+    assert "Step 1 of 3" in programs.text
+    assert "For you I suggest <b>Defy Gravity</b>" in programs.text
+    assert {"ob:p:defy-gravity", "ob:p:beginner-basics"} <= set(data_of(programs.buttons()))
 
     await tap(bot, LEA, "ob:p:defy-gravity")
     zone_question = bot.api.last("editMessageText")
@@ -90,7 +98,7 @@ async def test_deep_link_with_unknown_code_is_polite(bot: Harness) -> None:
     await bot.command(LEA, "start", "NOPE123")
     texts = bot.replies(LEA.id)
     assert any("not one I know" in t for t in texts)
-    assert any("Step 1 of 3" in t for t in texts)
+    assert any("Quick question 1 of 3" in t for t in texts)
 
 
 @pytest.mark.parametrize(
@@ -259,6 +267,7 @@ async def test_after_program_buttons(bot: Harness) -> None:
 
 async def test_the_program_list_says_maintenance_is_ongoing(bot: Harness) -> None:
     await bot.command(LEA, "start")
+    await bot.command(LEA, "program")
     text = bot.api.last().text
     assert "<b>Maintenance</b> (ongoing, 3 sessions a week)" in text
     assert "<b>Defy Gravity</b> (28 days)" in text
