@@ -13,9 +13,9 @@ from telegram import CallbackQuery, Message, Update
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import Experience, MemberStatus
-from bot.handlers import checkins
+from bot.handlers import catalog, checkins
 from bot.handlers.common import answer, edit, pressing_member, private_message, reply
-from bot.render import callbacks, texts
+from bot.render import callbacks
 from bot.render import onboarding as onboarding_views
 from bot.render.message import Rendered, esc
 from bot.render.session import render_session
@@ -184,13 +184,14 @@ async def _start_on(
 # -- typed answers -------------------------------------------------------------------
 async def answer_text(update: Update, context: BotContext) -> None:
     """Free text in the private chat: the answer to what the member was asked, a
-    note (typed after 📝, or as a reply to a session message), or a pointer to /help."""
+    note (typed after 📝, or as a reply to a session message), or else a question
+    about the series (a card, a choice of cards, or the safety guidance)."""
     message = update.effective_message
     if message is None or update.effective_user is None or not message.text:
         return
     member = await context.bot_data.members.get(update.effective_user.id)
     if member is None:
-        await reply(message, texts.free_text())
+        await catalog.answer_question(message, context)
         return
     expected = expected_input(member)
     note_day = checkins.note_day_from_reply(message)
@@ -203,7 +204,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
     elif expected is not None and expected.what == Awaiting.TIMEZONE:
         await apply_zone(message, context, member, message.text)
     else:
-        await reply(message, texts.free_text())
+        await catalog.answer_question(message, context)
 
 
 async def apply_time(message: Message, context: BotContext, member: MemberDTO, text: str) -> None:
