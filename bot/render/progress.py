@@ -109,13 +109,18 @@ def _percent(value: float | None) -> str:
 
 def progress_caption(name: str, progress: Progress) -> str:
     """The /progress summary (fits a photo caption)."""
-    return (
-        f"📈 <b>{esc(name)}'s progress</b>\n"
-        f"{streak_text(progress)} · longest {progress.longest_streak}\n"
-        f"Sessions done: <b>{progress.total_done}</b>\n"
+    lines = [
+        f"📈 <b>{esc(name)}'s progress</b>",
+        f"{streak_text(progress)} · longest {progress.longest_streak}",
+        f"Sessions done: <b>{progress.total_done}</b>",
+    ]
+    if progress.rest_extras:
+        lines.append(f"✨ Rest days with extra credit: {progress.rest_extras}")
+    lines.append(
         f"Adherence: 7 days {_percent(progress.adherence_7)}"
         f" · 30 days {_percent(progress.adherence_30)}"
     )
+    return "\n".join(lines)
 
 
 def history_text(calendar: Calendar, records: dict[date, DayRecord], days: int = 14) -> str:

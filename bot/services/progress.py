@@ -66,6 +66,7 @@ class Progress:
     adherence_7: float | None
     adherence_30: float | None
     streak_start: date | None
+    rest_extras: int = 0  # rest days checked in anyway (extra credit, not sessions)
 
 
 class Calendar:
@@ -133,10 +134,11 @@ class Calendar:
         if self.first_day is None:
             return Progress(0, 0, total_done, None, None, None)
         days = self.days(self.first_day, self.today)
-        longest = run = 0
+        longest = run = extras = 0
         run_start: date | None = None
         current_start: date | None = None
         for info in days:
+            extras += info.mark == "extra"
             if info.kind != "training" or info.mark == "pending":
                 continue
             if info.mark == "done":
@@ -156,6 +158,7 @@ class Calendar:
             adherence_7=self.adherence(7),
             adherence_30=self.adherence(30),
             streak_start=current_start,
+            rest_extras=extras,
         )
 
     def adherence(self, window: int) -> float | None:

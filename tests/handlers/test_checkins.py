@@ -342,7 +342,7 @@ async def test_a_rest_day_checkin_is_extra_credit_not_a_session(bot: Harness) ->
     assert lines[2] == "Wed 04 Mar · day 3 · ✅ done"
     await bot.command(ZOE, "progress")
     caption = bot.api.last("sendPhoto").text
-    assert "Sessions done: <b>3</b>" in caption
+    assert "Sessions done: <b>3</b>\n✨ Rest days with extra credit: 1" in caption
     assert "Adherence: 7 days 100%" in caption
     # Rest days earn no streak celebration, whatever their number.
     await bot.app.bot_data.services.sender.drain()

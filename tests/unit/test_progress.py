@@ -87,6 +87,8 @@ def test_a_rest_day_check_in_is_extra_credit_never_a_done_training_day(
         assert (info.kind, info.mark, info.program_day) == ("rest", "extra", 4)
         assert calendar.adherence(7) == 1.0  # 3 of 3 scheduled; day 4 is not one
     assert cal(catalog, "dddr").progress().total_done == 3
+    assert cal(catalog, "dddr").progress().rest_extras == 1
+    assert cal(catalog, "ddd.").progress().rest_extras == 0
     assert cal(catalog, "ddd.", today_offset=3).info(START + timedelta(days=3)).mark == "rest"
 
 
