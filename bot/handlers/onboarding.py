@@ -13,7 +13,8 @@ from telegram import CallbackQuery, Message, Update
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import Experience, MemberStatus
-from bot.handlers import catalog, checkins
+from bot.handlers import catalog as lookups
+from bot.handlers import checkins
 from bot.handlers.common import answer, edit, pressing_member, private_message, reply
 from bot.render import callbacks
 from bot.render import onboarding as onboarding_views
@@ -86,7 +87,8 @@ async def start_member(update: Update, context: BotContext) -> None:
 
 
 async def press_onboarding(update: Update, context: BotContext) -> None:
-    """A program, zone or time picked with a button (onboarding, or /settings)."""
+    """A quick-question answer, program, zone or time picked with a button (onboarding,
+    or /settings), or ▶ Start today / Start tomorrow after it."""
     pressed = await pressing_member(update, context)
     if pressed is None:
         return
@@ -191,7 +193,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
         return
     member = await context.bot_data.members.get(update.effective_user.id)
     if member is None:
-        await catalog.answer_question(message, context)
+        await lookups.answer_question(message, context)
         return
     expected = expected_input(member)
     note_day = checkins.note_day_from_reply(message)
@@ -204,7 +206,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
     elif expected is not None and expected.what == Awaiting.TIMEZONE:
         await apply_zone(message, context, member, message.text)
     else:
-        await catalog.answer_question(message, context)
+        await lookups.answer_question(message, context)
 
 
 async def apply_time(message: Message, context: BotContext, member: MemberDTO, text: str) -> None:
