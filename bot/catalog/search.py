@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,6 +19,12 @@ MARGIN = 6.0
 CLOSE = 72.0
 MAX_CHOICES = 8
 MAX_QUERY = 80
+# A sentence is searched by its runs of content words, at most this many words.
+MAX_SENTENCE_WORDS = 8
+# Runs of at most four words: longer names are found by four of their words.
+MAX_SPAN = 4
+# A lone word of a sentence names a card when it is this close to a whole term.
+WHOLE_TERM = 80.0
 
 
 def normalise(text: str) -> str:
@@ -74,6 +80,34 @@ class CardIndex:
         if close:
             return Match("choices", tuple(close[:MAX_CHOICES]))
         return Match("suggestions", tuple(cid for cid, _ in ranked[:3]))
+
+    def find_in(self, words: Sequence[str]) -> Match:
+        """The cards a sentence names, from its content words ("gluteus medius",
+        "hip thrust" in "how do I do a hip thrust"): the longest run of words
+        that finds a card or a close choice wins. A lone word counts only when it
+        is (close to) a whole name or alias, so "walk" in "a long walk" is not
+        the banded lateral walk."""
+        words = list(words)[:MAX_SENTENCE_WORDS]
+        for length in range(min(len(words), MAX_SPAN), 0, -1):
+            found: list[str] = []
+            close: list[str] = []
+            for first in range(len(words) - length + 1):
+                phrase = " ".join(words[first : first + length])
+                match = self.search(phrase)
+                if match.status not in ("found", "choices"):
+                    continue
+                if length == 1 and not self._names_a_card(phrase):
+                    continue
+                (found if match.status == "found" else close).extend(match.ids)
+            ids = list(dict.fromkeys(found or close))[:MAX_CHOICES]
+            if len(ids) == 1:
+                return Match("found", (ids[0],))
+            if ids:
+                return Match("choices", tuple(ids))
+        return Match("empty", ())
+
+    def _names_a_card(self, word: str) -> bool:
+        return any(fuzz.ratio(word, term) >= WHOLE_TERM for term, _ in self._terms)
 
     def ranked(self, query: str, limit: int) -> list[str]:
         """The best `limit` cards for `query`, best first (inline mode)."""

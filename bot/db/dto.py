@@ -43,6 +43,9 @@ class MemberDTO:
     created_at: datetime
     pending_input: str | None = None
     start_code: str | None = None
+    experience: str | None = None
+    equipment: str | None = None
+    conditions: str | None = None
 
     @property
     def onboarded(self) -> bool:
@@ -76,6 +79,9 @@ class MemberDTO:
             created_at=row.created_at,
             pending_input=row.pending_input,
             start_code=row.start_code,
+            experience=row.experience,
+            equipment=row.equipment,
+            conditions=row.conditions,
         )
 
 

@@ -31,6 +31,11 @@ def program_complete(member_id: int, program_start: date) -> str:
     return f"pc:{member_id}:{program_start.isoformat()}"
 
 
+def program_followup(member_id: int, program_start: date) -> str:
+    """The one gentle reminder to choose what next, a few days after a program ended."""
+    return f"pf:{member_id}:{program_start.isoformat()}"
+
+
 def request(update_id: int) -> str:
     """What one update asked for (a broadcast draft): the same update twice, one effect."""
     return f"upd:{update_id}"

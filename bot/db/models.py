@@ -29,6 +29,7 @@ from bot.db.base import Base, UTCDateTime
 from bot.db.status import (
     BroadcastStatus,
     CheckinStatus,
+    Experience,
     InboxStatus,
     MemberStatus,
     OutboxKind,
@@ -44,6 +45,7 @@ OUTBOX_KINDS = values(OutboxKind)
 OUTBOX_STATUSES = values(OutboxStatus)
 BROADCAST_STATUSES = values(BroadcastStatus)
 INBOX_STATUSES = values(InboxStatus)
+EXPERIENCES = values(Experience)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -66,6 +68,7 @@ class Member(Base):
     __table_args__ = (
         CheckConstraint(_in("status", MEMBER_STATUSES), name="status"),
         CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint(_in("experience", EXPERIENCES), name="experience"),
         Index("ix_members_status_next_reminder_at", "status", "next_reminder_at"),
         # The distinct zones of the community (local "today" per zone for reports).
         Index("ix_members_timezone", "timezone"),
@@ -92,6 +95,12 @@ class Member(Base):
     # What a free-text reply in the private chat answers ("timezone", "time", "note").
     pending_input: Mapped[str | None] = mapped_column(String(16))
     next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The quick questions of /start (NULL: not answered; sessions as the program
+    # has them). Equipment and conditions are comma-separated lists of
+    # `bot.services.answers` values, "none" for an empty answer.
+    experience: Mapped[str | None] = mapped_column(String(16))
+    equipment: Mapped[str | None] = mapped_column(String(64))
+    conditions: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

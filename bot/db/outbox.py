@@ -56,8 +56,9 @@ def outbox_row(
     dedupe_key: str,
     now: datetime,
     broadcast_id: int | None = None,
+    not_before: datetime | None = None,
 ) -> dict[str, Any]:
-    """The values of one new outbox row, due now."""
+    """The values of one new outbox row, due now (or at `not_before`)."""
     row: dict[str, Any] = {
         "kind": kind.value,
         "member_id": member_id,
@@ -66,7 +67,7 @@ def outbox_row(
         "priority": PRIORITY[kind],
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
-        "not_before": now,
+        "not_before": not_before or now,
         "dedupe_key": dedupe_key,
         "created_at": now,
     }

@@ -26,9 +26,20 @@ class Role(StrEnum):
 STAFF_ROLES = (Role.TRAINER, Role.ADMIN)
 
 
+class Experience(StrEnum):
+    """The member's answer at /start: how much they have trained before."""
+
+    NEW = "new"
+    SOME = "some"
+    REGULAR = "regular"
+
+
 class CheckinStatus(StrEnum):
     DONE = "done"
     SKIPPED = "skipped"
+    # A check-in on a rest day: noted, never a done training day (streaks, adherence,
+    # sessions done and the trainers' daily chart leave it out).
+    REST = "rest"
 
 
 class OutboxKind(StrEnum):

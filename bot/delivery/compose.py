@@ -9,7 +9,7 @@ from bot.db.dto import OutboxDTO
 from bot.db.status import MemberStatus, OutboxKind
 from bot.delivery.sender import Composer, Outgoing
 from bot.render.progress import CELEBRATION_EFFECT, celebrate_program, celebrate_streak
-from bot.render.session import render_session
+from bot.render.session import render_finished_reminder, render_session
 from bot.services.planner import SessionPlanner
 
 
@@ -20,6 +20,8 @@ def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
         if row.kind == OutboxKind.REMINDER:
             return await _reminder(row)
         if row.kind == OutboxKind.NOTICE:
+            if "program_followup" in row.payload:
+                return await _followup(row)
             return _notice(row)
         if not await planner.is_active(row.member_id):
             return None  # stopped, paused or blocked since the broadcast was queued
@@ -39,7 +41,17 @@ def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
             return None
         rendered = render_session(catalog, plan)
         if plan.state == "finished":
-            await planner.stop_reminders_after_finish(row.member_id)
+            await planner.finish(row.member_id, plan.local_date)
+        return Outgoing(text=rendered.text, markup=rendered.markup)
+
+    async def _followup(row: OutboxDTO) -> Outgoing | None:
+        """The gentle reminder, only if the member has not chosen anything since."""
+        program_id = str(row.payload["program_followup"])
+        start = date.fromisoformat(str(row.payload["program_start"]))
+        plan = await planner.still_finished(row.member_id, program_id, start)
+        if plan is None or program_id not in catalog.programs:
+            return None
+        rendered = render_finished_reminder(catalog, program_id, start)
         return Outgoing(text=rendered.text, markup=rendered.markup)
 
     def _notice(row: OutboxDTO) -> Outgoing | None:

@@ -296,6 +296,10 @@ class Sender:
         try:
             while not stop.is_set():
                 sent = 0
+                # Cleared before the drain, not after it: a wake that comes while
+                # draining (a row queued just too late for this drain) is kept,
+                # and the idle wait below returns at once.
+                self.wake.clear()
                 try:
                     if await self._take_lease():
                         sent = await self.drain(stop=stop)
@@ -312,7 +316,6 @@ class Sender:
                     await leases.release(self._sessions, LEASE_NAME, self.holder)
 
     async def _idle(self, stop: asyncio.Event) -> None:
-        self.wake.clear()
         waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
         await asyncio.wait(waits, timeout=IDLE_POLL_S, return_when=asyncio.FIRST_COMPLETED)
         for task in waits:

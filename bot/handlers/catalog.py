@@ -1,15 +1,17 @@
-"""Looking things up: /anatomy, /exercise, /stretch, /learn, card buttons, inline mode."""
+"""Looking things up: /anatomy, /exercise, /stretch, /learn, card buttons, inline mode,
+and plain questions typed in the private chat."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
 
+from bot.catalog.questions import read_question
 from bot.catalog.search import Match
 from bot.context import BotContext
 from bot.handlers.common import answer, edit, reply
-from bot.render import callbacks
+from bot.render import callbacks, texts
 from bot.render.cards import (
     STALE_CARD_BUTTON,
     render_card,
@@ -20,6 +22,7 @@ from bot.render.cards import (
     unknown_part,
 )
 from bot.render.message import Rendered
+from bot.render.questions import render_answer
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,15 @@ async def show_lesson(update: Update, context: BotContext) -> None:
     if wanted and part is None:
         rendered.text = f"{unknown_part(catalog, wanted)}\n\n{rendered.text}"
     await _reply(update, rendered)
+
+
+async def answer_question(message: Message, context: BotContext) -> None:
+    """A question typed in the private chat: the card it names, a few to choose
+    from, or the safety guidance when it speaks of pain; else where to look."""
+    library = context.bot_data.library
+    question = read_question(library.index("all"), message.text or "")
+    rendered = render_answer(library.catalog, question)
+    await reply(message, rendered or texts.free_text())
 
 
 def _render_action(context: BotContext, data: str | None) -> Rendered | None:

@@ -55,13 +55,18 @@ async def press_checkin(update: Update, context: BotContext) -> None:
     if result.outcome == "no_program":
         await answer(query, texts.NO_PROGRAM)
         return
+    refused = progress_views.refusal(result)
+    if refused is not None:
+        await answer(query, refused, alert=True)
+        return
     if result.outcome != "recorded":
         await answer(query, progress_views.SESSION_BUTTON_EXPIRED)
         return
     assert result.member is not None  # a recorded result carries the member
     # The member and their pauses came back with the result: no second read.
     plan = services.planner.plan_with(result.member, result.day, result.pauses)
-    redrawn = render_answered(context.bot_data.library.catalog, plan, result)
+    today = services.checkins.today(result.member)
+    redrawn = render_answered(context.bot_data.library.catalog, plan, result, today)
     # The answer and the redraw are independent requests: both go out at once,
     # so the press costs one network round trip, not two.
     await asyncio.gather(

@@ -6,16 +6,21 @@ these handlers only show the question it names.
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from datetime import date
+
+from telegram import CallbackQuery, Message, Update
 
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
-from bot.db.status import MemberStatus
+from bot.db.status import Experience, MemberStatus
+from bot.handlers import catalog as lookups
 from bot.handlers import checkins
 from bot.handlers.common import answer, edit, pressing_member, private_message, reply
-from bot.render import callbacks, texts
+from bot.render import callbacks
 from bot.render import onboarding as onboarding_views
 from bot.render.message import Rendered, esc
+from bot.render.session import render_session
+from bot.services.answers import recommended_program
 from bot.services.inputs import InputError, parse_time, parse_zone
 from bot.services.members import Profile
 from bot.services.preferences import Awaiting, Change, Step, expected_input, onboarding_step
@@ -38,12 +43,21 @@ def _profile(update: Update, message: Message) -> Profile:
 
 def _question(context: BotContext, member: MemberDTO, step: Step, *, first_time: bool) -> Rendered:
     """The onboarding question for `step` (never DONE)."""
+    if step == Step.EXPERIENCE:
+        return onboarding_views.ask_experience(member, first_time=first_time, onboarding=True)
+    if step == Step.EQUIPMENT:
+        return onboarding_views.ask_ticks("k", frozenset(), onboarding=True)
+    if step == Step.CONDITIONS:
+        return onboarding_views.ask_ticks("h", frozenset(), onboarding=True)
     if step == Step.TIME:
         return onboarding_views.ask_time(member, onboarding=True)
     if step == Step.TIMEZONE:
         return onboarding_views.ask_zone(member, onboarding=True)
     catalog = context.bot_data.library.catalog
-    return onboarding_views.ask_program(catalog, member, first_time=first_time)
+    recommended = recommended_program(catalog, member)
+    return onboarding_views.ask_program(
+        catalog, member, first_time=first_time, recommended=recommended
+    )
 
 
 async def start_member(update: Update, context: BotContext) -> None:
@@ -73,7 +87,8 @@ async def start_member(update: Update, context: BotContext) -> None:
 
 
 async def press_onboarding(update: Update, context: BotContext) -> None:
-    """A program, zone or time picked with a button (onboarding, or /settings)."""
+    """A quick-question answer, program, zone or time picked with a button (onboarding,
+    or /settings), or ▶ Start today / Start tomorrow after it."""
     pressed = await pressing_member(update, context)
     if pressed is None:
         return
@@ -100,6 +115,11 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
             return
         await answer(query)
         await save_zone(message, context, member, zone)
+    elif isinstance(action, callbacks.PickExperience | callbacks.TickAnswer):
+        await answer(query)
+        await _answer_question(message, context, member, action)
+    elif isinstance(action, callbacks.StartOn):
+        await _start_on(query, context, member, action.day)
     elif isinstance(action, callbacks.PickTime):
         await answer(query)
         change = await context.bot_data.services.preferences.set_reminder_time(
@@ -110,16 +130,70 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
         await answer(query, onboarding_views.SETTINGS_BUTTON_EXPIRED)
 
 
+async def _answer_question(
+    message: Message,
+    context: BotContext,
+    member: MemberDTO,
+    action: callbacks.PickExperience | callbacks.TickAnswer,
+) -> None:
+    """A quick question answered (or a box ticked): the next question in place,
+    then the program (with the suggestion) in onboarding, or a summary later."""
+    preferences = context.bot_data.services.preferences
+    onboarding = not member.onboarded
+    ask = onboarding_views.ask_ticks
+    if isinstance(action, callbacks.PickExperience):
+        await preferences.answer_experience(member.telegram_id, Experience(action.level))
+        await edit(message, ask("k", frozenset(), onboarding=onboarding))
+        return
+    if not action.done:  # a box ticked: the same question, redrawn
+        await edit(message, ask(action.question, action.chosen, onboarding=onboarding))
+        return
+    if action.question == "k":
+        await preferences.answer_equipment(member.telegram_id, action.chosen)
+        await edit(message, ask("h", frozenset(), onboarding=onboarding))
+        return
+    change = await preferences.answer_conditions(member.telegram_id, action.chosen)
+    if change.next_step == Step.DONE:
+        await edit(message, onboarding_views.about_saved(change.member))
+    else:
+        await edit(message, _question(context, change.member, change.next_step, first_time=False))
+
+
+async def _start_on(
+    query: CallbackQuery, context: BotContext, member: MemberDTO, day: date
+) -> None:
+    """▶ Start today (day 1 now, its session sent at once) or Start tomorrow."""
+    services = context.bot_data.services
+    if day == member.program_start and day > services.checkins.today(member):
+        await answer(query)  # Start tomorrow: as planned
+        await edit(query, onboarding_views.starts_tomorrow(member))
+        return
+    started = await services.preferences.start_today(member.telegram_id, day)
+    if started.outcome == "already":
+        await answer(query, onboarding_views.ALREADY_STARTED)
+        return
+    if started.outcome == "stale":
+        await answer(query, onboarding_views.START_BUTTON_EXPIRED, alert=True)
+        return
+    await answer(query)
+    await edit(query, onboarding_views.started_today(started.member))
+    plan = await services.planner.plan(started.member)
+    if isinstance(query.message, Message):
+        catalog = context.bot_data.library.catalog
+        await reply(query.message, render_session(catalog, plan))
+
+
 # -- typed answers -------------------------------------------------------------------
 async def answer_text(update: Update, context: BotContext) -> None:
     """Free text in the private chat: the answer to what the member was asked, a
-    note (typed after 📝, or as a reply to a session message), or a pointer to /help."""
+    note (typed after 📝, or as a reply to a session message), or else a question
+    about the series (a card, a choice of cards, or the safety guidance)."""
     message = update.effective_message
     if message is None or update.effective_user is None or not message.text:
         return
     member = await context.bot_data.members.get(update.effective_user.id)
     if member is None:
-        await reply(message, texts.free_text())
+        await lookups.answer_question(message, context)
         return
     expected = expected_input(member)
     note_day = checkins.note_day_from_reply(message)
@@ -132,7 +206,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
     elif expected is not None and expected.what == Awaiting.TIMEZONE:
         await apply_zone(message, context, member, message.text)
     else:
-        await reply(message, texts.free_text())
+        await lookups.answer_question(message, context)
 
 
 async def apply_time(message: Message, context: BotContext, member: MemberDTO, text: str) -> None:
@@ -149,9 +223,13 @@ async def apply_time(message: Message, context: BotContext, member: MemberDTO, t
 async def _after_time(message: Message, context: BotContext, change: Change) -> None:
     catalog = context.bot_data.library.catalog
     if change.onboarding_finished:
-        await reply(message, onboarding_views.all_set(catalog, change.member))
+        today = context.bot_data.services.checkins.today(change.member)
+        await reply(message, onboarding_views.all_set(catalog, change.member, today))
     elif change.next_step == Step.DONE:
-        await reply(message, onboarding_views.time_set(change.member.reminder_time, change.member))
+        today = context.bot_data.services.checkins.today(change.member)
+        await reply(
+            message, onboarding_views.time_set(change.member.reminder_time, change.member, today)
+        )
     else:
         await reply(message, _question(context, change.member, change.next_step, first_time=False))
 
@@ -170,6 +248,7 @@ async def save_zone(message: Message, context: BotContext, member: MemberDTO, zo
     """Store a zone and show what comes next."""
     change = await context.bot_data.services.preferences.set_timezone(member.telegram_id, zone)
     if change.next_step == Step.DONE:
-        await reply(message, onboarding_views.zone_set(change.member))
+        today = context.bot_data.services.checkins.today(change.member)
+        await reply(message, onboarding_views.zone_set(change.member, today))
     else:
         await reply(message, _question(context, change.member, change.next_step, first_time=False))

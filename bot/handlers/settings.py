@@ -13,7 +13,7 @@ from bot.handlers.common import answer, edit, known_member, pressing_member, rep
 from bot.handlers.onboarding import apply_time, apply_zone
 from bot.render import callbacks
 from bot.render import onboarding as settings_views
-from bot.render.session import render_session
+from bot.render.session import render_answered, render_session
 from bot.services.preferences import Awaiting, Expected
 
 
@@ -84,7 +84,7 @@ async def pause_sessions(update: Update, context: BotContext) -> None:
         await reply(message, settings_views.ALREADY_STOPPED)
         return
     change = await context.bot_data.services.preferences.pause(member.telegram_id, days)
-    await reply(message, settings_views.paused(change.member.paused_until))
+    await reply(message, settings_views.paused(change.member))
 
 
 async def resume_sessions(update: Update, context: BotContext) -> None:
@@ -111,17 +111,25 @@ async def stop_sessions(update: Update, context: BotContext) -> None:
 
 
 async def show_today(update: Update, context: BotContext) -> None:
-    """Today's session, on demand, any time of day."""
+    """Today's session, on demand, any time of day (once answered, with the answer)."""
     found = await known_member(update, context)
     if found is None:
         return
     message, member = found
-    plan = await context.bot_data.services.planner.plan(member)
-    await reply(message, render_session(context.bot_data.library.catalog, plan, on_demand=True))
+    services = context.bot_data.services
+    catalog = context.bot_data.library.catalog
+    plan = await services.planner.plan(member)
+    answered = None
+    if plan.state in ("training", "rest"):
+        answered = await services.checkins.answer_on(member, plan.local_date)
+    if answered is None:
+        await reply(message, render_session(catalog, plan, on_demand=True))
+    else:  # answered already: show the answer and how to change it, not ✅/⏭ again
+        await reply(message, render_answered(catalog, plan, answered, plan.local_date))
 
 
 async def press_settings(update: Update, context: BotContext) -> None:
-    """The buttons under /settings: program, zone, time, pause, resume, stop."""
+    """The buttons under /settings: program, zone, time, about you, pause, resume, stop."""
     pressed = await pressing_member(update, context)
     if pressed is None:
         return
@@ -142,6 +150,9 @@ async def press_settings(update: Update, context: BotContext) -> None:
     elif action.what == "time":
         await preferences.expect(member.telegram_id, Expected(Awaiting.TIME))
         await reply(message, settings_views.ask_time(member, onboarding=False))
+    elif action.what == "about":
+        view = settings_views.ask_experience(member, first_time=False, onboarding=False)
+        await reply(message, view)
     else:
         change = await {
             "pause": lambda: preferences.pause(member.telegram_id, None),
@@ -152,28 +163,39 @@ async def press_settings(update: Update, context: BotContext) -> None:
 
 
 async def press_after_program(update: Update, context: BotContext) -> None:
-    """What next after the last day: restart, another program, or stop."""
+    """What next after the last day: the next program, a repeat, a break (or stop)."""
     pressed = await pressing_member(update, context)
     if pressed is None:
         return
     query, member = pressed
     action = callbacks.parse(query.data)
     catalog = context.bot_data.library.catalog
-    preferences = context.bot_data.services.preferences
+    services = context.bot_data.services
+    preferences = services.preferences
     if not isinstance(action, callbacks.AfterProgram):
         await answer(query, settings_views.SETTINGS_BUTTON_EXPIRED)
         return
-    if action.choice == "stop":
+    plan = await services.planner.plan(member)
+    ended = action.run is None or action.run == member.program_start
+    if plan.state != "finished" or not ended:
+        # Chosen already (another tap, a redelivery, an old message): change nothing.
+        await answer(query, settings_views.ALREADY_CHOSEN)
+        return
+    if action.choice in ("stop", "pause"):
         await answer(query)
-        await preferences.stop(member.telegram_id)
-        await edit(query, settings_views.STOPPED_AFTER_PROGRAM)
+        if action.choice == "stop":
+            await preferences.stop(member.telegram_id)
+            await edit(query, settings_views.STOPPED_AFTER_PROGRAM)
+        else:
+            await preferences.pause(member.telegram_id, None)
+            await edit(query, settings_views.BREAK_AFTER_PROGRAM)
         return
     program_id = member.program_id if action.choice == "restart" else action.choice
     if program_id not in catalog.programs:
         await answer(query, settings_views.PROGRAM_GONE)
         return
     await answer(query)
-    if member.status == MemberStatus.LEFT:
-        await preferences.come_back(member.telegram_id)
+    if member.status in (MemberStatus.LEFT, MemberStatus.PAUSED):
+        await preferences.resume(member.telegram_id)
     change = await preferences.choose_program(member.telegram_id, program_id)
     await edit(query, settings_views.program_changed(catalog, change.member))

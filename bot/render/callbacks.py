@@ -10,13 +10,20 @@ back into one of them. The forms, all under Telegram's 64 bytes:
   ob:p:<program>           onboarding: pick a program
   ob:z:<zone>              onboarding: pick a time zone (IANA name)
   ob:t:<HHMM>              onboarding: pick a session time
-  set:<action>             a settings button (program, zone, time, pause, resume, stop)
+  ob:s:<YYYYMMDD>          after onboarding: day 1 on that date (today, or the planned day)
+  ob:x:<new|some|regular>  quick question 1: training experience
+  ob:k:<letters|0>[:ok]    quick question 2: equipment ticked so far (b bands, d dumbbells,
+                           g gym; 0 nothing); with :ok, the answer
+  ob:h:<letters|0>[:ok]    quick question 3: k knee pain, b back pain, p pregnant or
+                           postpartum, i recent injury; 0 none; with :ok, the answer
+  set:<action>             a settings button (program, zone, time, about, pause, resume, stop)
   ci:<d|s|n>:<YYYYMMDD>    check-in: done, skip, add a note, for that local date
   ci:e:<YYYYMMDD>:<1-5>    check-in: effort
   bc:a:<id>:<audience>     broadcast: choose the audience (all, c<cohort>, i<days>, t)
   bc:go:<id>, bc:x:<id>    broadcast: send, cancel
   fg:yes, fg:no            /forget: confirm or keep
-  pg:restart, pg:stop, pg:<program>   after the last program day: what next
+  pg:<restart|pause|stop|program>[:<YYYYMMDD>]   after the last program day: what
+                           next; the date is the start of the run that ended
 Anything else, or anything malformed, parses to None (a stale or forged button).
 """
 
@@ -43,7 +50,12 @@ CATALOG = (CARD, MENU, LESSON)
 PREFIXES = (*CATALOG, ONBOARD, SETTINGS, CHECKIN, BROADCAST, FORGET, AFTER_PROGRAM)
 
 Menu = Literal["an", "ex", "st"]
-SettingsChoice = Literal["program", "zone", "time", "pause", "resume", "stop"]
+SettingsChoice = Literal["program", "zone", "time", "about", "pause", "resume", "stop"]
+# The letters of the ticked answers of quick questions 2 and 3.
+KIT_LETTERS = {"bands": "b", "dumbbells": "d", "gym": "g"}
+HEALTH_LETTERS = {"knee": "k", "back": "b", "pregnancy": "p", "injury": "i"}
+TickQuestion = Literal["k", "h"]
+TICK_LETTERS: dict[str, dict[str, str]] = {"k": KIT_LETTERS, "h": HEALTH_LETTERS}
 CheckinChoice = Literal["d", "s", "n", "e"]
 BroadcastChoice = Literal["a", "go", "x"]
 
@@ -53,13 +65,14 @@ _FORMS: dict[str, re.Pattern[str]] = {
     MENU: re.compile(r"^(an|ex|st)$"),
     LESSON: re.compile(r"^([1-9]):(\d{1,2})$"),
     ONBOARD: re.compile(
-        rf"^(?:p:({_ID})|z:([A-Za-z0-9_+\-/]{{1,48}})|t:([01]\d|2[0-3])([0-5]\d))$"
+        rf"^(?:p:({_ID})|z:([A-Za-z0-9_+\-/]{{1,48}})|t:([01]\d|2[0-3])([0-5]\d)|s:(\d{{8}})"
+        r"|x:(new|some|regular)|([kh]):([a-z]{1,4}|0)(:ok)?)$"
     ),
-    SETTINGS: re.compile(r"^(program|zone|time|pause|resume|stop)$"),
+    SETTINGS: re.compile(r"^(program|zone|time|about|pause|resume|stop)$"),
     CHECKIN: re.compile(r"^(?:([dsn]):(\d{8})|e:(\d{8}):([1-5]))$"),
     BROADCAST: re.compile(r"^(?:a:(\d{1,12}):([a-z0-9]{1,8})|(go|x):(\d{1,12}))$"),
     FORGET: re.compile(r"^(yes|no)$"),
-    AFTER_PROGRAM: re.compile(rf"^(restart|stop|{_ID})$"),
+    AFTER_PROGRAM: re.compile(rf"^(restart|pause|stop|{_ID})(?::(\d{{8}}))?$"),
 }
 
 
@@ -119,6 +132,53 @@ class PickTime:
 
 
 @dataclass(frozen=True)
+class StartOn:
+    """Make `day` day 1: today (▶ Start today), or the day already planned."""
+
+    day: date
+
+    def encode(self) -> str:
+        return f"{ONBOARD}:s:{self.day:%Y%m%d}"
+
+
+@dataclass(frozen=True)
+class PickExperience:
+    level: str
+
+    def encode(self) -> str:
+        return f"{ONBOARD}:x:{self.level}"
+
+
+def _letters(chosen: frozenset[str], letters: dict[str, str]) -> str:
+    return "".join(letter for name, letter in letters.items() if name in chosen) or "0"
+
+
+def _names(text: str, letters: dict[str, str]) -> frozenset[str] | None:
+    if text == "0":
+        return frozenset()
+    names = {letter: name for name, letter in letters.items()}
+    if len(set(text)) != len(text) or not set(text) <= set(names):
+        return None
+    return frozenset(names[letter] for letter in text)
+
+
+@dataclass(frozen=True)
+class TickAnswer:
+    """Quick question 2 ("k": equipment) or 3 ("h": conditions): the choices
+    ticked so far; `done`: that is the answer."""
+
+    question: TickQuestion
+    chosen: frozenset[str]
+    done: bool = False
+
+    def encode(self) -> str:
+        tail = ":ok" if self.done else ""
+        return (
+            f"{ONBOARD}:{self.question}:{_letters(self.chosen, TICK_LETTERS[self.question])}{tail}"
+        )
+
+
+@dataclass(frozen=True)
 class ChangeSetting:
     what: SettingsChoice
 
@@ -163,12 +223,15 @@ class ConfirmForget:
 
 @dataclass(frozen=True)
 class AfterProgram:
-    """restart, stop, or the id of the program to switch to."""
+    """restart, pause, stop, or the id of the program to switch to; `run` is the
+    start of the program run that ended (None on buttons made before it was kept)."""
 
     choice: str
+    run: date | None = None
 
     def encode(self) -> str:
-        return f"{AFTER_PROGRAM}:{self.choice}"
+        tail = f":{self.run:%Y%m%d}" if self.run else ""
+        return f"{AFTER_PROGRAM}:{self.choice}{tail}"
 
 
 Action = (
@@ -178,6 +241,9 @@ Action = (
     | PickProgram
     | PickZone
     | PickTime
+    | StartOn
+    | PickExperience
+    | TickAnswer
     | ChangeSetting
     | CheckinPress
     | BroadcastPress
@@ -210,11 +276,21 @@ def parse(data: str | None) -> Action | None:
     if prefix == LESSON:
         return OpenLesson(int(groups[0]), int(groups[1]))
     if prefix == ONBOARD:
-        program, zone, hour, minute = groups
+        program, zone, hour, minute, start, level, question, ticked, ok = groups
+        if level:
+            return PickExperience(level)
+        if question:
+            chosen = _names(ticked, TICK_LETTERS[question])
+            if chosen is None:
+                return None
+            return TickAnswer("k" if question == "k" else "h", chosen, ok is not None)
         if program:
             return PickProgram(program)
         if zone:
             return PickZone(zone)
+        if start:
+            day = _day(start)
+            return StartOn(day) if day is not None else None
         return PickTime(time(int(hour), int(minute)))
     if prefix == SETTINGS:
         return ChangeSetting(groups[0])  # type: ignore[arg-type]
@@ -233,7 +309,11 @@ def parse(data: str | None) -> Action | None:
         return BroadcastPress(action, int(other_id))  # type: ignore[arg-type]
     if prefix == FORGET:
         return ConfirmForget(groups[0] == "yes")
-    return AfterProgram(groups[0])
+    choice, run_text = groups
+    if run_text is None:
+        return AfterProgram(choice)
+    run = _day(run_text)
+    return AfterProgram(choice, run) if run is not None else None
 
 
 # Short spellings for the card links rendered everywhere.

@@ -183,7 +183,7 @@ def _practice_sections(catalog: Catalog, card: ExerciseCard | StretchCard) -> li
     ]
 
 
-def _swap_text(catalog: Catalog, swap: Swap) -> str:
+def swap_text(catalog: Catalog, swap: Swap) -> str:
     """'use Box squat. Note…', 'leave it out. Note…' or the note."""
     if swap.use is not None:
         head = f"use <b>{esc(catalog.name(swap.use))}</b>"
@@ -200,9 +200,9 @@ def _adapt_it(catalog: Catalog, card: ExerciseCard | StretchCard) -> str:
     for reason in ("no_equipment", "knee", "back", "pregnancy"):
         swap = card.swaps.get(reason)
         if swap is not None:
-            lines.append(f"• <i>{REASON_LABELS[reason]}:</i> {_swap_text(catalog, swap)}")
+            lines.append(f"• <i>{REASON_LABELS[reason]}:</i> {swap_text(catalog, swap)}")
     injury = card.swaps.injury
-    advice = CLEARANCE + (f"; then {_swap_text(catalog, injury)}" if injury else ".")
+    advice = CLEARANCE + (f"; then {swap_text(catalog, injury)}" if injury else ".")
     lines.append(f"• <i>{REASON_LABELS['injury']}:</i> {advice}")
     return "🔧 <b>Adapt it</b>\n" + "\n".join(lines)
 
@@ -459,7 +459,7 @@ def render_program_day(
             )
         items = [*day.warmup, *day.exercises, *day.cooldown]
     parts.append(STOP_ON_PAIN)
-    return Rendered("\n\n".join(parts), _how_to_rows(catalog, [item.id for item in items]))
+    return Rendered("\n\n".join(parts), how_to_rows(catalog, [item.id for item in items]))
 
 
 def _render_personal_day(catalog: Catalog, program: Program, personal: PersonalDay) -> Rendered:
@@ -506,9 +506,9 @@ def _render_personal_day(catalog: Catalog, program: Program, personal: PersonalD
             lines.append(f"• {esc(catalog.name(out.id))} ({why}{where})")
         parts.append("<b>Left out today</b>\n" + "\n".join(lines))
     parts.append(STOP_ON_PAIN)
-    return Rendered("\n\n".join(parts), _how_to_rows(catalog, [i.id for i in personal.items]))
+    return Rendered("\n\n".join(parts), how_to_rows(catalog, [i.id for i in personal.items]))
 
 
-def _how_to_rows(catalog: Catalog, ids: list[str]) -> list[list[InlineKeyboardButton]]:
+def how_to_rows(catalog: Catalog, ids: list[str]) -> list[list[InlineKeyboardButton]]:
     unique = list(dict.fromkeys(ids))
     return _pairs([_button(f"ℹ️ {catalog.name(i)}", callbacks.card(i)) for i in unique])

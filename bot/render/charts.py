@@ -26,6 +26,7 @@ COLOURS = {
     "skipped": "#f0a53a",
     "missed": "#e06666",
     "rest": "#9fc5e8",
+    "extra": "#6fa8dc",
     "paused": "#bdbdbd",
     "pending": "#fff2cc",
     "off": "#f1f1f1",
@@ -35,6 +36,7 @@ LABELS = {
     "skipped": "skipped",
     "missed": "missed",
     "rest": "rest day",
+    "extra": "rest day, moved anyway",
     "paused": "paused",
 }
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]

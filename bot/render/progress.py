@@ -23,6 +23,7 @@ MARKS = {
     "missed": "▫️ missed",
     "pending": "⏳ not yet",
     "rest": "😌 rest day",
+    "extra": "😌 rest day · ✨ extra credit",
     "paused": "⏸ paused",
     "off": "·",
 }
@@ -53,17 +54,24 @@ def streak_text(progress: Progress | None) -> str:
     return f"🔥 Streak: <b>{progress.current_streak} {unit}</b>"
 
 
-def recorded_footer(result: CheckinResult) -> str:
-    """The line added under a session message once it is answered."""
+REST_EXTRA = "That was a rest day 😌 — extra credit noted"
+
+
+def recorded_footer(result: CheckinResult, today: date | None = None) -> str:
+    """The line added under a session message once it is answered ("today" when
+    the answer is for `today`)."""
+    when = " today" if result.day == today else ""
+    if result.status == CheckinStatus.REST:
+        return f"{REST_EXTRA}. {streak_text(result.progress)}"
     if result.status == CheckinStatus.DONE:
-        line = f"✅ <b>Done</b> · {streak_text(result.progress)}"
+        line = f"✅ <b>Done{when}</b> · {streak_text(result.progress)}"
         if result.effort:
             line += f" · effort {result.effort}/5"
         if result.note:
             note = result.note if len(result.note) <= 80 else result.note[:79] + "…"
             line += f"\n📝 {esc(note)}"
         return line
-    return "⏭ <b>Skipped</b>. No problem: rest well and come back tomorrow."
+    return f"⏭ <b>Skipped{when}</b>. No problem: rest well and come back tomorrow."
 
 
 def _press(label: str, action: CheckinChoice, day: date, effort: int | None = None) -> Button:
@@ -76,7 +84,10 @@ def checkin_buttons(day: date) -> list[Button]:
 
 
 def answered_rows(result: CheckinResult) -> list[list[Button]]:
-    """Buttons once answered: change the answer, rate the effort, add a note."""
+    """Buttons once answered: change the answer, rate the effort, add a note
+    (a rest-day check-in only takes a note)."""
+    if result.status == CheckinStatus.REST:
+        return [[_press("📝 Add a note", "n", result.day)]]
     if result.status == CheckinStatus.DONE:
         efforts = [
             _press(f"{'●' if result.effort == n else ''}{n}", "e", result.day, n)
@@ -98,13 +109,18 @@ def _percent(value: float | None) -> str:
 
 def progress_caption(name: str, progress: Progress) -> str:
     """The /progress summary (fits a photo caption)."""
-    return (
-        f"📈 <b>{esc(name)}'s progress</b>\n"
-        f"{streak_text(progress)} · longest {progress.longest_streak}\n"
-        f"Sessions done: <b>{progress.total_done}</b>\n"
+    lines = [
+        f"📈 <b>{esc(name)}'s progress</b>",
+        f"{streak_text(progress)} · longest {progress.longest_streak}",
+        f"Sessions done: <b>{progress.total_done}</b>",
+    ]
+    if progress.rest_extras:
+        lines.append(f"✨ Rest days with extra credit: {progress.rest_extras}")
+    lines.append(
         f"Adherence: 7 days {_percent(progress.adherence_7)}"
         f" · 30 days {_percent(progress.adherence_30)}"
     )
+    return "\n".join(lines)
 
 
 def history_text(calendar: Calendar, records: dict[date, DayRecord], days: int = 14) -> str:
@@ -144,7 +160,27 @@ def toast(result: CheckinResult, action: CheckinChoice) -> str:
     """The short answer to a check-in button."""
     if action == "e":
         return f"Effort {result.effort}/5 saved"
+    if result.status == CheckinStatus.REST:
+        return REST_EXTRA
     return "Recorded ✅" if action == "d" else "Skipped ⏭"
+
+
+def refusal(result: CheckinResult) -> str | None:
+    """Why nothing was recorded for a day outside the member's program, if so."""
+    member = result.member
+    if result.outcome == "not_started" and member is not None and member.program_start:
+        return (
+            f"Your program starts on {member.program_start:%A %d %B}, so there is nothing "
+            "to check in before then. Send /today for a preview of day 1."
+        )
+    if result.outcome == "before_joined" and member is not None:
+        return f"{result.day:%A %d %B} is before you joined, so there is nothing to record for it."
+    if result.outcome == "finished":
+        return (
+            "Your program was complete by then, so there is no session to record. "
+            "Send /today to choose what comes next."
+        )
+    return None
 
 
 def note_prompt(day: date, limit: int) -> str:
@@ -169,8 +205,14 @@ def checkin_reply(result: CheckinResult, today: date, note_limit: int) -> str:
         return "Send /start first and pick a program."
     if result.outcome in ("too_old", "future"):
         return TOO_OLD
+    refused = refusal(result)
+    if refused is not None:
+        return refused
     which = "today" if result.day == today else f"{result.day:%A %d %B}"
     label = f" (day {result.program_day})" if result.program_day else ""
+    if result.status == CheckinStatus.REST:
+        line = f"{REST_EXTRA} ({which}{label}). {streak_text(result.progress)}"
+        return line + ("\n📝 Note saved." if result.note else "")
     line = f"✅ Checked in for {which}{label}. {streak_text(result.progress)}"
     if result.note:
         line += "\n📝 Note saved."

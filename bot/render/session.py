@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
+from bot.catalog.schema import Program
 from bot.render import callbacks
 from bot.render.cards import render_program_day
 from bot.render.message import Rendered, esc
 from bot.render.progress import answered_rows, checkin_buttons, recorded_footer
+from bot.services.answers import training_profile
 from bot.services.checkins import CheckinResult
 from bot.services.planner import SessionPlan
 
@@ -21,17 +25,19 @@ def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = Fal
     if plan.state == "paused":
         return Rendered("⏸ You are on a break: no session today. Send /resume when you are ready.")
     if plan.state == "finished":
-        return render_finished(catalog, program.id)
+        return render_finished(catalog, program.id, plan.member.program_start)
+    # The member's own version of the day: swaps for their equipment and conditions.
+    profile = training_profile(plan.member)
     if plan.state == "not_started":
         first = program.days[0]
-        preview = render_program_day(catalog, program, first)
+        preview = render_program_day(catalog, program, first, profile)
         preview.text = (
             f"Your program starts on {plan.member.program_start:%A %d %B}. A preview of day 1:\n\n"
             + preview.text
         )
         return preview
     day = program.days[plan.day - 1]
-    rendered = render_program_day(catalog, program, day)
+    rendered = render_program_day(catalog, program, day, profile)
     if plan.state == "training":
         if not on_demand:
             name = esc(plan.member.first_name.strip()[:40]) or "there"
@@ -40,7 +46,9 @@ def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = Fal
     return rendered
 
 
-def render_answered(catalog: Catalog, plan: SessionPlan, result: CheckinResult) -> Rendered:
+def render_answered(
+    catalog: Catalog, plan: SessionPlan, result: CheckinResult, today: date | None = None
+) -> Rendered:
     """The session message once answered: the recorded state and the next buttons
     in place of ✅/⏭, the How-to buttons kept."""
     rendered = render_session(catalog, plan, on_demand=True)
@@ -49,24 +57,44 @@ def render_answered(catalog: Catalog, plan: SessionPlan, result: CheckinResult) 
         for row in rendered.rows
         if not any(str(b.callback_data).startswith(f"{callbacks.CHECKIN}:") for b in row)
     ]
-    text = f"{rendered.text}\n\n{recorded_footer(result)}"
+    text = f"{rendered.text}\n\n{recorded_footer(result, today)}"
     return Rendered(text, answered_rows(result) + how_to)
 
 
-def render_finished(catalog: Catalog, program_id: str) -> Rendered:
-    """Congratulations, and what next."""
+def render_finished(catalog: Catalog, program_id: str, run: date | None) -> Rendered:
+    """Congratulations, and what next: the next program of the series, the same
+    one again, or a break. `run`: the start of the run that ended."""
     program = catalog.programs[program_id]
     text = (
         f"🎉 <b>You finished {esc(program.name)}!</b>\n\n"
-        f"{program.length} days of work for stronger, steadier hips. What next?"
+        f"{program.length} days of work for stronger, steadier hips: well done. "
+        "What comes next?"
     )
-    rows = [[_after(f"🔁 Start {program.name} again", "restart")]]
-    for other in catalog.programs.values():
-        if other.id != program_id:
-            rows.append([_after(f"➡️ Switch to {other.name}", other.id)])
-    rows.append([_after("🛑 Stop daily sessions", "stop")])
-    return Rendered(text, rows)
+    return Rendered(text, _what_next(catalog, program, run))
 
 
-def _after(label: str, choice: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.AfterProgram(choice).encode())
+def render_finished_reminder(catalog: Catalog, program_id: str, run: date | None) -> Rendered:
+    """The one gentle reminder, a few days after the end, with the same choices."""
+    program = catalog.programs[program_id]
+    text = (
+        f"👋 A few days have passed since you finished {esc(program.name)}. Your sessions "
+        "wait until you choose what comes next; a week or two of rest is fine too. "
+        "This is my only reminder."
+    )
+    return Rendered(text, _what_next(catalog, program, run))
+
+
+def _what_next(
+    catalog: Catalog, program: Program, run: date | None
+) -> list[list[InlineKeyboardButton]]:
+    rows = []
+    following = catalog.next_program(program.id)
+    if following is not None:
+        rows.append([_after(f"➡️ Next: {following.name}", following.id, run)])
+    rows.append([_after(f"🔁 Repeat {program.name}", "restart", run)])
+    rows.append([_after("⏸ Take a break", "pause", run)])
+    return rows
+
+
+def _after(label: str, choice: str, run: date | None) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.AfterProgram(choice, run).encode())

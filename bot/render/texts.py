@@ -63,8 +63,11 @@ def unknown_command(command: str) -> str:
 
 
 def free_text() -> str:
-    """Reply to free text in a private chat when nothing is waiting for an answer."""
-    return "I work with commands. Send /help to see them."
+    """Reply to free text in a private chat that is no question about the series."""
+    return (
+        "Ask me about a muscle or a move, like “what does the gluteus medius do?” or "
+        "“how do I do a hip thrust?”. Send /help for everything else."
+    )
 
 
 def something_went_wrong() -> str:

@@ -37,7 +37,17 @@ from bot.services.schedule import local_date
 NOTE_LIMIT = 500
 BACKFILL_DAYS = 1  # yesterday; with today that is the 48-hour window
 
-CheckinOutcome = Literal["recorded", "too_old", "future", "no_program", "no_checkin", "too_long"]
+CheckinOutcome = Literal[
+    "recorded",
+    "too_old",
+    "future",
+    "no_program",
+    "not_started",  # the day is before the member's program starts
+    "before_joined",  # the day is before the member sent /start
+    "finished",  # the day is past the end of a program that finishes
+    "no_checkin",
+    "too_long",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,17 +148,25 @@ class CheckinService:
                 return CheckinResult(problem, target)
             if member.program_start is None:
                 return CheckinResult("no_program", target)
+            if target < local_date(member.created_at, ZoneInfo(member.timezone)):
+                return CheckinResult("before_joined", target, member=member)
             history = await MemberStatsRepository(session).history(member.id)
+            programs = self._catalog.programs
+            before = calendar_of(programs, history, today)
+            kind, number = before.kind(target)
+            if kind == "off":
+                # No program day on that date: not begun yet, or over.
+                problem = "not_started" if target < member.program_start else "finished"
+                return CheckinResult(problem, target, member=member)
             previous = history.checkins.get(target)
             kept_note = (
                 await self._note(session, member.id, target)
                 if note is None and previous is not None and previous.has_note
                 else None
             )
-        programs = self._catalog.programs
-        before = calendar_of(programs, history, today)
+        if kind == "rest" and status == CheckinStatus.DONE:
+            status = CheckinStatus.REST  # extra credit, not a done training day
         old_status = previous.status if previous else None
-        _, number = before.kind(target)
         effort = previous.effort if previous and status == CheckinStatus.DONE else None
         history.checkins[target] = CheckinFacts(status, effort, note is not None or bool(kept_note))
         after = calendar_of(programs, history, today)
@@ -241,9 +259,7 @@ class CheckinService:
             today = local_date(now, ZoneInfo(row.timezone))
             if (problem := self._window(today, day)) is not None:
                 return CheckinResult(problem, day)
-            checkin = await session.scalar(
-                select(Checkin).where(Checkin.member_id == row.id, Checkin.local_date == day)
-            )
+            checkin = await _checkin_on(session, row.id, day)
             if checkin is None or (values.get("effort") and checkin.status != CheckinStatus.DONE):
                 return CheckinResult("no_checkin", day)
             for key, value in values.items():
@@ -251,19 +267,19 @@ class CheckinService:
             checkin.updated_at = now
             await session.flush()
             history = await MemberStatsRepository(session).history(row.id)
-            progress = (await self._keep_figures(session, row.id, history, today, now)).progress()
-            return CheckinResult(
-                "recorded",
-                day,
-                status=checkin.status,
-                program_day=checkin.program_day,
-                effort=checkin.effort,
-                note=checkin.note,
-                progress=progress,
-                changed=True,
-                member=MemberDTO.from_row(row),
-                pauses=tuple(history.pauses),
-            )
+            calendar = await self._keep_figures(session, row.id, history, today, now)
+            return _answered(checkin, calendar, MemberDTO.from_row(row), history, changed=True)
+
+    async def answer_on(self, member: MemberDTO, day: date) -> CheckinResult | None:
+        """What the member answered for `day`, with their progress now; None if
+        nothing yet (/today shows the answer instead of fresh buttons)."""
+        async with self._sessions() as session:
+            row = await _checkin_on(session, member.id, day)
+            if row is None:
+                return None
+            history = await MemberStatsRepository(session).history(member.id)
+        calendar = calendar_of(self._catalog.programs, history, self.today(member))
+        return _answered(row, calendar, member, history)
 
     async def calendar(self, member: MemberDTO) -> Calendar:
         """The member's calendar as of their local today."""
@@ -324,6 +340,30 @@ class CheckinService:
             )
             await session.execute(delete(Member).where(Member.id == member.id))
             return True
+
+
+async def _checkin_on(session: AsyncSession, member_id: int, day: date) -> Checkin | None:
+    return await session.scalar(
+        select(Checkin).where(Checkin.member_id == member_id, Checkin.local_date == day)
+    )
+
+
+def _answered(
+    row: Checkin, calendar: Calendar, member: MemberDTO, history: History, *, changed: bool = False
+) -> CheckinResult:
+    """A stored check-in as a result, with the member's progress in `calendar`."""
+    return CheckinResult(
+        "recorded",
+        row.local_date,
+        status=row.status,
+        program_day=row.program_day,
+        effort=row.effort,
+        note=row.note,
+        progress=calendar.progress(),
+        changed=changed,
+        member=member,
+        pauses=tuple(history.pauses),
+    )
 
 
 async def _notify(

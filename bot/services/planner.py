@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
 from bot.catalog.schema import Program
 from bot.clock import Clock
+from bot.db import keys
 from bot.db.dto import MemberDTO, PauseSpan
 from bot.db.models import Member
+from bot.db.outbox import OutboxRepository, outbox_row
 from bot.db.repositories import PauseRepository
-from bot.db.status import MemberStatus
+from bot.db.status import MemberStatus, OutboxKind
 from bot.services.program import is_paused, program_day
-from bot.services.schedule import local_date
+from bot.services.schedule import local_date, occurrence_on
+
+# Days after the "what next?" message when, unanswered, it is asked once more.
+FOLLOW_UP_DAYS = 3
 
 State = Literal["not_onboarded", "not_started", "paused", "training", "rest", "finished"]
 
@@ -88,11 +93,14 @@ class SessionPlanner:
         state, shown = day_state(program, number, paused)
         return SessionPlan(member, day_date, shown, program.length, state)
 
-    async def plan_for_member_id(self, member_id: int, on: date) -> SessionPlan | None:
-        """The plan for the sender, by internal id (None if the member is gone)."""
+    async def _member(self, member_id: int) -> MemberDTO | None:
         async with self._sessions() as session:
             row = await session.scalar(select(Member).where(Member.id == member_id))
-            member = MemberDTO.from_row(row) if row else None
+            return MemberDTO.from_row(row) if row else None
+
+    async def plan_for_member_id(self, member_id: int, on: date) -> SessionPlan | None:
+        """The plan for the sender, by internal id (None if the member is gone)."""
+        member = await self._member(member_id)
         if member is None:
             return None
         return await self.plan(member, on)
@@ -103,9 +111,43 @@ class SessionPlanner:
             status = await session.scalar(select(Member.status).where(Member.id == member_id))
         return status == MemberStatus.ACTIVE
 
-    async def stop_reminders_after_finish(self, member_id: int) -> None:
-        """The program is over: no daily reminders until the member chooses what next."""
+    async def finish(self, member_id: int, day: date) -> None:
+        """The program is over (`day` is the first day after it, when the member is
+        asked what next): no daily sessions until they choose, and one gentle
+        reminder FOLLOW_UP_DAYS later at their session time if they have not.
+        Doing it again changes nothing (the reminder's key is per program run)."""
+        now = self._clock.now()
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(Member).where(Member.id == member_id).values(next_reminder_at=None)
+            row = await session.scalar(
+                select(Member).where(Member.id == member_id).with_for_update()
             )
+            if row is None or row.program_start is None or row.program_id is None:
+                return
+            row.next_reminder_at = None
+            later = day + timedelta(days=FOLLOW_UP_DAYS)
+            reminder = outbox_row(
+                OutboxKind.NOTICE,
+                member_id=row.id,
+                chat_id=row.chat_id,
+                payload={
+                    "program_followup": row.program_id,
+                    "program_start": row.program_start.isoformat(),
+                },
+                dedupe_key=keys.program_followup(row.id, row.program_start),
+                now=now,
+                not_before=occurrence_on(later, row.reminder_time, ZoneInfo(row.timezone)),
+            )
+            await OutboxRepository(session).enqueue([reminder])
+
+    async def still_finished(
+        self, member_id: int, program_id: str, start: date
+    ) -> SessionPlan | None:
+        """The member's plan today if they are still at the end of that program run
+        and take messages (the follow-up goes only then); else None."""
+        member = await self._member(member_id)
+        if member is None or member.status != MemberStatus.ACTIVE:
+            return None
+        if (member.program_id, member.program_start) != (program_id, start):
+            return None  # they chose something since
+        plan = await self.plan(member)
+        return plan if plan.state == "finished" else None

@@ -1,9 +1,12 @@
 """A member's choices: onboarding answers and later changes (program, time zone,
 session time, pause, resume, stop), and what their next typed message answers.
 
-Onboarding asks three things in a fixed order, decided here and only here:
-program, then time zone, then session time. Every change returns the member
-and the step that comes next (`Change.next_step`), so a handler only shows it.
+Onboarding asks in a fixed order, decided here and only here: three quick
+questions (experience, equipment, conditions; `services/answers.py`), then
+program, time zone and session time. Every change returns the member and the
+step that comes next (`Change.next_step`), so a handler only shows it. A
+program picked before the questions are answered (an older button) skips them;
+they can be answered later in /settings.
 
 Pauses are date ranges [start, end) of local days. The one rule for where a
 pause ends is `_end_pause`: at `paused_until` when a timed pause has run out,
@@ -12,10 +15,11 @@ otherwise at the member's next session date (days before it stay paused).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog.schema import Program
 from bot.clock import Clock
+from bot.db import keys
 from bot.db.dto import MemberDTO, PauseSpan
 from bot.db.member_stats import MemberStatsRepository
-from bot.db.models import Member
+from bot.db.models import Checkin, Member, Outbox
 from bot.db.outbox import OutboxRepository
 from bot.db.repositories import (
     CohortRepository,
@@ -33,15 +38,19 @@ from bot.db.repositories import (
     PauseRepository,
     ProgramRunRepository,
 )
-from bot.db.status import MemberStatus
+from bot.db.status import Experience, MemberStatus, OutboxStatus
+from bot.services.answers import CONDITION_CHOICES, EQUIPMENT_CHOICES, stored
 from bot.services.figures import FigureKeeper
 from bot.services.members import NotAMember
-from bot.services.schedule import local_date, next_occurrence
+from bot.services.schedule import local_date, next_occurrence, occurrence_on
 
 
 class Step(StrEnum):
     """Where a member stands in onboarding."""
 
+    EXPERIENCE = "experience"
+    EQUIPMENT = "equipment"
+    CONDITIONS = "conditions"
     PROGRAM = "program"
     TIMEZONE = "timezone"
     TIME = "time"
@@ -69,6 +78,12 @@ def onboarding_step(member: MemberDTO) -> Step:
     if member.onboarded:
         return Step.DONE
     if member.program_id is None:
+        if member.experience is None:
+            return Step.EXPERIENCE
+        if member.equipment is None:
+            return Step.EQUIPMENT
+        if member.conditions is None:
+            return Step.CONDITIONS
         return Step.PROGRAM
     if member.pending_input == Awaiting.TIME:
         return Step.TIME
@@ -111,6 +126,17 @@ class Change:
         return onboarding_step(self.member)
 
 
+StartOutcome = Literal["started", "already", "stale"]
+
+
+@dataclass(frozen=True, slots=True)
+class StartToday:
+    """A member after ▶ Start today: moved to today, already today, or a stale button."""
+
+    member: MemberDTO
+    outcome: StartOutcome
+
+
 Edit = Callable[[Member, datetime, AsyncSession], Awaitable[bool]]
 
 
@@ -138,7 +164,9 @@ class PreferencesService:
         else:
             await MemberStatsRepository(session).invalidate(row.id)
 
-    async def _edit(self, telegram_id: int, change: Edit) -> Change:
+    async def _edit(self, telegram_id: int, change: Edit, *, figures: bool = True) -> Change:
+        """Apply a change to the locked member row; `figures`: it may change the
+        calendar (recompute the trainer-view figures)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             row = await MemberRepository(session).lock_by_telegram_id(telegram_id)
@@ -146,8 +174,29 @@ class PreferencesService:
                 raise NotAMember(telegram_id)
             finished = await change(row, now, session)
             row.updated_at = now
-            await self._keep_figures(session, row, now)
+            if figures:
+                await self._keep_figures(session, row, now)
             return Change(MemberDTO.from_row(row), onboarding_finished=finished)
+
+    async def answer_experience(self, telegram_id: int, experience: Experience) -> Change:
+        """How much the member has trained (question 1)."""
+        return await self._answer(telegram_id, "experience", experience.value)
+
+    async def answer_equipment(self, telegram_id: int, kits: Iterable[str]) -> Change:
+        """The equipment at hand (question 2); nothing ticked means none."""
+        return await self._answer(telegram_id, "equipment", stored(kits, EQUIPMENT_CHOICES))
+
+    async def answer_conditions(self, telegram_id: int, conditions: Iterable[str]) -> Change:
+        """Knee or back pain, pregnancy or postpartum, a recent injury (question 3)."""
+        value = stored(conditions, CONDITION_CHOICES)
+        return await self._answer(telegram_id, "conditions", value)
+
+    async def _answer(self, telegram_id: int, column: str, value: str) -> Change:
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            setattr(row, column, value)
+            return False
+
+        return await self._edit(telegram_id, change, figures=False)
 
     async def choose_program(self, telegram_id: int, program_id: str) -> Change:
         """Pick a program: the next onboarding step, or a switch/restart from day 1."""
@@ -162,6 +211,28 @@ class PreferencesService:
 
         return await self._edit(telegram_id, change)
 
+    async def start_today(self, telegram_id: int, day: date) -> StartToday:
+        """Make `day`, the member's local today, day 1 of a program planned to
+        begin later (they joined after today's session time). The daily session
+        stays where it is: tomorrow's is day 2."""
+        outcome: StartOutcome = "stale"
+
+        async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
+            nonlocal outcome
+            today = local_date(now, ZoneInfo(row.timezone))
+            if row.program_id is None or row.program_start is None or day != today:
+                return False  # a button from another day, or no program any more
+            if row.program_start == today:
+                outcome = "already"
+            elif row.program_start > today:
+                row.program_start = today
+                await ProgramRunRepository(session).start(row.id, row.program_id, today)
+                outcome = "started"
+            return False
+
+        result = await self._edit(telegram_id, change)
+        return StartToday(result.member, outcome)
+
     async def set_timezone(self, telegram_id: int, zone: str) -> Change:
         """Set the time zone; during onboarding, move on to the time question."""
 
@@ -171,7 +242,7 @@ class PreferencesService:
                 row.pending_input = Awaiting.TIME if row.program_id else None
             else:
                 row.pending_input = None
-                _reschedule(row, now)
+                await _reschedule(row, now, session)
             return False
 
         return await self._edit(telegram_id, change)
@@ -187,7 +258,7 @@ class PreferencesService:
                     return False
                 await _start_fresh(row, now, session)
                 return True
-            _reschedule(row, now)
+            await _reschedule(row, now, session)
             return False
 
         return await self._edit(telegram_id, change)
@@ -223,7 +294,7 @@ class PreferencesService:
                 await _end_pause(row, now, session)
             if row.status in (MemberStatus.PAUSED, MemberStatus.LEFT):
                 row.status = MemberStatus.ACTIVE
-                _reschedule(row, now)
+                await _reschedule(row, now, session)
             return False
 
         return await self._edit(telegram_id, change)
@@ -243,13 +314,18 @@ class PreferencesService:
                 )
             )
             for row in rows:
-                assert row.paused_until is not None
-                if local_date(now, ZoneInfo(row.timezone)) < row.paused_until:
+                until = row.paused_until
+                assert until is not None
+                zone = ZoneInfo(row.timezone)
+                if local_date(now, zone) < until:
                     continue
                 await _end_pause(row, now, session)
                 row.status = MemberStatus.ACTIVE
                 row.updated_at = now
-                _reschedule(row, now)
+                # The first day back has its session, however late this tick runs
+                # (what /settings promised); the tick's grace rule decides if it is
+                # still sent.
+                row.next_reminder_at = occurrence_on(until, row.reminder_time, zone)
                 await self._keep_figures(session, row, now)
                 resumed += 1
         return resumed
@@ -274,7 +350,7 @@ class PreferencesService:
         async def change(row: Member, now: datetime, session: AsyncSession) -> bool:
             if row.status in (MemberStatus.LEFT, MemberStatus.BLOCKED):
                 row.status = MemberStatus.ACTIVE
-                _reschedule(row, now)
+                await _reschedule(row, now, session)
             return False
 
         return await self._edit(telegram_id, change)
@@ -311,9 +387,46 @@ async def _start_fresh(row: Member, now: datetime, session: AsyncSession) -> Non
     await ProgramRunRepository(session).start(row.id, row.program_id, row.program_start)
 
 
-def _reschedule(row: Member, now: datetime) -> None:
-    if row.status == MemberStatus.ACTIVE and row.program_start is not None:
-        row.next_reminder_at = next_occurrence(now, row.reminder_time, ZoneInfo(row.timezone))
+async def _reschedule(row: Member, now: datetime, session: AsyncSession) -> None:
+    """The next session at the member's (new) time and zone. Never a second one
+    today: once today's session went out or today is checked in, it is tomorrow's."""
+    if row.status != MemberStatus.ACTIVE or row.program_start is None:
+        return
+    zone = ZoneInfo(row.timezone)
+    following = next_occurrence(now, row.reminder_time, zone)
+    today = local_date(now, zone)
+    if local_date(following, zone) == today and await _had_session(session, row.id, today):
+        following = occurrence_on(today + timedelta(days=1), row.reminder_time, zone)
+    row.next_reminder_at = following
+
+
+async def _had_session(session: AsyncSession, member_id: int, day: date) -> bool:
+    """Whether the member's session of `day` was queued or sent, or the day is checked in."""
+    queued = await session.scalar(
+        select(Outbox.id).where(
+            Outbox.dedupe_key == keys.reminder(member_id, day),
+            Outbox.status != OutboxStatus.CANCELLED,
+        )
+    )
+    if queued is not None:
+        return True
+    answered = await session.scalar(
+        select(Checkin.id).where(Checkin.member_id == member_id, Checkin.local_date == day)
+    )
+    return answered is not None
+
+
+def next_session(member: MemberDTO) -> datetime | None:
+    """When the member's next session comes: the first one after a timed pause
+    while paused; None while paused until /resume, stopped or blocked."""
+    if member.status == MemberStatus.PAUSED:
+        if member.paused_until is None:
+            return None
+        # The pause ends on `paused_until`: that day's session is the first one.
+        return occurrence_on(member.paused_until, member.reminder_time, ZoneInfo(member.timezone))
+    if member.status != MemberStatus.ACTIVE:
+        return None
+    return member.next_reminder_at
 
 
 def _next_session_date(row: Member, now: datetime) -> date:

@@ -6,7 +6,9 @@ The rules:
   program day exists and is not a rest day (a rolling program's days repeat,
   so it always has one: `Program.day`);
 - a streak counts consecutive training days that are done;
-- rest days and paused days neither break nor extend a streak;
+- rest days and paused days neither break nor extend a streak; a check-in
+  on a rest day is extra credit (mark "extra"): shown, never counted as a
+  done training day;
 - a skipped training day, or a past one with no check-in (missed), breaks it;
 - today, while not checked in, is pending: it breaks nothing yet.
 """
@@ -24,7 +26,10 @@ from bot.db.status import CheckinStatus
 from bot.services.program import is_paused, program_day
 
 DayKind = Literal["training", "rest", "paused", "off"]
-Mark = Literal["done", "skipped", "missed", "pending", "rest", "paused", "off"]
+Mark = Literal["done", "skipped", "missed", "pending", "rest", "extra", "paused", "off"]
+# What a member recorded on a rest day (a rest check-in, or "done" stored before
+# rest check-ins had their own status).
+RESTED = (CheckinStatus.REST, CheckinStatus.DONE)
 
 MILESTONES = (3, 7, 14, 21, 28)
 
@@ -61,6 +66,7 @@ class Progress:
     adherence_7: float | None
     adherence_30: float | None
     streak_start: date | None
+    rest_extras: int = 0  # rest days checked in anyway (extra credit, not sessions)
 
 
 class Calendar:
@@ -113,7 +119,7 @@ class Calendar:
             else:
                 mark = "missed"
         elif kind == "rest":
-            mark = "done" if status == CheckinStatus.DONE else "rest"
+            mark = "extra" if status in RESTED else "rest"
         else:
             mark = kind
         return DayInfo(day, kind, mark, number)
@@ -128,10 +134,11 @@ class Calendar:
         if self.first_day is None:
             return Progress(0, 0, total_done, None, None, None)
         days = self.days(self.first_day, self.today)
-        longest = run = 0
+        longest = run = extras = 0
         run_start: date | None = None
         current_start: date | None = None
         for info in days:
+            extras += info.mark == "extra"
             if info.kind != "training" or info.mark == "pending":
                 continue
             if info.mark == "done":
@@ -151,6 +158,7 @@ class Calendar:
             adherence_7=self.adherence(7),
             adherence_30=self.adherence(30),
             streak_start=current_start,
+            rest_extras=extras,
         )
 
     def adherence(self, window: int) -> float | None:

@@ -12,7 +12,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.db.base import Base
 from bot.db.migrate import alembic_config, downgrade, upgrade
@@ -88,5 +89,90 @@ def test_stairway(empty_url: str) -> None:
 
 
 def test_migrated_schema_matches_models(empty_url: str) -> None:
+    upgrade(empty_url, "head")
+    assert schema_diff(empty_url) == []
+
+
+def _run_sql(url: str, *statements: str) -> list[Any]:
+    """Run statements in one transaction; the rows of the last one (if it returns rows)."""
+
+    async def run() -> list[Any]:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                result = None
+                for statement in statements:
+                    result = await conn.execute(text(statement))
+                return list(result.all()) if result is not None and result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return run_in_own_loop(run())  # type: ignore[return-value]
+
+
+def test_rest_checkins_survive_0007_and_fold_back_into_done_below_it(empty_url: str) -> None:
+    upgrade(empty_url, "0006")
+    stamp = "'2026-03-02 06:00:00'"
+    _run_sql(
+        empty_url,
+        "INSERT INTO members (id, telegram_id, chat_id, first_name, timezone, reminder_time,"
+        f" status, role, created_at, updated_at) VALUES (1, 11, 11, 'Ann', 'UTC', '07:30:00',"
+        f" 'active', 'member', {stamp}, {stamp})",
+        "INSERT INTO checkins (member_id, local_date, status, created_at, updated_at)"
+        f" VALUES (1, '2026-03-02', 'done', {stamp}, {stamp})",
+    )
+    rest = (
+        "INSERT INTO checkins (member_id, local_date, status, note, created_at, updated_at)"
+        f" VALUES (1, '2026-03-03', 'rest', 'a walk 🚶', {stamp}, {stamp})"
+    )
+    with pytest.raises(IntegrityError):
+        _run_sql(empty_url, rest)  # 0006 knows no rest status
+    upgrade(empty_url, "0007")
+    _run_sql(empty_url, rest)
+    with pytest.raises(IntegrityError):
+        _run_sql(
+            empty_url,
+            "INSERT INTO checkins (member_id, local_date, status, created_at, updated_at)"
+            f" VALUES (1, '2026-03-04', 'resting', {stamp}, {stamp})",
+        )
+    rows = "SELECT local_date, status, note FROM checkins ORDER BY local_date"
+    assert [tuple(map(str, r)) for r in _run_sql(empty_url, rows)] == [
+        ("2026-03-02", "done", "None"),
+        ("2026-03-03", "rest", "a walk 🚶"),
+    ]
+    downgrade(empty_url, "0006")
+    assert [r[1] for r in _run_sql(empty_url, rows)] == ["done", "done"]
+    upgrade(empty_url, "head")
+    assert schema_diff(empty_url) == []
+
+
+def test_0008_keeps_members_and_checks_the_experience_answer(empty_url: str) -> None:
+    upgrade(empty_url, "0007")
+    stamp = "'2026-03-02 06:00:00'"
+    member = (
+        "INSERT INTO members (id, telegram_id, chat_id, first_name, timezone, reminder_time,"
+        " status, role, created_at, updated_at) VALUES ({id}, {id}, {id}, 'Ann', 'UTC',"
+        f" '07:30:00', 'active', 'member', {stamp}, {stamp})"
+    )
+    _run_sql(empty_url, member.format(id=1))
+    upgrade(empty_url, "0008")
+    answers = "SELECT id, experience, equipment, conditions FROM members ORDER BY id"
+    assert [tuple(r) for r in _run_sql(empty_url, answers)] == [(1, None, None, None)]
+    _run_sql(
+        empty_url,
+        member.format(id=2),
+        "UPDATE members SET experience = 'some', equipment = 'bands,dumbbells',"
+        " conditions = 'knee' WHERE id = 2",
+    )
+    with pytest.raises(IntegrityError):
+        _run_sql(empty_url, "UPDATE members SET experience = 'expert' WHERE id = 1")
+    assert [tuple(r) for r in _run_sql(empty_url, answers)][1] == (
+        2,
+        "some",
+        "bands,dumbbells",
+        "knee",
+    )
+    downgrade(empty_url, "0007")
+    assert len(_run_sql(empty_url, "SELECT id FROM members")) == 2
     upgrade(empty_url, "head")
     assert schema_diff(empty_url) == []

@@ -8,8 +8,12 @@ import sys
 from pathlib import Path
 
 SCRIPT = """\
-# A newcomer onboards, gets a session by moving the clock, and checks in.
+# A newcomer answers the quick questions (new to training, no equipment, none of
+# the conditions), onboards, gets a session by moving the clock, and checks in.
 /start
+1
+4
+5
 2
 2
 4
@@ -49,6 +53,8 @@ def test_scripted_chat_session(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Welcome to Defy Gravity, You!" in out
+    assert "Quick question 3 of 3" in out
+    assert "For you I suggest Beginner Basics" in out
     assert "All set!" in out
     assert "Time zone: Europe/Berlin" in out
     assert "Day 1 of Defy Gravity" in out

@@ -95,6 +95,19 @@ async def test_a_member_and_a_trainer_through_the_real_process(bot: Bot) -> None
     # Onboarding.
     welcome = await bot.say(robin.id, "/start", timeout=30)
     assert "Welcome to <b>Defy Gravity</b>, Robin" in welcome
+    for answer, next_question in (
+        ("ob:x:some", "Quick question 2 of 3"),
+        ("ob:k:b", "☑️ Resistance bands"),  # ticked: the same question, redrawn
+        ("ob:k:b:ok", "Quick question 3 of 3"),
+        ("ob:h:0:ok", "Step 1 of 3"),
+    ):
+        assert await bot.press(robin.id, answer) == ""
+        await sandbox.wait_for(
+            lambda n=next_question: (  # type: ignore[misc]
+                n in str(sandbox.messages(robin.id)[-1].reply_markup)
+                or n in (sandbox.messages(robin.id)[-1].source or "")
+            )
+        )
     assert await bot.press(robin.id, "ob:p:defy-gravity") == ""
     await sandbox.wait_for(lambda: "Step 2 of 3" in (sandbox.messages(robin.id)[-1].source or ""))
     await bot.press(robin.id, "ob:z:Europe/Berlin")
@@ -152,6 +165,9 @@ async def test_a_member_and_a_trainer_through_the_real_process(bot: Bot) -> None
     await sandbox.wait_for(lambda: all(sandbox.bot_messages_for(m.id) for m in crowd), timeout=60)
     # Broadcasts go to members who finished onboarding: the crowd does, all at once.
     for data, reached in (
+        ("ob:x:regular", "Quick question 2 of 3"),
+        ("ob:k:0:ok", "Quick question 3 of 3"),
+        ("ob:h:0:ok", "Step 1 of 3"),
         ("ob:p:defy-gravity", "Step 2 of 3"),
         ("ob:z:Europe/Berlin", "Step 3 of 3"),
         ("ob:t:0730", "All set!"),

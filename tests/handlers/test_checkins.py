@@ -12,8 +12,9 @@ from sqlalchemy import func, select, text
 
 from bot.catalog import Catalog
 from bot.db.base import Base
-from bot.db.models import Checkin, Member, Outbox
+from bot.db.models import Checkin, Member, MemberStats, Outbox
 from bot.render.charts import progress_chart, progress_chart_data
+from bot.render.progress import REST_EXTRA, celebrate_streak
 from bot.services.progress import Calendar, Run
 from tests.kit.asserts import assert_telegram_valid
 from tests.kit.harness import Harness
@@ -48,7 +49,7 @@ async def test_done_records_today_and_redraws_the_message(bot: Harness) -> None:
     answer = next(c for c in bot.api.calls if c.method == "answerCallbackQuery")
     assert answer.params["text"] == "Recorded ✅"
     edited = bot.api.last("editMessageText")
-    assert "✅ <b>Done</b>" in edited.text
+    assert "✅ <b>Done today</b>" in edited.text
     assert "Streak: <b>1 day</b>" in edited.text
     data = [b["callback_data"] for b in edited.buttons()]
     assert [f"ci:e:20260302:{n}" for n in range(1, 6)] == data[:5]
@@ -271,3 +272,151 @@ async def test_a_time_zone_change_keeps_history_and_uses_the_new_local_date(bot:
     assert "Checked in for today (day 2)" in bot.api.last().text
     assert "Streak: <b>2 days</b>" in bot.api.last().text
     assert [r.local_date for r in await checkins(bot)] == [DAY1, DAY1 + timedelta(days=1)]
+
+
+async def stats_row(bot: Harness) -> MemberStats:
+    async with bot.app.bot_data.database.sessions() as session:
+        row = await session.scalar(select(MemberStats))
+        assert row is not None
+        return row
+
+
+async def test_a_checkin_before_the_program_starts_is_refused(bot: Harness) -> None:
+    # Joined at 13:00 Berlin, after the 07:30 session: day 1 is tomorrow.
+    bot.clock.set(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    await onboard(bot.app, ZOE)
+    await bot.command(ZOE, "checkin")
+    assert "starts on Tuesday 03 March" in bot.api.last().text
+    await bot.command(ZOE, "checkin", "Did some squats anyway 💪")
+    assert "starts on Tuesday 03 March" in bot.api.last().text
+    await bot.send(tap(bot, "ci:d:20260302"))
+    answer = bot.api.calls[-1]
+    assert "starts on Tuesday 03 March" in answer.params["text"]
+    assert answer.params["show_alert"] is True
+    assert await checkins(bot) == []
+    # Just past midnight in Berlin (23:05 UTC) day 1 has begun.
+    bot.clock.set(datetime(2026, 3, 2, 23, 5, tzinfo=UTC))
+    await bot.command(ZOE, "checkin")
+    assert "Checked in for today (day 1)" in bot.api.last().text
+    assert [r.local_date for r in await checkins(bot)] == [DAY1 + timedelta(days=1)]
+
+
+async def test_a_checkin_for_a_day_before_joining_is_refused(bot: Harness) -> None:
+    await ready(bot)  # joined at 06:00 Berlin on Monday 2 March, day 1 that day
+    await bot.command(ZOE, "checkin", "yesterday")
+    assert "Sunday 01 March is before you joined" in bot.api.last().text
+    await bot.send(tap(bot, "ci:d:20260301"))
+    assert "before you joined" in bot.api.calls[-1].params["text"]
+    assert await checkins(bot) == []
+    await bot.send(tap(bot, "ci:d:20260302"))
+    assert [r.status for r in await checkins(bot)] == ["done"]
+
+
+async def test_a_rest_day_checkin_is_extra_credit_not_a_session(bot: Harness) -> None:
+    await ready(bot)
+    for offset in range(3):  # days 1-3 done
+        bot.clock.set(MORNING + timedelta(days=offset))
+        await bot.send(tap(bot, f"ci:d:{DAY1 + timedelta(days=offset):%Y%m%d}"))
+    bot.clock.set(MORNING + timedelta(days=3))  # Thursday 5 March, rest day 4
+    await bot.command(ZOE, "checkin", "Long walk with the dog 🐕")
+    reply = bot.api.last().text
+    assert "That was a rest day 😌 — extra credit noted" in reply
+    assert "Streak: <b>3 days</b>" in reply
+    assert "Note saved" in reply
+    rest = (await checkins(bot))[-1]
+    assert (rest.local_date, rest.status, rest.program_day) == (date(2026, 3, 5), "rest", 4)
+    assert rest.note == "Long walk with the dog 🐕"
+    # A done button for that day (an old message, or forged) says the same.
+    await bot.send(tap(bot, "ci:d:20260305"))
+    assert bot.api.last("answerCallbackQuery").params["text"] == REST_EXTRA
+    assert (await checkins(bot))[-1].status == "rest"
+
+    figures = await stats_row(bot)
+    assert (figures.total_done, figures.current_streak) == (3, 3)
+    assert (figures.done_7, figures.scheduled_7) == (3, 3)
+    await bot.command(ZOE, "history")
+    lines = bot.api.last().text.split("\n")
+    assert (
+        lines[1] == "Thu 05 Mar · day 4 · 😌 rest day · ✨ extra credit · Long walk with the dog 🐕"
+    )
+    assert lines[2] == "Wed 04 Mar · day 3 · ✅ done"
+    await bot.command(ZOE, "progress")
+    caption = bot.api.last("sendPhoto").text
+    assert "Sessions done: <b>3</b>\n✨ Rest days with extra credit: 1" in caption
+    assert "Adherence: 7 days 100%" in caption
+    # Rest days earn no streak celebration, whatever their number.
+    await bot.app.bot_data.services.sender.drain()
+    assert [c.text for c in bot.api.sent("sendMessage") if "streak!" in c.text] == [
+        celebrate_streak(3)
+    ]
+
+
+async def test_a_checkin_after_the_program_ended_is_refused(bot: Harness) -> None:
+    await ready(bot)
+    async with bot.app.bot_data.database.sessions.begin() as session:
+        await session.execute(
+            text("UPDATE program_runs SET start_date = :s"), {"s": DAY1 - timedelta(days=28)}
+        )
+        await session.execute(
+            text("UPDATE members SET program_start = :s"), {"s": DAY1 - timedelta(days=28)}
+        )
+    await bot.command(ZOE, "checkin")  # day 29 of a 28-day program
+    assert "Your program was complete by then" in bot.api.last().text
+    assert await checkins(bot) == []
+
+
+def first_buttons(call: object) -> list[str]:
+    return [str(b["callback_data"]) for b in call.buttons()]  # type: ignore[attr-defined]
+
+
+async def test_today_after_the_answer_shows_it_with_change_buttons(bot: Harness) -> None:
+    await ready(bot)
+    for offset in (0, 1, 2, 4):  # days 1-3 and 5 done; day 4 is a rest day
+        bot.clock.set(MORNING + timedelta(days=offset))
+        await bot.send(tap(bot, f"ci:d:{DAY1 + timedelta(days=offset):%Y%m%d}"))
+    await bot.send(tap(bot, "ci:e:20260306:4"))
+    await bot.command(ZOE, "today")
+    shown = bot.api.last()
+    assert "Day 5 of Defy Gravity" in shown.text
+    assert "✅ <b>Done today</b> · 🔥 Streak: <b>4 days</b> · effort 4/5" in shown.text
+    data = first_buttons(shown)
+    assert "ci:d:20260306" not in data  # no fresh ✅ Done
+    assert data[:5] == [f"ci:e:20260306:{n}" for n in range(1, 6)]
+    assert {"ci:n:20260306", "ci:s:20260306"} <= set(data)
+    assert any(d.startswith("c:") for d in data)  # How-to buttons kept
+
+    await bot.send(tap(bot, "ci:s:20260306"))
+    await bot.command(ZOE, "today")
+    shown = bot.api.last()
+    assert "⏭ <b>Skipped today</b>" in shown.text
+    assert first_buttons(shown)[0] == "ci:d:20260306"  # ↩️ Change to done
+
+
+async def test_today_before_the_answer_and_after_midnight_offers_done_and_skip(
+    bot: Harness,
+) -> None:
+    await ready(bot)
+    bot.clock.set(datetime(2026, 3, 2, 22, 50, tzinfo=UTC))  # 23:50 in Berlin
+    await bot.send(tap(bot, "ci:d:20260302"))
+    await bot.command(ZOE, "today")
+    assert "Done today" in bot.api.last().text
+    bot.clock.set(datetime(2026, 3, 2, 23, 10, tzinfo=UTC))  # 00:10 on day 2 in Berlin
+    await bot.command(ZOE, "today")
+    shown = bot.api.last()
+    assert "Day 2 of Defy Gravity" in shown.text
+    assert "Done today" not in shown.text
+    assert first_buttons(shown)[:2] == ["ci:d:20260303", "ci:s:20260303"]
+
+
+async def test_today_on_a_rest_day_after_a_rest_checkin(bot: Harness) -> None:
+    await ready(bot)
+    bot.clock.set(MORNING + timedelta(days=3))  # rest day 4
+    await bot.command(ZOE, "today")
+    assert "extra credit" not in bot.api.last().text
+    await bot.command(ZOE, "checkin")
+    await bot.command(ZOE, "today")
+    shown = bot.api.last()
+    assert "rest day" in shown.text.lower()
+    assert REST_EXTRA in shown.text
+    assert "ci:n:20260305" in first_buttons(shown)
+    assert not any(d.startswith(("ci:d:", "ci:s:")) for d in first_buttons(shown))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.kit.asserts import assert_all_valid, assert_telegram_valid
 from tests.kit.harness import Harness
-from tests.kit.members import onboard
+from tests.kit.members import move_start, onboard
 from tests.kit.updates import TgUser, group_chat
 
 LEA = TgUser(id=2001, first_name="Lea")
@@ -29,8 +30,16 @@ async def test_onboarding_by_buttons(bot: Harness) -> None:
     welcome = bot.api.last()
     assert "Welcome to <b>Defy Gravity</b>, Lea" in welcome.text
     assert "not a doctor" in welcome.text
-    assert "Step 1 of 3" in welcome.text
-    assert {"ob:p:defy-gravity", "ob:p:beginner-basics"} <= set(data_of(welcome.buttons()))
+    assert "Quick question 1 of 3" in welcome.text
+    assert data_of(welcome.buttons()) == ["ob:x:new", "ob:x:some", "ob:x:regular"]
+
+    await tap(bot, LEA, "ob:x:regular")
+    await tap(bot, LEA, "ob:k:0:ok")  # 🚫 Nothing
+    await tap(bot, LEA, "ob:h:0:ok")  # 👍 None of these
+    programs = bot.api.last("editMessageText")
+    assert "Step 1 of 3" in programs.text
+    assert "For you I suggest <b>Defy Gravity</b>" in programs.text
+    assert {"ob:p:defy-gravity", "ob:p:beginner-basics"} <= set(data_of(programs.buttons()))
 
     await tap(bot, LEA, "ob:p:defy-gravity")
     zone_question = bot.api.last("editMessageText")
@@ -89,7 +98,7 @@ async def test_deep_link_with_unknown_code_is_polite(bot: Harness) -> None:
     await bot.command(LEA, "start", "NOPE123")
     texts = bot.replies(LEA.id)
     assert any("not one I know" in t for t in texts)
-    assert any("Step 1 of 3" in t for t in texts)
+    assert any("Quick question 1 of 3" in t for t in texts)
 
 
 @pytest.mark.parametrize(
@@ -238,15 +247,31 @@ async def test_buttons_from_a_stranger_ask_them_to_start(bot: Harness) -> None:
 
 async def test_after_program_buttons(bot: Harness) -> None:
     await onboard(bot.app, LEA, program="beginner-basics")
-    await tap(bot, LEA, "pg:defy-gravity")
+    await tap(bot, LEA, "pg:defy-gravity")  # mid-program: an old message's button
     member = await bot.app.bot_data.members.get(LEA.id)
     assert member is not None
-    assert member.program_id == "defy-gravity"
-    assert "starts again at day 1" in bot.api.last("editMessageText").text
-    await tap(bot, LEA, "pg:stop")
+    assert member.program_id == "beginner-basics"
+    assert "no longer open" in bot.api.last("answerCallbackQuery").params["text"]
+
+    await move_start(bot.app, LEA.id, date(2026, 3, 2) - timedelta(days=28))  # day 29
+    await tap(bot, LEA, "pg:stop")  # a button from before they carried the run
     member = await bot.app.bot_data.members.get(LEA.id)
     assert member is not None
     assert member.status == "left"
+    await tap(bot, LEA, "pg:defy-gravity")
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert (member.program_id, member.status) == ("defy-gravity", "active")
+    assert "Defy Gravity</b>: day 1 is" in bot.api.last("editMessageText").text
+
+
+async def test_the_program_list_says_maintenance_is_ongoing(bot: Harness) -> None:
+    await bot.command(LEA, "start")
+    await bot.command(LEA, "program")
+    text = bot.api.last().text
+    assert "<b>Maintenance</b> (ongoing, 3 sessions a week)" in text
+    assert "<b>Defy Gravity</b> (28 days)" in text
+    assert "(7 days)" not in text
 
 
 async def test_zone_buttons_are_all_real_zones() -> None:
@@ -255,3 +280,168 @@ async def test_zone_buttons_are_all_real_zones() -> None:
     for _, zone in COMMON_ZONES:
         ZoneInfo(zone)
         assert len(f"ob:z:{zone}".encode()) <= 64
+
+
+def berlin(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Berlin")).astimezone(
+        UTC
+    )
+
+
+async def tick_and_send(bot: Harness) -> int:
+    await bot.services.ticker.tick()
+    return int(await bot.services.sender.drain())
+
+
+async def test_settings_during_a_pause_show_the_first_session_after_it(bot: Harness) -> None:
+    bot.clock.set(berlin(2, 6))
+    await onboard(bot.app, LEA)
+    bot.clock.set(berlin(2, 20))  # after today's 07:30 session: the pause starts tomorrow
+    await bot.command(LEA, "pause", "3")
+    assert "First session after the break: Friday 06 March at 07:30" in bot.api.last().text
+    await bot.command(LEA, "settings")
+    assert "Next session: Friday 06 March at 07:30, after your break" in bot.api.last().text
+    await bot.command(LEA, "time", "18:15")
+    assert "Next: Friday 06 March at 18:15, after your break" in bot.api.last().text
+    # It is what the tick does: nothing on 3-5 March, then that session.
+    for day in (3, 4, 5):
+        bot.clock.set(berlin(day, 18, 20))
+        assert await tick_and_send(bot) == 0
+    bot.clock.set(berlin(6, 18, 15))
+    assert await tick_and_send(bot) == 1
+    assert "Day 2 of Defy Gravity" in bot.api.last("sendMessage").text
+
+
+async def test_settings_during_an_open_pause_and_across_the_dst_change(bot: Harness) -> None:
+    bot.clock.set(berlin(26, 6))
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "pause")
+    await bot.command(LEA, "settings")
+    assert "Next session: when you send /resume" in bot.api.last().text
+    await bot.command(LEA, "resume")
+    # Berlin springs forward on Sunday 29 March: 07:30 is 05:30 UTC from then on.
+    bot.clock.set(berlin(27, 20))
+    await bot.command(LEA, "pause", "2")
+    await bot.command(LEA, "settings")
+    assert "Next session: Monday 30 March at 07:30, after your break" in bot.api.last().text
+    bot.clock.set(datetime(2026, 3, 30, 5, 30, tzinfo=UTC))
+    assert await tick_and_send(bot) == 1
+
+
+async def test_a_new_time_after_todays_session_starts_tomorrow(bot: Harness) -> None:
+    bot.clock.set(berlin(2, 6))
+    await onboard(bot.app, LEA)
+    await bot.command(LEA, "time", "08:00")  # before today's session: still today
+    assert "Daily session at 08:00. Next: today at 08:00." in bot.api.last().text
+    bot.clock.set(berlin(2, 8))
+    assert await tick_and_send(bot) == 1  # day 1 went out at 08:00
+    bot.clock.set(berlin(2, 12))
+    await bot.command(LEA, "time", "19:00")
+    assert "Daily session at 19:00, from tomorrow at 19:00." in bot.api.last().text
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.next_reminder_at == berlin(3, 19)
+    bot.clock.set(berlin(2, 19, 5))
+    assert await tick_and_send(bot) == 0  # no second session today
+    bot.clock.set(berlin(3, 19))
+    assert await tick_and_send(bot) == 1
+    assert "Day 2 of Defy Gravity" in bot.api.last("sendMessage").text
+
+
+async def test_a_checkin_before_the_session_time_also_moves_a_new_time_to_tomorrow(
+    bot: Harness,
+) -> None:
+    bot.clock.set(berlin(2, 6))
+    await onboard(bot.app, LEA, at=time(18, 0))
+    await bot.command(LEA, "checkin")  # did it in the morning, before the 18:00 session
+    await bot.command(LEA, "time", "19:30")
+    assert "from tomorrow at 19:30" in bot.api.last().text
+    bot.clock.set(berlin(2, 23, 30))  # 07:30 on Tuesday 3 March in Tokyo: another day
+    await bot.command(LEA, "timezone", "Asia/Tokyo")
+    assert "Next: today at 19:30." in bot.api.last().text
+
+
+async def test_a_new_zone_after_todays_session_starts_tomorrow(bot: Harness) -> None:
+    bot.clock.set(berlin(2, 6))
+    await onboard(bot.app, LEA)
+    bot.clock.set(berlin(2, 7, 30))
+    assert await tick_and_send(bot) == 1
+    bot.clock.set(berlin(2, 12))  # 06:00 in New York, still 2 March there
+    await bot.command(LEA, "timezone", "America/New_York")
+    assert "America/New_York, from tomorrow at 07:30." in bot.api.last().text
+    bot.clock.set(datetime(2026, 3, 2, 12, 30, tzinfo=UTC))  # 07:30 in New York
+    assert await tick_and_send(bot) == 0
+
+
+async def onboard_by_buttons(bot: Harness, user: TgUser) -> Any:
+    await bot.command(user, "start")
+    await tap(bot, user, "ob:p:defy-gravity")
+    await tap(bot, user, "ob:z:Europe/Berlin")
+    await tap(bot, user, "ob:t:0730")
+    return bot.api.last("sendMessage")
+
+
+async def test_joining_after_the_session_time_offers_to_start_today(bot: Harness) -> None:
+    bot.clock.set(berlin(2, 13))  # 13:00 in Berlin: today's 07:30 has passed
+    done = await onboard_by_buttons(bot, LEA)
+    assert "All set!" in done.text
+    assert "Tuesday 03 March at 07:30" in done.text
+    assert data_of(done.buttons()) == ["ob:s:20260302", "ob:s:20260303"]
+    assert [b["text"] for b in done.buttons()] == ["▶ Start today", "Start tomorrow"]
+
+    await tap(bot, LEA, "ob:s:20260302")
+    assert "Day 1 is today" in bot.api.last("editMessageText").text
+    session = bot.api.last("sendMessage")
+    assert "Day 1 of Defy Gravity" in session.text
+    assert data_of(session.buttons())[:2] == ["ci:d:20260302", "ci:s:20260302"]
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.program_start == date(2026, 3, 2)
+    assert member.next_reminder_at == berlin(3, 7, 30)  # tomorrow's is day 2
+
+    await tap(bot, LEA, "ob:s:20260302")  # a second tap (or a redelivery): nothing new
+    assert "already" in bot.api.last("answerCallbackQuery").params["text"]
+    assert len([c for c in bot.api.sent("sendMessage") if "Day 1 of" in c.text]) == 1
+
+    await tap(bot, LEA, "ci:d:20260302")
+    assert (await bot.app.bot_data.members.get(LEA.id)) is not None
+    await bot.command(LEA, "today")
+    assert "Done today" in bot.api.last().text
+    bot.clock.set(berlin(3, 7, 30))
+    assert await tick_and_send(bot) == 1
+    assert "Day 2 of Defy Gravity" in bot.api.last("sendMessage").text
+
+
+async def test_start_tomorrow_keeps_the_plan_and_a_stale_start_today_is_refused(
+    bot: Harness,
+) -> None:
+    bot.clock.set(berlin(2, 23, 50))  # ten minutes before midnight
+    await onboard_by_buttons(bot, LEA)
+    await tap(bot, LEA, "ob:s:20260303")
+    assert "Day 1 comes Tuesday 03 March at 07:30" in bot.api.last("editMessageText").text
+    bot.clock.set(berlin(3, 0, 5))  # the next day in Berlin: the offer is over
+    await tap(bot, LEA, "ob:s:20260302")
+    answer = bot.api.last("answerCallbackQuery")
+    assert "another day" in answer.params["text"]
+    assert answer.params["show_alert"] is True
+    await tap(bot, LEA, "ob:s:20260303")  # tomorrow has come: day 1 is today already
+    assert "already" in bot.api.last("answerCallbackQuery").params["text"]
+    member = await bot.app.bot_data.members.get(LEA.id)
+    assert member is not None
+    assert member.program_start == date(2026, 3, 3)
+    assert not [c for c in bot.api.sent("sendMessage") if "Day 1 of" in c.text]
+
+
+async def test_joining_before_the_session_time_needs_no_start_today(bot: Harness) -> None:
+    bot.clock.set(berlin(2, 6))
+    done = await onboard_by_buttons(bot, LEA)
+    assert "All set!" in done.text
+    assert done.buttons() == []
+
+
+async def test_start_today_from_a_stranger_or_before_a_program(bot: Harness) -> None:
+    await tap(bot, TgUser(id=4242), "ob:s:20260302")
+    assert "Send /start first" in bot.api.last("answerCallbackQuery").params["text"]
+    await bot.command(LEA, "start")
+    await tap(bot, LEA, "ob:s:20260302")
+    assert "another day" in bot.api.last("answerCallbackQuery").params["text"]

@@ -56,8 +56,8 @@ async def test_second_start_changes_nothing_but_the_greeting(bot: Harness) -> No
     assert first is not None
     assert again.id == first.id
     assert again.created_at == first.created_at
-    # Not onboarded yet: the second /start shows the program question again.
-    assert "Step 1 of 3" in bot.api.last().text
+    # Not onboarded yet: the second /start shows the first question again.
+    assert "Quick question 1 of 3" in bot.api.last().text
     assert "Welcome to" not in bot.api.last().text
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from bot.context import BotApplication
 from bot.db.dto import MemberDTO
@@ -71,3 +71,22 @@ async def bulk_members(
             ],
         )
     return ids
+
+
+async def move_start(app: BotApplication, telegram_id: int, start: date) -> None:
+    """Let the member's current program run have begun on `start` (a long history
+    without living through it)."""
+    from sqlalchemy import select, update
+
+    from bot.db.models import Member, ProgramRun
+
+    async with app.bot_data.database.sessions.begin() as session:
+        member_id = await session.scalar(select(Member.id).where(Member.telegram_id == telegram_id))
+        await session.execute(
+            update(Member).where(Member.id == member_id).values(program_start=start)
+        )
+        await session.execute(
+            update(ProgramRun)
+            .where(ProgramRun.member_id == member_id, ProgramRun.end_date.is_(None))
+            .values(start_date=start)
+        )

@@ -53,7 +53,7 @@ def histories(draw: st.DrawFn) -> tuple[dict[str, Program], History, date]:
         cursor += length + draw(st.integers(0, 10))
     checkins = {}
     for offset in draw(st.lists(st.integers(-25, 95), max_size=70, unique=True)):
-        status = draw(st.sampled_from(["done", "done", "done", "skipped"]))
+        status = draw(st.sampled_from(["done", "done", "done", "skipped", "rest"]))
         effort = draw(st.none() | st.integers(1, 5)) if status == "done" else None
         checkins[BASE + timedelta(days=offset)] = CheckinFacts(status, effort, draw(st.booleans()))
     return programs, History(runs, pauses, checkins), today

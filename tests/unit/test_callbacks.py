@@ -24,6 +24,13 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.PickZone("America/Argentina/Buenos_Aires"),
     callbacks.PickZone("Etc/GMT+5"),
     callbacks.PickTime(time(6, 45)),
+    callbacks.StartOn(DAY),
+    callbacks.PickExperience("regular"),
+    callbacks.TickAnswer("k", frozenset()),
+    callbacks.TickAnswer("k", frozenset({"gym", "bands"}), done=True),
+    callbacks.TickAnswer("h", frozenset({"knee", "back", "pregnancy", "injury"})),
+    callbacks.TickAnswer("h", frozenset(), done=True),
+    callbacks.ChangeSetting("about"),
     callbacks.ChangeSetting("resume"),
     callbacks.CheckinPress("d", DAY),
     callbacks.CheckinPress("s", DAY),
@@ -36,6 +43,8 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.ConfirmForget(False),
     callbacks.AfterProgram("restart"),
     callbacks.AfterProgram("beginner-basics"),
+    callbacks.AfterProgram("pause", DAY),
+    callbacks.AfterProgram("defy-gravity", DAY),
 ]
 
 
@@ -55,8 +64,11 @@ def test_the_examples_cover_every_prefix() -> None:
     "data",
     [
         "", "c:", "c:Bad_Id", "m:xx", "l:0:1", "ob:p:", "ob:t:2460", "ob:z:a b",
-        "set:delete", "ci:d:20261399", "ci:e:20260302", "ci:e:20260302:9", "ci:x:20260302",
-        "bc:a:1", "bc:go:", "bc:zz:1", "fg:maybe", "pg:Nope!", "zz:1", "x" * 65,
+        "ob:s:20260230", "ob:s:2026030", "ob:x:expert", "ob:k:bb", "ob:k:z", "ob:h:",
+        "ob:h:k:no", "ob:k:0k", "set:delete", "ci:d:20261399", "ci:e:20260302",
+        "ci:e:20260302:9", "ci:x:20260302",
+        "bc:a:1", "bc:go:", "bc:zz:1", "fg:maybe", "pg:Nope!", "pg:restart:20261301",
+        "zz:1", "x" * 65,
     ],
 )  # fmt: skip
 def test_forged_data_parses_to_nothing(data: str) -> None:

@@ -25,11 +25,11 @@ def cal(
     pauses: list[PauseSpan] | None = None,
     runs: list[Run] | None = None,
 ) -> Calendar:
-    """`marks`: one letter per day from START: d done, s skipped, . nothing."""
+    """`marks`: one letter per day from START: d done, s skipped, r rest, . nothing."""
     checkins = {
-        START + timedelta(days=i): {"d": "done", "s": "skipped"}[m]
+        START + timedelta(days=i): {"d": "done", "s": "skipped", "r": "rest"}[m]
         for i, m in enumerate(marks)
-        if m in "ds"
+        if m in "dsr"
     }
     today = START + timedelta(days=len(marks) - 1 if today_offset is None else today_offset)
     return Calendar(
@@ -48,11 +48,13 @@ def cal(
         ("d", 1, 1, 1),
         ("ddd", 3, 3, 3),
         ("ddd.", 3, 3, 3),  # day 4 is a rest day: no break
-        ("dddddd.", 5, 5, 6),  # day 4 is a rest day: its check-in counts as a session only
+        ("dddddd.", 5, 5, 6),  # rest day 4 stored as done (before rest check-ins): a session only
         ("dd.", 2, 2, 2),  # today (day 3) not checked in yet: pending, no break
         ("dd.d", 0, 2, 3),  # day 3 missed breaks it; today is rest day 4
         ("ddsdd", 1, 2, 4),  # a skip breaks; rest day 4 does not extend
         ("ddd.ddd.", 5, 5, 6),  # rest days 4 and 7 neither count nor break; day 8 pending
+        ("dddrdd", 5, 5, 5),  # a rest check-in on day 4: extra credit, not a session
+        ("ddrr", 0, 2, 2),  # a rest check-in on training day 3 is no answer: missed
     ],
 )
 def test_hand_calendars(
@@ -72,6 +74,22 @@ def test_rest_days_neither_break_nor_extend(catalog: Catalog) -> None:
     assert progress.current_streak == 6
     # Checking in on a rest day does not add to the streak.
     assert cal(catalog, "ddddddd").progress().current_streak == 5
+
+
+def test_a_rest_day_check_in_is_extra_credit_never_a_done_training_day(
+    catalog: Catalog,
+) -> None:
+    # Day 4 is a rest day: checked in as rest (today) or as done (stored before
+    # rest check-ins had their own status), it shows as extra credit either way.
+    for mark in "rd":
+        calendar = cal(catalog, f"ddd{mark}")
+        info = calendar.info(START + timedelta(days=3))
+        assert (info.kind, info.mark, info.program_day) == ("rest", "extra", 4)
+        assert calendar.adherence(7) == 1.0  # 3 of 3 scheduled; day 4 is not one
+    assert cal(catalog, "dddr").progress().total_done == 3
+    assert cal(catalog, "dddr").progress().rest_extras == 1
+    assert cal(catalog, "ddd.").progress().rest_extras == 0
+    assert cal(catalog, "ddd.", today_offset=3).info(START + timedelta(days=3)).mark == "rest"
 
 
 def test_paused_days_neither_break_nor_extend(catalog: Catalog) -> None:
