@@ -17,7 +17,7 @@ import random
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -247,6 +247,18 @@ async def community(bot: BotProcess, count: int, *, first_id: int = FIRST_ID) ->
 
     assert await poll_until(delivered, 60 + count / 5), f"{count - len(sessions)} sessions missing"
     return sessions
+
+
+def errors_besides_429(sandbox: Sandbox, chats: Collection[int] | None = None) -> list[str]:
+    """Every error the sandbox answered the bot with, except flood control (429)
+    for one of `chats` (for any chat when None), as short lines for a message."""
+    unexpected = []
+    for error in sandbox.errors():
+        chat = error.params.get("chat_id")
+        if error.code == 429 and (chats is None or str(chat) in {str(c) for c in chats}):
+            continue
+        unexpected.append(f"{error.method} to {chat}: {error.code} {error.description}")
+    return unexpected
 
 
 async def inbox_statuses(url: str) -> dict[str, int]:
