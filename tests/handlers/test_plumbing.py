@@ -53,3 +53,19 @@ async def test_an_edit_that_changes_nothing_is_not_sent(bot: Harness) -> None:
     bot.api.clear()
     await bot.send(bot.updates.callback(ROBIN, "fg:no", message_text="Nothing was deleted."))
     assert bot.api.methods() == ["answerCallbackQuery"]
+
+
+async def test_nul_characters_from_a_client_do_not_break_postgresql(bot: Harness) -> None:
+    """Telegram passes on U+0000 in what a client sends; PostgreSQL text cannot
+    hold it. A name and a note with one are stored (as U+FFFD) on both engines."""
+    await onboard(bot.app, ROBIN)
+    renamed = TgUser(id=ROBIN.id, first_name="Ro\x00bin")
+    await bot.command(renamed, "start")  # the profile is refreshed from the update
+    welcome = bot.api.last().text
+    await bot.command(renamed, "checkin", "legs\x00 like jelly")
+
+    member = await bot.app.bot_data.members.get(ROBIN.id)
+    assert member is not None
+    assert member.first_name == "Ro\ufffdbin"
+    assert "Ro\ufffdbin" in welcome
+    assert "Note saved" in bot.api.last().text
