@@ -264,22 +264,25 @@ def errors_besides_429(sandbox: Sandbox, chats: Collection[int] | None = None) -
 async def inbox_statuses(url: str) -> dict[str, int]:
     """How many inbox rows are in each status."""
     counted: dict[str, int] = {}
-    for _, status, _ in await inbox_rows(url):
+    for _, status, _, _ in await inbox_rows(url):
         counted[status] = counted.get(status, 0) + 1
     return counted
 
 
-async def inbox_rows(url: str) -> list[tuple[str, str, int]]:
-    """(kind, status, attempts) of every inbox row, in update id order."""
+async def inbox_rows(url: str) -> list[tuple[str, str, int, str | None]]:
+    """(kind, status, attempts, error) of every inbox row, in update id order."""
     db = Database(url)
     try:
         async with db.sessions() as session:
             rows = await session.execute(
-                select(InboxUpdate.kind, InboxUpdate.status, InboxUpdate.attempts).order_by(
-                    InboxUpdate.update_id
-                )
+                select(
+                    InboxUpdate.kind, InboxUpdate.status, InboxUpdate.attempts, InboxUpdate.error
+                ).order_by(InboxUpdate.update_id)
             )
-            return [(str(kind), str(status), int(tries)) for kind, status, tries in rows.all()]
+            return [
+                (str(kind), str(status), int(tries), error)
+                for kind, status, tries, error in rows.all()
+            ]
     finally:
         await db.dispose()
 

@@ -97,7 +97,7 @@ async def test_no_press_is_lost_or_doubled_when_the_bot_is_killed_mid_burst(
     assert await poll_until(inbox_done, 30), await inbox_statuses(bot.url)
     checkins = await checkins_on(bot.url)
     presses_tried = [
-        tries for kind, _, tries in await inbox_rows(bot.url) if kind == "callback_query"
+        tries for kind, _, tries, _ in await inbox_rows(bot.url) if kind == "callback_query"
     ]
 
     assert bot.runs == KILLS + 1
