@@ -22,13 +22,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from bot.catalog import load_catalog
 from bot.clock import OffsetClock
 from bot.config import SHIPPED_CONTENT_DIR
 from bot.db.models import Checkin, InboxUpdate, Member, ProgramRun
 from bot.db.session import Database
+from bot.db.status import InboxStatus
 from bot.render.callbacks import CheckinPress
 from bot.sandbox import Sandbox, SandboxMessage
 from tests.kit.recording import TOKEN
@@ -259,6 +260,22 @@ def errors_besides_429(sandbox: Sandbox, chats: Collection[int] | None = None) -
             continue
         unexpected.append(f"{error.method} to {chat}: {error.code} {error.description}")
     return unexpected
+
+
+async def updates_in_flight(db: Database, pid: int) -> int:
+    """Inbox rows the bot process `pid` has claimed and not finished (on an open
+    `db`: cheap enough to ask many times a second). A claim's holder names the
+    process (bot.intake.dispatcher: host:pid:dispatcher)."""
+    async with db.sessions() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(InboxUpdate)
+            .where(
+                InboxUpdate.status == InboxStatus.WORKING,
+                InboxUpdate.claimed_by.like(f"%:{pid}:%"),
+            )
+        )
+    return int(count or 0)
 
 
 async def inbox_statuses(url: str) -> dict[str, int]:

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from bot.db.session import Database
 from bot.render.callbacks import CheckinPress
 from bot.sandbox import Sandbox
 from tests.kit.live import (
@@ -18,6 +19,7 @@ from tests.kit.live import (
     inbox_rows,
     inbox_statuses,
     poll_until,
+    updates_in_flight,
 )
 
 pytestmark = pytest.mark.soak
@@ -44,7 +46,7 @@ async def test_no_press_is_lost_or_doubled_when_the_bot_is_killed_mid_burst(
     bot: BotProcess, sandbox: Sandbox
 ) -> None:
     """100 members press ✅ Done within a few seconds over a slow network while the
-    bot is killed with SIGKILL three times, each time with presses in flight, and
+    bot is killed with SIGKILL three times, each time mid-way through presses, and
     started again on the same database. Every member ends with exactly one
     check-in for the day, every session message shows it as done, and the inbox
     holds nothing unfinished or failed: no press was lost, none counted twice."""
@@ -54,10 +56,10 @@ async def test_no_press_is_lost_or_doubled_when_the_bot_is_killed_mid_burst(
     sandbox.set_latency(0.1, 0.05, seed=SEED)
     rng = random.Random(SEED)
     presses = sorted((rng.uniform(0, BURST_S), u) for u in members)
-    # Each run is killed once it has handled a few presses of its own (and a
-    # moment more), so that every kill finds presses in flight, however long
-    # the start-up took.
-    kills = [(rng.randint(3, 12), rng.uniform(0.0, 0.3)) for _ in range(KILLS)]
+    # Each run is killed once it has handled a few presses of its own and is in
+    # the middle of others (claimed in the inbox, not finished), so that every
+    # kill cuts work off, however long the start-up took.
+    kills = [rng.randint(3, 12) for _ in range(KILLS)]
 
     def handled() -> int:
         return sum(1 for u, m in sessions.items() if sandbox.message(u, m).edits > 0)
@@ -75,13 +77,20 @@ async def test_no_press_is_lost_or_doubled_when_the_bot_is_killed_mid_burst(
 
     async def kill_and_restart() -> list[int]:
         at_kills = []
-        for more, delay in kills:
-            target = handled() + more
-            assert await poll_until(lambda t=target: handled() >= t, 90, every=0.05)  # type: ignore[misc]
-            await asyncio.sleep(delay)
-            at_kills.append(handled())
-            bot.kill()
-            bot.start()
+        db = Database(bot.url)
+        try:
+            for more in kills:
+                target = handled() + more
+
+                async def mid_work(target: int = target) -> bool:
+                    return handled() >= target and await updates_in_flight(db, bot.pid) > 0
+
+                assert await poll_until(mid_work, 90, every=0.02)
+                bot.kill()
+                at_kills.append(handled())
+                bot.start()
+        finally:
+            await db.dispose()
         return at_kills
 
     _, at_kills = await asyncio.gather(press_all(), kill_and_restart())
