@@ -82,7 +82,7 @@ async def test_random_updates_never_crash_a_handler(bot: BotProcess, sandbox: Sa
         if m.from_bot and generic in (m.text or m.caption or "")
     ]
 
-    assert took < UPDATES / PER_SECOND + 10, f"the fuzz itself fell behind: {took:.0f} s"
+    assert UPDATES / took >= 10, f"the fuzz itself fell behind: {UPDATES / took:.1f} a second"
     assert set(fuzzer.done) == fuzzer.kinds, fuzzer.done  # every kind of thing happened
     assert statuses.get("done", 0) >= UPDATES * 0.95, (statuses, fuzzer.done)
     assert code == 0
