@@ -26,107 +26,37 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select
 
-from bot.catalog import load_catalog
-from bot.clock import OffsetClock
-from bot.config import SHIPPED_CONTENT_DIR, normalise_database_url
+from bot.config import normalise_database_url
 from bot.db.migrate import upgrade
-from bot.db.models import Checkin, Member, ProgramRun
+from bot.db.models import Checkin
 from bot.db.session import Database
 from bot.sandbox import Sandbox
 from tests.kit.db import temporary_postgres_database
+from tests.kit.live import (
+    BOT_USERNAME,
+    FIRST_ID,
+    TODAY,
+    BotProcess,
+    add_members,
+    at,
+    done_data,
+    poll_until,
+    session_message,
+)
 from tests.kit.recording import TOKEN
-
-ZONE = ZoneInfo("Europe/Berlin")
-TODAY = date(2026, 3, 10)
-PROGRAM = "defy-gravity"
-HISTORY_DAYS = 20
-FIRST_ID = 5_000_000
-
-
-def _program_start() -> date:
-    """A start date that makes TODAY a training day after HISTORY_DAYS days."""
-    program = load_catalog(SHIPPED_CONTENT_DIR).programs[PROGRAM]
-    day = HISTORY_DAYS + 1
-    while program.days[day - 1].rest:
-        day += 1
-    return TODAY - timedelta(days=day - 1)
-
-
-def _at(hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(TODAY, time(hour, minute), ZONE).astimezone(UTC)
 
 
 async def fill(url: str, members: int, pressers: int, reminders: int) -> None:
     """Members with history: the pressers got their session at 06:00, the next
     `reminders` members are due at 07:00, everyone else at noon."""
     await asyncio.to_thread(upgrade, url)
-    db = Database(url)
-    start = _program_start()
-    created = datetime.combine(start, time(9), ZONE).astimezone(UTC)
-    rng = random.Random(11)
-    try:
-        async with db.engine.begin() as conn:
-            rows = []
-            for n in range(members):
-                hour = 6 if n < pressers else 7 if n < pressers + reminders else 12
-                rows.append(
-                    {
-                        "telegram_id": FIRST_ID + n, "chat_id": FIRST_ID + n,
-                        "first_name": f"Member {n}", "timezone": ZONE.key,
-                        "reminder_time": time(hour), "program_id": PROGRAM,
-                        "program_start": start, "status": "active", "role": "member",
-                        "next_reminder_at": _at(hour), "created_at": created,
-                        "updated_at": created,
-                    }
-                )  # fmt: skip
-            for chunk in range(0, len(rows), 5000):
-                await conn.execute(insert(Member), rows[chunk : chunk + 5000])
-            ids = [row[0] for row in (await conn.execute(select(Member.id))).all()]
-            await conn.execute(
-                insert(ProgramRun),
-                [{"member_id": i, "program_id": PROGRAM, "start_date": start} for i in ids],
-            )
-            history = []
-            for member_id in ids:
-                for offset in range(1, HISTORY_DAYS + 1):
-                    if rng.random() < 0.8:
-                        day = TODAY - timedelta(days=offset)
-                        history.append(
-                            {
-                                "member_id": member_id, "local_date": day, "status": "done",
-                                "effort": rng.randint(2, 5), "created_at": created,
-                                "updated_at": created,
-                            }
-                        )  # fmt: skip
-                if len(history) >= 20_000:
-                    await conn.execute(insert(Checkin), history)
-                    history = []
-            if history:
-                await conn.execute(insert(Checkin), history)
-            await conn.execute(text("ANALYZE"))
-    finally:
-        await db.dispose()
-
-
-def _start_bot(
-    url: str, sandbox: Sandbox, clock_file: Path, workers: int, log: Path
-) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_URL"))}
-    env.update(
-        BOT_TOKEN=TOKEN, BOT_API_BASE_URL=sandbox.url, DATABASE_URL=url,
-        BOT_TICK_SECONDS="1", BOT_SANDBOX_CLOCK_FILE=str(clock_file),
-        BOT_UPDATE_WORKERS=str(workers), BOT_AUTO_MIGRATE="0", LOG_LEVEL="WARNING",
-    )  # fmt: skip
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+    hours = [6 if n < pressers else 7 if n < pressers + reminders else 12 for n in range(members)]
+    await add_members(url, hours)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -149,50 +79,32 @@ def _profile(pid: int, seconds: float) -> subprocess.Popen[bytes] | None:
     )
 
 
-async def _poll(condition: object, limit_s: float) -> bool:
-    """Check `condition()` twice a second (cheap for the sandbox) until true or the limit."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit_s
-    while loop.time() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        await asyncio.sleep(0.5)
-    return False
-
-
-def _set_clock(clock_file: Path, when: datetime) -> None:
-    OffsetClock.write(clock_file, when - datetime.now(UTC))
-
-
 async def rush(
     url: str, *, members: int, pressers: int, reminders: int, seconds: float, workers: int,
     latency_ms: float, jitter_ms: float,
 ) -> dict[str, float]:  # fmt: skip
     await fill(url, members, pressers, reminders)
-    sandbox = Sandbox(TOKEN, bot_username="defy_gravity_bot")
+    sandbox = Sandbox(TOKEN, bot_username=BOT_USERNAME)
     for n in range(members):
         sandbox.add_user(f"Member {n}", user_id=FIRST_ID + n)
     await sandbox.start()
-    workdir = Path(tempfile.mkdtemp(prefix="rush-"))
-    clock_file = workdir / "clock"
-    _set_clock(clock_file, _at(6, 1))
-    process = _start_bot(url, sandbox, clock_file, workers, workdir / "bot.log")
+    bot = BotProcess(url, sandbox, Path(tempfile.mkdtemp(prefix="rush-")), workers=workers)
+    bot.set_clock(at(6, 1))
+    process = bot.start()
     try:
         sandbox.set_latency(latency_ms / 1000, jitter_ms / 1000, seed=3)
         # Setup: the pressers' 06:00 sessions go out first (not measured).
         presser_ids = [FIRST_ID + n for n in range(pressers)]
-        done_day = f"ci:d:{TODAY:%Y%m%d}"
+        done_day = done_data(TODAY)
 
         def session_of(user_id: int) -> int | None:
-            for message in sandbox.messages(user_id):
-                if message.from_bot and done_day in str(message.reply_markup):
-                    return message.message_id
-            return None
+            message = session_message(sandbox, user_id)
+            return None if message is None else message.message_id
 
-        await _poll(lambda: all(session_of(u) for u in presser_ids), pressers / 10 + 120)
+        await poll_until(lambda: all(session_of(u) for u in presser_ids), pressers / 10 + 120)
         # 07:00: the next sessions fall due while the pressers tap ✅ Done.
         loop = asyncio.get_running_loop()
-        _set_clock(clock_file, _at(7, 0) + timedelta(seconds=1))
+        bot.set_clock(at(7, 0) + timedelta(seconds=1))
         started = loop.time()
         cpu_before = _cpu_seconds(process.pid)
         sandbox_before = _cpu_seconds(os.getpid())
@@ -200,8 +112,8 @@ async def rush(
         rng = random.Random(5)
         schedule = sorted((rng.uniform(0, seconds), u) for u in presser_ids)
         queries = []
-        for at, user_id in schedule:
-            delay = started + at - loop.time()
+        for offset, user_id in schedule:
+            delay = started + offset - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             message_id = session_of(user_id)
@@ -215,13 +127,13 @@ async def rush(
         def delivered_all() -> bool:
             return all(any(m.from_bot for m in sandbox.messages(u)) for u in reminder_ids)
 
-        await _poll(answered, 60)
+        await poll_until(answered, 60)
         cpu_rush = _cpu_seconds(process.pid) - cpu_before
         sandbox_cpu = _cpu_seconds(os.getpid()) - sandbox_before
         press_window = loop.time() - started
         if profile is not None:
             profile.wait()
-        await _poll(delivered_all, reminders / 20 + 120)
+        await poll_until(delivered_all, reminders / 20 + 120)
         finished = loop.time()
         waits, expired = [], 0
         for query in queries:

@@ -111,7 +111,7 @@ async def send_nudge(update: Update, context: BotContext) -> None:
     message, _ = allowed
     assert update.effective_user is not None
     arg = (context.args or ["3"])[0]
-    if not arg.isdigit() or not 1 <= int(arg) <= 60:
+    if not arg.isdecimal() or not 1 <= int(arg) <= 60:  # "²".isdigit(), but int() refuses it
         await reply(message, trainer_views.NUDGE_USAGE)
         return
     days = int(arg)

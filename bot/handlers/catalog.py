@@ -70,7 +70,8 @@ async def show_lesson(update: Update, context: BotContext) -> None:
     """Open the series lessons at part 1, or at the part asked for."""
     catalog = context.bot_data.library.catalog
     wanted = (context.args or [""])[0]
-    part = int(wanted) if wanted.isdigit() and catalog.lesson(int(wanted)) else None
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    part = int(wanted) if wanted.isdecimal() and catalog.lesson(int(wanted)) else None
     rendered = render_lesson(catalog, part or catalog.lessons[0].part, 0)
     assert rendered is not None  # the loader guarantees at least one lesson page
     if wanted and part is None:

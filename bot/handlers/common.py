@@ -51,6 +51,11 @@ async def edit(target: Message | CallbackQuery | None, content: Rendered | str) 
             return
     if not isinstance(target, Message):
         return
+    if target.text is None:
+        # A photo or a file: the bot puts no buttons there, so only a forged press
+        # leads here, and Telegram refuses to edit the text of such a message.
+        log.info("not editing message %s: it has no text", target.message_id)
+        return
     if _unchanged(target, rendered):
         return
     await _tolerate_unchanged(target.edit_text(rendered.text, reply_markup=rendered.markup))

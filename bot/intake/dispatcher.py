@@ -186,7 +186,7 @@ class Dispatcher:
         handling = Handling(row.update_id, row.attempts, final=row.attempts >= self.max_attempts)
         token = CURRENT.set(handling)
         try:
-            update = Update.de_json(row.payload, self._app.bot)
+            update = Update.de_json(without_nul(row.payload), self._app.bot)
             await asyncio.wait_for(self._app.process_update(update), HANDLER_TIMEOUT_S)
         except asyncio.CancelledError:
             # Shutting down mid-handler: _drain gives the row back unclaimed.
@@ -238,6 +238,23 @@ class Dispatcher:
                 row.update_id, error, now + timedelta(seconds=delay), failed=False
             )
             self.stats.retried += 1
+
+
+def without_nul(value: Any) -> Any:
+    """The raw update with every U+0000 in its strings replaced by U+FFFD.
+
+    A client can put NUL characters in a name, a text or button data, and
+    Telegram passes them on; PostgreSQL text cannot hold them, so a note or a
+    name with one would fail its transaction on every attempt. U+FFFD is one
+    UTF-16 unit, like NUL, so Telegram's entity offsets stay right.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
 
 
 async def _first_of(*waits: Any, within: float) -> None:

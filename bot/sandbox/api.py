@@ -401,7 +401,7 @@ class BotApi:
         original = source_chat.find(params.get_int("message_id"))
         if original is None:
             raise ApiError(400, E.COPY_NOT_FOUND)
-        if original.text is None and original.file is None:
+        if original.text is None and original.file is None and not original.attachment:
             raise bad_request("message can't be copied")
         fields: dict[str, Any] = {
             "text": original.text,
@@ -412,6 +412,7 @@ class BotApi:
             "parse_mode": original.parse_mode,
             "photo": original.photo,
             "document": original.document,
+            "attachment": dict(original.attachment),
         }
         if original.file is not None and "caption" in params.values:
             caption, caption_entities = self.caption(params)

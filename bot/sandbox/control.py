@@ -13,7 +13,10 @@ base64 in requests and raw from `GET /sandbox/files/{file_id}`.
     POST /sandbox/edit_text                  {user_id, chat_id, message_id, text}
     POST /sandbox/send_photo                 {user_id, data_base64, caption?, chat_id?}
     POST /sandbox/send_document              {user_id, data_base64, file_name, caption?, chat_id?}
-    POST /sandbox/press_button               {user_id, chat_id, message_id, callback_data, wait?}
+    POST /sandbox/send_sticker               {user_id, emoji?, chat_id?}
+    POST /sandbox/send_location              {user_id, latitude, longitude, chat_id?}
+    POST /sandbox/press_button               {user_id, chat_id, message_id, callback_data, wait?,
+                                              forged?: data no button carries}
     GET  /sandbox/callback_queries/{id}      the press and the bot's answer
     POST /sandbox/inline_query               {user_id, query, offset?, timeout?}
     POST /sandbox/choose_inline_result       {user_id, chat_id, result_id, inline_query_id?}
@@ -206,8 +209,24 @@ def control_routes(sandbox: Sandbox) -> list[web.RouteDef]:
         )
         return message.to_view()
 
+    async def send_sticker(args: Args) -> Any:
+        message = sandbox.send_sticker(
+            _int(args, "user_id"), _opt_str(args, "emoji") or "👍", _opt_int(args, "chat_id")
+        )
+        return message.to_view()
+
+    async def send_location(args: Args) -> Any:
+        message = sandbox.send_location(
+            _int(args, "user_id"),
+            _float(args, "latitude", float("nan")),
+            _float(args, "longitude", float("nan")),
+            _opt_int(args, "chat_id"),
+        )
+        return message.to_view()
+
     async def press_button(args: Args) -> Any:
-        query_id = sandbox.press_button(
+        press = sandbox.forge_press if args.get("forged") else sandbox.press_button
+        query_id = press(
             _int(args, "user_id"),
             _int(args, "chat_id"),
             _int(args, "message_id"),
@@ -309,6 +328,8 @@ def control_routes(sandbox: Sandbox) -> list[web.RouteDef]:
         web.post("/sandbox/edit_text", endpoint(edit_text)),
         web.post("/sandbox/send_photo", endpoint(send_photo)),
         web.post("/sandbox/send_document", endpoint(send_document)),
+        web.post("/sandbox/send_sticker", endpoint(send_sticker)),
+        web.post("/sandbox/send_location", endpoint(send_location)),
         web.post("/sandbox/press_button", endpoint(press_button)),
         web.get("/sandbox/callback_queries/{query_id}", endpoint(callback_query)),
         web.post("/sandbox/inline_query", endpoint(inline_query)),

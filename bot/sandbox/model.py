@@ -80,7 +80,7 @@ class StoredFile:
 
     file_id: str
     file_unique_id: str
-    kind: str  # "photo" or "document"
+    kind: str  # "photo", "document" or "sticker"
     data: bytes = field(repr=False)
     file_name: str | None = None
     mime_type: str | None = None
@@ -136,6 +136,8 @@ class SandboxMessage:
     inline_message_id: str | None = None
     effect_id: str | None = None
     link_preview_options: dict[str, Any] | None = None
+    # Content kept as its own Bot API fields, e.g. {"sticker": {...}} or {"location": {...}}.
+    attachment: dict[str, Any] = field(default_factory=dict)
     edit_date: int | None = None
     edits: int = 0
     deleted: bool = False
@@ -216,6 +218,7 @@ class SandboxMessage:
             data["effect_id"] = self.effect_id
         if self.link_preview_options:
             data["link_preview_options"] = self.link_preview_options
+        data.update(self.attachment)
         return data
 
     def to_view(self) -> dict[str, Any]:
@@ -239,6 +242,7 @@ class SandboxMessage:
             "file_id": file.file_id if file else None,
             "file_name": file.file_name if file else None,
             "file_size": len(file.data) if file else None,
+            "attachment": self.attachment,
             "via_bot": self.via_bot is not None,
             "inline_message_id": self.inline_message_id,
             "edit_date": self.edit_date,

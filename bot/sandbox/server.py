@@ -381,6 +381,40 @@ class Sandbox(SandboxState):
         self._deliver(message)
         return message
 
+    def send_sticker(
+        self, user_id: int, emoji: str = "👍", chat_id: int | None = None
+    ) -> SandboxMessage:
+        """A user sends a sticker: the bot gets its emoji and a file id (no caption, no text)."""
+        user = self._sender(user_id)
+        chat = self._chat_of(user, chat_id)
+        stored = self.store_file("sticker", b"", file_name="sticker.webp", mime_type="image/webp")
+        sticker = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
+        message = self.new_message(chat, user, attachment={"sticker": sticker})
+        self._deliver(message)
+        return message
+
+    def send_location(
+        self, user_id: int, latitude: float, longitude: float, chat_id: int | None = None
+    ) -> SandboxMessage:
+        """A user shares a location (latitude -90 to 90, longitude -180 to 180)."""
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise SandboxError("latitude is -90 to 90 and longitude -180 to 180")
+        user = self._sender(user_id)
+        chat = self._chat_of(user, chat_id)
+        location = {"latitude": latitude, "longitude": longitude}
+        message = self.new_message(chat, user, attachment={"location": location})
+        self._deliver(message)
+        return message
+
     def _replied(self, chat: SandboxChat, message_id: int | None) -> SandboxMessage | None:
         if message_id is None:
             return None
@@ -416,15 +450,35 @@ class Sandbox(SandboxState):
 
     def press_button(self, user_id: int, chat_id: int, message_id: int, callback_data: str) -> str:
         """A user taps the inline button carrying `callback_data`; returns the query id."""
+        user, chat, message = self._pressed(user_id, chat_id, message_id)
+        if not any(button.get("callback_data") == callback_data for button in message.buttons):
+            raise SandboxError(
+                f"message {message_id} has no button with callback_data {callback_data!r}"
+            )
+        return self._press(user, chat, message, callback_data)
+
+    def forge_press(self, user_id: int, chat_id: int, message_id: int, callback_data: str) -> str:
+        """A modified client sends a button press on a message with data of its
+        choosing, which no button of that message carries. Telegram passes on any
+        1 to 64 bytes; returns the query id."""
+        user, chat, message = self._pressed(user_id, chat_id, message_id)
+        if not 1 <= len(callback_data.encode()) <= 64:
+            raise SandboxError("callback data is 1 to 64 bytes")
+        return self._press(user, chat, message, callback_data)
+
+    def _pressed(
+        self, user_id: int, chat_id: int, message_id: int
+    ) -> tuple[SandboxUser, SandboxChat, SandboxMessage]:
         user = self._sender(user_id)
         chat = self._chat_of(user, chat_id)
         message = chat.find(message_id)
         if message is None:
             raise SandboxError(f"no message {message_id} in chat {chat_id}")
-        if not any(button.get("callback_data") == callback_data for button in message.buttons):
-            raise SandboxError(
-                f"message {message_id} has no button with callback_data {callback_data!r}"
-            )
+        return user, chat, message
+
+    def _press(
+        self, user: SandboxUser, chat: SandboxChat, message: SandboxMessage, callback_data: str
+    ) -> str:
         query_id = str(self.next_id())
         record = CallbackQueryRecord(
             id=query_id,

@@ -179,7 +179,8 @@ async def test_learn_last_page_of_a_lesson_links_cards_and_the_next_part(
     assert any(d.startswith("c:") for d in data)
 
 
-@pytest.mark.parametrize("arg", ["9", "abc", "<b>"])
+# ² and ① are digits to str.isdigit() that int() refuses.
+@pytest.mark.parametrize("arg", ["9", "abc", "<b>", "²", "①"])
 async def test_learn_with_a_wrong_part_explains_and_starts_at_part_1(
     bot: Harness, arg: str
 ) -> None:

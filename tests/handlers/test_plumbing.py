@@ -53,3 +53,32 @@ async def test_an_edit_that_changes_nothing_is_not_sent(bot: Harness) -> None:
     bot.api.clear()
     await bot.send(bot.updates.callback(ROBIN, "fg:no", message_text="Nothing was deleted."))
     assert bot.api.methods() == ["answerCallbackQuery"]
+
+
+@pytest.mark.parametrize("data", [callbacks.menu("ex"), "fg:no", "set:pause"])
+async def test_a_forged_press_on_a_photo_is_answered_without_an_edit(
+    bot: Harness, data: str
+) -> None:
+    """The bot never puts buttons on a photo or a file, but a modified client can
+    press 'one' there; Telegram cannot edit the text of such a message."""
+    await onboard(bot.app, ROBIN)
+    await bot.send(bot.updates.callback(ROBIN, data, message_text=None))
+
+    assert [c.method for c in bot.api.calls[-1:]] == ["answerCallbackQuery"]
+    assert bot.api.sent("editMessageText") == []
+
+
+async def test_nul_characters_from_a_client_do_not_break_postgresql(bot: Harness) -> None:
+    """Telegram passes on U+0000 in what a client sends; PostgreSQL text cannot
+    hold it. A name and a note with one are stored (as U+FFFD) on both engines."""
+    await onboard(bot.app, ROBIN)
+    renamed = TgUser(id=ROBIN.id, first_name="Ro\x00bin")
+    await bot.command(renamed, "start")  # the profile is refreshed from the update
+    welcome = bot.api.last().text
+    await bot.command(renamed, "checkin", "legs\x00 like jelly")
+
+    member = await bot.app.bot_data.members.get(ROBIN.id)
+    assert member is not None
+    assert member.first_name == "Ro\ufffdbin"
+    assert "Ro\ufffdbin" in welcome
+    assert "Note saved" in bot.api.last().text

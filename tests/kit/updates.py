@@ -103,19 +103,23 @@ class UpdateFactory:
         user: TgUser,
         data: str,
         *,
-        message_text: str = "…",
+        message_text: str | None = "…",
         message_id: int | None = None,
         chat: dict[str, Any] | None = None,
         update_id: int | None = None,
     ) -> Update:
-        """A button press on a message the bot sent."""
-        message = {
+        """A button press on a message the bot sent (`message_text=None`: a photo)."""
+        message: dict[str, Any] = {
             "message_id": message_id if message_id is not None else next(_message_ids),
             "date": EPOCH,
             "chat": chat or private_chat(user),
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Defy Gravity"},
-            "text": message_text,
         }
+        if message_text is None:
+            photo = {"file_id": "PHO-1", "file_unique_id": "u1", "width": 2, "height": 2}
+            message["photo"] = [photo]
+        else:
+            message["text"] = message_text
         query = {
             "id": f"cq{next(_message_ids)}",
             "from": user.as_dict(),

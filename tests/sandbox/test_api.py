@@ -326,6 +326,34 @@ async def test_copy_message_of_a_users_photo(tg: Bot, sandbox: Sandbox) -> None:
         await tg.copy_message(robin.id, coach.id, 999)
 
 
+async def test_stickers_and_locations_arrive_as_telegram_sends_them(
+    tg: Bot, sandbox: Sandbox
+) -> None:
+    robin = sandbox.add_user("Robin")
+    sandbox.send_sticker(robin.id, "🔥")
+    shared = sandbox.send_location(robin.id, 52.52, 13.405)
+    group = sandbox.add_group("Bootcamp", [robin.id])
+    sandbox.send_sticker(robin.id, "🙂", chat_id=group.id)  # privacy mode: the bot misses it
+
+    sticker, location = await tg.get_updates()
+    copied = await tg.copy_message(robin.id, robin.id, shared.message_id)
+
+    assert sticker.message is not None
+    assert sticker.message.sticker is not None
+    assert sticker.message.sticker.emoji == "🔥"
+    assert sticker.message.text is None
+    assert (await tg.get_file(sticker.message.sticker.file_id)).file_path
+    assert location.message is not None
+    assert location.message.location is not None
+    assert (location.message.location.latitude, location.message.location.longitude) == (
+        52.52,
+        13.405,
+    )
+    assert sandbox.message(robin.id, copied.message_id).attachment == shared.attachment
+    with pytest.raises(SandboxError, match="latitude"):
+        sandbox.send_location(robin.id, 91.0, 0.0)
+
+
 async def test_chat_action_get_chat_and_delete(tg: Bot, sandbox: Sandbox) -> None:
     robin = sandbox.add_user("Robin", "robin")
     sent = await tg.send_message(robin.id, "temporary")
@@ -410,6 +438,25 @@ async def test_press_button_then_answer_callback_query(tg: Bot, sandbox: Sandbox
         await update.callback_query.answer("twice")
     with pytest.raises(SandboxError, match="no button"):
         sandbox.press_button(robin.id, robin.id, sent.message_id, "ci:other")
+
+
+async def test_a_forged_press_carries_data_no_button_has(tg: Bot, sandbox: Sandbox) -> None:
+    robin = sandbox.add_user("Robin")
+    sent = await tg.send_message(robin.id, "Done today?", reply_markup=keyboard("ci:done"))
+
+    forged = sandbox.forge_press(robin.id, robin.id, sent.message_id, "ci:d:99999999")
+    [update] = await tg.get_updates()
+    assert update.callback_query is not None
+    assert await update.callback_query.answer("Nope")
+
+    assert update.callback_query.data == "ci:d:99999999"
+    assert update.callback_query.message is not None
+    assert update.callback_query.message.message_id == sent.message_id
+    assert sandbox.callback_answer(forged).text == "Nope"
+    with pytest.raises(SandboxError, match="1 to 64 bytes"):
+        sandbox.forge_press(robin.id, robin.id, sent.message_id, "é" * 33)
+    with pytest.raises(SandboxError, match="no message"):
+        sandbox.forge_press(robin.id, robin.id, 999, "x")
 
 
 async def test_inline_query_round_trip(tg: Bot, sandbox: Sandbox) -> None:

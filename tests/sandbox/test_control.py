@@ -126,3 +126,41 @@ async def test_http_inline_query_and_choice(tg: Bot, sandbox: Sandbox) -> None:
     assert chosen["via_bot"] is True
     assert sandbox.enforce_rate_limits is False
     assert errors == []
+
+
+async def test_http_stickers_locations_and_forged_presses(tg: Bot, sandbox: Sandbox) -> None:
+    sandbox.add_user("Robin", user_id=501)
+    sent = await tg.send_message(
+        501,
+        "Pick",
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="go")]]),
+    )
+    async with aiohttp.ClientSession() as http:
+        control = Control(http, sandbox.url)
+        sticker = await control.post("send_sticker", user_id=501, emoji="💪")
+        location = await control.post("send_location", user_id=501, latitude=1.5, longitude=-2)
+        pressed = await control.post(
+            "press_button",
+            user_id=501,
+            chat_id=501,
+            message_id=sent.message_id,
+            callback_data="bc:go:1",
+            forged=True,
+        )
+        async with http.post(
+            f"{sandbox.url}/sandbox/press_button",
+            json={
+                "user_id": 501,
+                "chat_id": 501,
+                "message_id": sent.message_id,
+                "callback_data": "bc:go:1",
+            },
+        ) as response:
+            unforged = response.status
+    updates = await tg.get_updates()
+
+    assert sticker["attachment"]["sticker"]["emoji"] == "💪"
+    assert location["attachment"] == {"location": {"latitude": 1.5, "longitude": -2.0}}
+    assert pressed["answer"]["data"] == "bc:go:1"
+    assert unforged == 400
+    assert [u.callback_query.data for u in updates if u.callback_query] == ["bc:go:1"]

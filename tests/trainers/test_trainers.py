@@ -301,8 +301,9 @@ async def test_nudge_reaches_only_the_inactive(bot: Harness) -> None:
     await bot.app.bot_data.services.sender.drain()
     nudged = [c.chat_id for c in bot.api.sent("sendMessage") if "since your last session" in c.text]
     assert sorted(nudged) == sorted([TRAINER.id, ADMIN.id, TRAINER.id])  # preview + 2
-    await bot.command(TRAINER, "nudge", "many")
-    assert "from 1 to 60" in bot.api.last().text
+    for days in ("many", "²"):
+        await bot.command(TRAINER, "nudge", days)
+        assert "from 1 to 60" in bot.api.last().text
 
 
 async def test_broadcast_to_a_thousand_at_telegrams_limit(bot: Harness) -> None:
