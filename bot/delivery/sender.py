@@ -27,8 +27,9 @@ Outcomes per row:
 - other API errors (bad request, chat not found): failed at once, error kept.
 
 One process sends at a time: the lease (10 s, renewed every 3 s) is checked
-before each batch and each send; a process that loses it stops at once, and
-the one that takes it over puts the rows the other had claimed back at once.
+before each batch and each send (also a send already waiting for its turn in
+the pace); a process that loses it stops at once, and the one that takes it
+over puts the rows the other had claimed back at once.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ LEASE_TTL = timedelta(seconds=10)
 LEASE_RENEW_S = 3.0
 IDLE_POLL_S = 1.0
 SEND_TIMEOUT_S = 30.0
+RELEASED = "released"  # a row not sent because the lease was lost: no outcome to write
 # Priority of each kind in the rate limiter's overall budget.
 KIND_PRIORITY = {
     OutboxKind.REMINDER: Priority.SESSION,
@@ -97,7 +99,7 @@ class SendResult:
     """The result of sending one row, for callers that track progress."""
 
     row: OutboxDTO
-    status: str  # sent, failed, blocked, retry, uncertain, cancelled, paused
+    status: str  # sent, failed, blocked, retry, uncertain, cancelled, paused, released
     message_id: int | None = None
 
 
@@ -394,7 +396,7 @@ class Sender:
 
     async def _unclaim(self, rows: list[OutboxDTO]) -> None:
         async with self._sessions.begin() as session:
-            await OutboxRepository(session).release([row.id for row in rows])
+            await OutboxRepository(session).release([row.id for row in rows], holder=self.holder)
 
     async def _send_task(self, row: OutboxDTO, writer: OutcomeWriter) -> None:
         latency: float | None = None
@@ -408,6 +410,12 @@ class Sender:
             )  # fmt: skip
         finally:
             await self.window.leave(latency)
+        if result.status == RELEASED:
+            # Not sent: the lease went while it waited for its turn. Give it back
+            # unless the new holder already took it over.
+            with contextlib.suppress(Exception):
+                await self._unclaim([row])
+            return
         writer.add(values, result)
 
     async def send_one(self, row: OutboxDTO) -> SendResult:
@@ -425,6 +433,8 @@ class Sender:
             return (*self._outcome(row, "cancelled", OutboxStatus.CANCELLED), None)
         paid = self.paid_pacer is not None and row.kind == OutboxKind.BROADCAST
         await (self.paid_pacer if paid and self.paid_pacer else self.pacer).wait()
+        if self.lease_lost.is_set():  # another process sends now: this one must not
+            return (*self._outcome(row, RELEASED, OutboxStatus.PENDING), None)
         loop = asyncio.get_running_loop()
         asked = loop.time()
         try:
