@@ -220,41 +220,45 @@ class OutcomeWriter:
         if len(self._queued) >= self._batch:
             self._wake.set()
 
+    def wake(self) -> None:
+        """Flush now rather than at the end of the interval."""
+        self._wake.set()
+
     @property
     def queued(self) -> int:
         return len(self._queued)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Flush now and then until `stop`, then once more."""
+        """Flush now and then until `stop`, then until nothing is left."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._every)
             self._wake.clear()
             await self.flush()
-        await self.flush()
+        while self._queued:
+            await self.flush()
 
     async def flush(self) -> int:
-        """Write everything queued (retrying until it is written); how many."""
+        """Write what is queued now, in one transaction (retried until it is
+        written); how many. What is added meanwhile waits for the next flush."""
         async with self._lock:
-            written = 0
+            batch, self._queued = self._queued, []
             delay = 0.1
-            while self._queued:
-                batch, self._queued = self._queued, []
+            while batch:
                 try:
                     async with self._sessions.begin() as session:
                         await OutboxRepository(session).finish_many([v for v, _ in batch])
                 except Exception:
                     self.write_failures += 1
                     log.exception("could not record %d send outcomes; retrying", len(batch))
-                    self._queued = batch + self._queued
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
                     continue
-                written += len(batch)
                 for _, result in batch:
                     for listener in self.listeners:
                         await listener(result)
-            return written
+                return len(batch)
+            return 0
 
 
 class Sender:
@@ -391,6 +395,7 @@ class Sender:
         finally:
             await self.window.idle()
             writing_done.set()
+            writer.wake()  # write the last outcomes now, not after the interval
             await writing
         return started
 
