@@ -154,7 +154,7 @@ class Window:
 
     The latency is a moving average of observed answers, so the window grows
     when Telegram is slow and shrinks when it is fast; `floor` keeps a few in
-    flight even at a low rate.
+    flight even at a low rate, and `ceiling` is a hard cap over both.
     """
 
     def __init__(
@@ -170,7 +170,7 @@ class Window:
     @property
     def size(self) -> int:
         wanted = math.ceil(self.rate * self.latency * 2) + 2
-        return max(self._floor, min(self._ceiling, wanted))
+        return min(self._ceiling, max(self._floor, wanted))
 
     async def enter(self) -> None:
         async with self._changed:
@@ -277,6 +277,7 @@ class Sender:
         send_timeout: float = SEND_TIMEOUT_S,
         batch: int = 100,
         holder: str | None = None,
+        max_in_flight: int | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -285,7 +286,8 @@ class Sender:
         self._members = members
         self.pacer = Pacer(rate)
         self.paid_pacer = Pacer(paid_rate) if paid_rate > 0 else None
-        self.window = Window(max(rate, paid_rate))
+        # `max_in_flight` caps the window (1: one send at a time, for comparison).
+        self.window = Window(max(rate, paid_rate), ceiling=max_in_flight or 2000)
         self.send_timeout = send_timeout
         self._batch = batch
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
