@@ -26,7 +26,7 @@ Outcomes per row:
   fails with the last error kept;
 - other API errors (bad request, chat not found): failed at once, error kept.
 
-One process sends at a time: the lease (10 s, renewed every 3 s) is checked
+One process sends at a time: the lease (8 s, renewed every 2 s) is checked
 before each batch and each send (also a send already waiting for its turn in
 the pace); a process that loses it stops at once, and the one that takes it
 over puts the rows the other had claimed back at once.
@@ -69,8 +69,11 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 LEASE_NAME = "sender"
-LEASE_TTL = timedelta(seconds=10)
-LEASE_RENEW_S = 3.0
+# A process that dies is replaced within 10 s: its lease runs out at most 8 s
+# after the kill, and a standby tries again every IDLE_POLL_S. Three renewals
+# can fail in a row before the lease goes.
+LEASE_TTL = timedelta(seconds=8)
+LEASE_RENEW_S = 2.0
 IDLE_POLL_S = 1.0
 SEND_TIMEOUT_S = 30.0
 RELEASED = "released"  # a row not sent because the lease was lost: no outcome to write
