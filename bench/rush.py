@@ -114,16 +114,16 @@ async def fill(url: str, members: int, pressers: int, reminders: int) -> None:
         await db.dispose()
 
 
-def _start_bot(
-    url: str, sandbox: Sandbox, clock_file: Path, workers: int, log: Path
-) -> subprocess.Popen[bytes]:
+def start_bot(url: str, sandbox: Sandbox, log: Path, **settings: str) -> subprocess.Popen[bytes]:
+    """The real `python -m bot run` against the sandbox and `url` (already migrated),
+    with `settings` (BOT_... variables) on top; its output goes to `log`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_URL"))}
     env.update(
         BOT_TOKEN=TOKEN, BOT_API_BASE_URL=sandbox.url, DATABASE_URL=url,
-        BOT_TICK_SECONDS="1", BOT_SANDBOX_CLOCK_FILE=str(clock_file),
-        BOT_UPDATE_WORKERS=str(workers), BOT_AUTO_MIGRATE="0", LOG_LEVEL="WARNING",
+        BOT_TICK_SECONDS="1", BOT_AUTO_MIGRATE="0", LOG_LEVEL="WARNING",
     )  # fmt: skip
-    with log.open("w") as out:
+    env.update(settings)
+    with log.open("a") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "bot", "run"], env=env, stdout=out, stderr=subprocess.STDOUT
         )
@@ -176,7 +176,10 @@ async def rush(
     workdir = Path(tempfile.mkdtemp(prefix="rush-"))
     clock_file = workdir / "clock"
     _set_clock(clock_file, _at(6, 1))
-    process = _start_bot(url, sandbox, clock_file, workers, workdir / "bot.log")
+    process = start_bot(
+        url, sandbox, workdir / "bot.log",
+        BOT_SANDBOX_CLOCK_FILE=str(clock_file), BOT_UPDATE_WORKERS=str(workers),
+    )  # fmt: skip
     try:
         sandbox.set_latency(latency_ms / 1000, jitter_ms / 1000, seed=3)
         # Setup: the pressers' 06:00 sessions go out first (not measured).
