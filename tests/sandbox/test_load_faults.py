@@ -81,11 +81,11 @@ async def test_a_slow_chat_is_delivered_but_answered_after_the_timeout(
     tg: Bot, sandbox: Sandbox
 ) -> None:
     robin, sam = sandbox.add_user("Robin"), sandbox.add_user("Sam")
-    rule = sandbox.slow_chat(robin.id, 1.0, times=1)
+    rule = sandbox.slow_chat(robin.id, 2.0, times=1)
     with pytest.raises(TimedOut):
-        await tg.send_message(robin.id, "late answer", read_timeout=0.3)
-    await tg.send_message(sam.id, "not slowed", read_timeout=0.3)
-    await tg.send_message(robin.id, "on time again", read_timeout=0.3)  # times=1 used up
+        await tg.send_message(robin.id, "late answer", read_timeout=1.0)
+    await tg.send_message(sam.id, "not slowed", read_timeout=1.0)
+    await tg.send_message(robin.id, "on time again", read_timeout=1.0)  # times=1 used up
     assert rule.hits == 1
     # Telegram did deliver the message whose answer came too late.
     assert [m.text for m in sandbox.bot_messages_for(robin.id)] == ["late answer", "on time again"]
@@ -94,7 +94,7 @@ async def test_a_slow_chat_is_delivered_but_answered_after_the_timeout(
 async def test_slow_down_by_predicate(tg: Bot, sandbox: Sandbox) -> None:
     robin = sandbox.add_user("Robin")
     rule = sandbox.slow_down(
-        lambda method, params: method == "sendMessage" and "slow" in str(params.get("text")), 0.5
+        lambda method, params: method == "sendMessage" and "slow" in str(params.get("text")), 1.0
     )
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -102,7 +102,8 @@ async def test_slow_down_by_predicate(tg: Bot, sandbox: Sandbox) -> None:
     quick = loop.time() - started
     await tg.send_message(robin.id, "slow one")
     slow = loop.time() - started - quick
-    assert quick < 0.4 <= slow
+    assert quick < 0.9
+    assert slow >= 1.0
     assert rule.hits == 1
 
 
@@ -111,11 +112,11 @@ async def test_counters_and_slow_chat_over_http(tg: Bot, sandbox: Sandbox) -> No
     async with aiohttp.ClientSession() as http:
         async with http.post(
             f"{sandbox.url}/sandbox/slow_chat",
-            json={"chat_id": robin.id, "delay_ms": 800, "times": 1},
+            json={"chat_id": robin.id, "delay_ms": 2000, "times": 1},
         ) as response:
-            assert (await response.json())["result"] == {"delay_ms": 800.0, "times": 1}
+            assert (await response.json())["result"] == {"delay_ms": 2000.0, "times": 1}
         with pytest.raises(TimedOut):
-            await tg.send_message(robin.id, "paid", allow_paid_broadcast=True, read_timeout=0.3)
+            await tg.send_message(robin.id, "paid", allow_paid_broadcast=True, read_timeout=1.0)
         async with http.get(f"{sandbox.url}/sandbox/counters") as response:
             counters = (await response.json())["result"]
     assert counters == {
