@@ -169,12 +169,14 @@ class OutboxRepository:
             await self._s.execute(delete(Outbox).where(Outbox.id.in_(ids)))
         return len(ids)
 
-    async def release(self, row_ids: Sequence[int]) -> None:
-        """Give claimed rows back unsent (the sender is stopping)."""
+    async def release(self, row_ids: Sequence[int], holder: str | None = None) -> None:
+        """Give claimed rows back unsent (the sender is stopping or lost its lease);
+        with `holder`, only those still claimed by it (not a new holder's)."""
         if row_ids:
+            mine = [Outbox.claimed_by == holder] if holder is not None else []
             await self._s.execute(
                 update(Outbox)
-                .where(Outbox.id.in_(list(row_ids)), Outbox.status == OutboxStatus.SENDING)
+                .where(Outbox.id.in_(list(row_ids)), Outbox.status == OutboxStatus.SENDING, *mine)
                 .values(status=OutboxStatus.PENDING, claimed_by=None, claim_expires_at=None)
             )
 

@@ -26,9 +26,10 @@ Outcomes per row:
   fails with the last error kept;
 - other API errors (bad request, chat not found): failed at once, error kept.
 
-One process sends at a time: the lease (10 s, renewed every 3 s) is checked
-before each batch and each send; a process that loses it stops at once, and
-the one that takes it over puts the rows the other had claimed back at once.
+One process sends at a time: the lease (8 s, renewed every 2 s) is checked
+before each batch and each send (also a send already waiting for its turn in
+the pace); a process that loses it stops at once, and the one that takes it
+over puts the rows the other had claimed back at once.
 """
 
 from __future__ import annotations
@@ -68,10 +69,14 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 LEASE_NAME = "sender"
-LEASE_TTL = timedelta(seconds=10)
-LEASE_RENEW_S = 3.0
+# A process that dies is replaced within 10 s: its lease runs out at most 8 s
+# after the kill, and a standby tries again every IDLE_POLL_S. Three renewals
+# can fail in a row before the lease goes.
+LEASE_TTL = timedelta(seconds=8)
+LEASE_RENEW_S = 2.0
 IDLE_POLL_S = 1.0
 SEND_TIMEOUT_S = 30.0
+RELEASED = "released"  # a row not sent because the lease was lost: no outcome to write
 # Priority of each kind in the rate limiter's overall budget.
 KIND_PRIORITY = {
     OutboxKind.REMINDER: Priority.SESSION,
@@ -97,7 +102,7 @@ class SendResult:
     """The result of sending one row, for callers that track progress."""
 
     row: OutboxDTO
-    status: str  # sent, failed, blocked, retry, uncertain, cancelled, paused
+    status: str  # sent, failed, blocked, retry, uncertain, cancelled, paused, released
     message_id: int | None = None
 
 
@@ -152,7 +157,7 @@ class Window:
 
     The latency is a moving average of observed answers, so the window grows
     when Telegram is slow and shrinks when it is fast; `floor` keeps a few in
-    flight even at a low rate.
+    flight even at a low rate, and `ceiling` is a hard cap over both.
     """
 
     def __init__(
@@ -168,7 +173,7 @@ class Window:
     @property
     def size(self) -> int:
         wanted = math.ceil(self.rate * self.latency * 2) + 2
-        return max(self._floor, min(self._ceiling, wanted))
+        return min(self._ceiling, max(self._floor, wanted))
 
     async def enter(self) -> None:
         async with self._changed:
@@ -218,41 +223,45 @@ class OutcomeWriter:
         if len(self._queued) >= self._batch:
             self._wake.set()
 
+    def wake(self) -> None:
+        """Flush now rather than at the end of the interval."""
+        self._wake.set()
+
     @property
     def queued(self) -> int:
         return len(self._queued)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Flush now and then until `stop`, then once more."""
+        """Flush now and then until `stop`, then until nothing is left."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._every)
             self._wake.clear()
             await self.flush()
-        await self.flush()
+        while self._queued:
+            await self.flush()
 
     async def flush(self) -> int:
-        """Write everything queued (retrying until it is written); how many."""
+        """Write what is queued now, in one transaction (retried until it is
+        written); how many. What is added meanwhile waits for the next flush."""
         async with self._lock:
-            written = 0
+            batch, self._queued = self._queued, []
             delay = 0.1
-            while self._queued:
-                batch, self._queued = self._queued, []
+            while batch:
                 try:
                     async with self._sessions.begin() as session:
                         await OutboxRepository(session).finish_many([v for v, _ in batch])
                 except Exception:
                     self.write_failures += 1
                     log.exception("could not record %d send outcomes; retrying", len(batch))
-                    self._queued = batch + self._queued
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
                     continue
-                written += len(batch)
                 for _, result in batch:
                     for listener in self.listeners:
                         await listener(result)
-            return written
+                return len(batch)
+            return 0
 
 
 class Sender:
@@ -271,6 +280,7 @@ class Sender:
         send_timeout: float = SEND_TIMEOUT_S,
         batch: int = 100,
         holder: str | None = None,
+        max_in_flight: int | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -279,7 +289,8 @@ class Sender:
         self._members = members
         self.pacer = Pacer(rate)
         self.paid_pacer = Pacer(paid_rate) if paid_rate > 0 else None
-        self.window = Window(max(rate, paid_rate))
+        # `max_in_flight` caps the window (1: one send at a time, for comparison).
+        self.window = Window(max(rate, paid_rate), ceiling=max_in_flight or 2000)
         self.send_timeout = send_timeout
         self._batch = batch
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -392,12 +403,13 @@ class Sender:
         finally:
             await self.window.idle()
             writing_done.set()
+            writer.wake()  # write the last outcomes now, not after the interval
             await writing
         return started
 
     async def _unclaim(self, rows: list[OutboxDTO]) -> None:
         async with self._sessions.begin() as session:
-            await OutboxRepository(session).release([row.id for row in rows])
+            await OutboxRepository(session).release([row.id for row in rows], holder=self.holder)
 
     async def _send_task(self, row: OutboxDTO, writer: OutcomeWriter) -> None:
         latency: float | None = None
@@ -411,6 +423,12 @@ class Sender:
             )  # fmt: skip
         finally:
             await self.window.leave(latency)
+        if result.status == RELEASED:
+            # Not sent: the lease went while it waited for its turn. Give it back
+            # unless the new holder already took it over.
+            with contextlib.suppress(Exception):
+                await self._unclaim([row])
+            return
         writer.add(values, result)
 
     async def send_one(self, row: OutboxDTO) -> SendResult:
@@ -428,6 +446,8 @@ class Sender:
             return (*self._outcome(row, "cancelled", OutboxStatus.CANCELLED), None)
         paid = self.paid_pacer is not None and row.kind == OutboxKind.BROADCAST
         await (self.paid_pacer if paid and self.paid_pacer else self.pacer).wait()
+        if self.lease_lost.is_set():  # another process sends now: this one must not
+            return (*self._outcome(row, RELEASED, OutboxStatus.PENDING), None)
         loop = asyncio.get_running_loop()
         asked = loop.time()
         try:

@@ -14,6 +14,12 @@ error. It does so as Python methods (end-to-end tests drive the real bot over
 real HTTP) and as JSON endpoints under `/sandbox/` (a console or another
 process can do the same; see `bot.sandbox.control`).
 
+For load and fault tests: `set_latency` answers every call after a network's
+delay, `slow_down` / `slow_chat` answer some calls late (the message still goes
+out), and `flood` counts what was accepted: `peak_per_second()` (the most in
+any one second), `paid_messages` (sent with `allow_paid_broadcast`, which has
+its own overall limit of 1000/s) and `stars` (what Telegram would bill).
+
     async with Sandbox(token) as sandbox:
         robin = sandbox.add_user("Robin")
         ...  # start the bot with base_url=sandbox.url + "/bot"

@@ -123,6 +123,11 @@ def check_markup(markup: Any) -> dict[str, Any] | None:
     return markup
 
 
+def _paid(params: Params) -> bool:
+    """Sent with allow_paid_broadcast: the paid overall limit, billed in Stars."""
+    return params.get_bool("allow_paid_broadcast")
+
+
 def _inline_only(markup: dict[str, Any] | None) -> dict[str, Any] | None:
     return markup if markup and "inline_keyboard" in markup else None
 
@@ -177,15 +182,12 @@ class BotApi:
                 raise ApiError(403, E.BLOCKED)
         return chat
 
-    def flood_check(self, chat: SandboxChat) -> None:
+    def flood_check(self, chat: SandboxChat, params: Params) -> None:
         if not self.state.enforce_rate_limits:
             return
-        wait = self.state.flood.retry_after(chat.id, group=chat.is_group)
+        wait = self.state.flood.retry_after(chat.id, group=chat.is_group, paid=_paid(params))
         if wait is not None:
             raise too_many_requests(wait)
-
-    def flood_record(self, chat: SandboxChat) -> None:
-        self.state.flood.record(chat.id, group=chat.is_group)
 
     def reply_to(self, chat: SandboxChat, params: Params) -> SandboxMessage | None:
         reply = params.opt_obj("reply_parameters")
@@ -233,10 +235,10 @@ class BotApi:
             raise bad_request("type of file mismatch")
         return stored
 
-    def sent(self, chat: SandboxChat, **fields: Any) -> SandboxMessage:
-        """Store a message from the bot and count it for flood control."""
+    def sent(self, chat: SandboxChat, params: Params, **fields: Any) -> SandboxMessage:
+        """Store a message from the bot and count it for flood control (paid or free)."""
         message = self.state.new_message(chat, self.state.bot, **fields)
-        self.flood_record(chat)
+        self.state.flood.record(chat.id, group=chat.is_group, paid=_paid(params))
         return message
 
     def edit_target(self, params: Params) -> tuple[SandboxMessage, bool]:
@@ -355,9 +357,10 @@ class BotApi:
         plain, found = check_content(text, parse_mode, params.opt_list("entities"), caption=False)
         markup = check_markup(params.opt_obj("reply_markup"))
         reply_to = self.reply_to(chat, params)
-        self.flood_check(chat)
+        self.flood_check(chat, params)
         message = self.sent(
             chat,
+            params,
             text=plain,
             entities=found,
             source=text,
@@ -375,9 +378,10 @@ class BotApi:
         markup = check_markup(params.opt_obj("reply_markup"))
         reply_to = self.reply_to(chat, params)
         stored = self.input_file(params, kind)
-        self.flood_check(chat)
+        self.flood_check(chat, params)
         message = self.sent(
             chat,
+            params,
             caption=caption,
             caption_entities=caption_entities,
             source=params.opt_str("caption"),
@@ -424,8 +428,8 @@ class BotApi:
             )
         markup = check_markup(params.opt_obj("reply_markup"))
         reply_to = self.reply_to(chat, params)
-        self.flood_check(chat)
-        message = self.sent(chat, reply_markup=markup, reply_to=reply_to, **fields)
+        self.flood_check(chat, params)
+        message = self.sent(chat, params, reply_markup=markup, reply_to=reply_to, **fields)
         return {"message_id": message.message_id}
 
     # -- editing and deleting ----------------------------------------------------------------

@@ -26,6 +26,10 @@ base64 in requests and raw from `GET /sandbox/files/{file_id}`.
     GET  /sandbox/files/{file_id}            the file's bytes
     GET  /sandbox/errors | /sandbox/calls?method=
     POST /sandbox/rate_limits                {enabled}
+    POST /sandbox/latency                    {latency_ms, jitter_ms}
+    GET  /sandbox/counters                   messages, paid_messages, stars, peak_per_second,
+                                             peak_paid_per_second
+    POST /sandbox/slow_chat                  {chat_id, delay_ms, times?}: answer its calls late
 """
 
 from __future__ import annotations
@@ -314,6 +318,22 @@ def control_routes(sandbox: Sandbox) -> list[web.RouteDef]:
         sandbox.enforce_rate_limits = bool(args.get("enabled", True))
         return {"enforce_rate_limits": sandbox.enforce_rate_limits}
 
+    async def counters(args: Args) -> Any:
+        flood = sandbox.flood
+        return {
+            "messages": flood.messages,
+            "paid_messages": flood.paid_messages,
+            "stars": flood.stars,
+            "peak_per_second": flood.peak_per_second(),
+            "peak_paid_per_second": flood.peak_per_second(paid=True),
+        }
+
+    async def slow_chat(args: Args) -> Any:
+        rule = sandbox.slow_chat(
+            _int(args, "chat_id"), _float(args, "delay_ms", 0.0) / 1000, _opt_int(args, "times")
+        )
+        return {"delay_ms": rule.seconds * 1000, "times": rule.times}
+
     async def latency(args: Args) -> Any:
         sandbox.set_latency(
             _float(args, "latency_ms", 0.0) / 1000, _float(args, "jitter_ms", 0.0) / 1000
@@ -344,6 +364,8 @@ def control_routes(sandbox: Sandbox) -> list[web.RouteDef]:
         web.get("/sandbox/calls", endpoint(calls)),
         web.post("/sandbox/rate_limits", endpoint(rate_limits)),
         web.post("/sandbox/latency", endpoint(latency)),
+        web.get("/sandbox/counters", endpoint(counters)),
+        web.post("/sandbox/slow_chat", endpoint(slow_chat)),
     ]
 
 

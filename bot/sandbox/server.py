@@ -13,6 +13,7 @@ import itertools
 import logging
 import random
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -35,6 +36,19 @@ from bot.sandbox.state import SandboxError, SandboxState
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD = 60 * 1024 * 1024
+
+# Which calls to answer late: (method, params) -> bool.
+CallPredicate = Callable[[str, dict[str, Any]], bool]
+
+
+@dataclass
+class SlowRule:
+    """Calls matching `predicate` are answered `seconds` late, `times` times (None: always)."""
+
+    predicate: CallPredicate
+    seconds: float
+    times: int | None = None
+    hits: int = 0
 
 
 class Sandbox(SandboxState):
@@ -79,6 +93,7 @@ class Sandbox(SandboxState):
         )
         self.api = BotApi(self)
         self.set_latency(latency, jitter, seed)
+        self.slow_rules: list[SlowRule] = []
         self._user_ids = itertools.count(100_001)
         self._group_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -152,24 +167,56 @@ class Sandbox(SandboxState):
             return 0.0
         return max(0.0, self.latency + self._random.uniform(-self.jitter, self.jitter)) / 2
 
+    def slow_down(
+        self, predicate: CallPredicate, seconds: float, times: int | None = None
+    ) -> SlowRule:
+        """Answer Bot API calls for which `predicate(method, params)` holds `seconds` late.
+
+        The call is carried out at once (a message is delivered) and only its
+        answer is held back, as when Telegram's answer is lost or slow: a client
+        with a shorter timeout sees a timeout for a message that went out.
+        `times` limits how many calls are slowed (None: all); the rule's `hits`
+        counts them.
+        """
+        if seconds < 0:
+            raise SandboxError("a delay is a number of seconds, 0 or more")
+        rule = SlowRule(predicate, seconds, times)
+        self.slow_rules.append(rule)
+        return rule
+
+    def slow_chat(self, chat_id: int, seconds: float, times: int | None = None) -> SlowRule:
+        """Answer sends and edits to one chat `seconds` late (see `slow_down`)."""
+        return self.slow_down(
+            lambda _, params: str(params.get("chat_id")) == str(chat_id), seconds, times
+        )
+
+    def _extra_delay(self, method: str, params: dict[str, Any]) -> float:
+        for rule in self.slow_rules:
+            if (rule.times is None or rule.hits < rule.times) and rule.predicate(method, params):
+                rule.hits += 1
+                return rule.seconds
+        return 0.0
+
     async def _handle_api(self, request: web.Request) -> web.Response:
         if self.latency:
             await asyncio.sleep(self._leg())  # the request on its way to Telegram
-        response = await self._answer_api(request)
-        if self.latency:
-            await asyncio.sleep(self._leg())  # the answer on its way back
+        params: dict[str, Any] = {}
+        response = await self._answer_api(request, params)
+        extra = self._extra_delay(request.match_info["method"], params)
+        if self.latency or extra:
+            await asyncio.sleep(self._leg() + extra)  # the answer on its way back
         return response
 
-    async def _answer_api(self, request: web.Request) -> web.Response:
+    async def _answer_api(self, request: web.Request, params_log: dict[str, Any]) -> web.Response:
+        """Answer one call; `params_log` receives its parameters (as logged)."""
         method = request.match_info["method"]
         refused = self.check_token(request.match_info["token"])
         if refused is not None:
             self.log_call(method, {}, refused)
             return web.json_response(refused.payload(), status=refused.code)
-        params_log: dict[str, Any] = {}
         try:
             params = await read_params(request)
-            params_log = params.loggable()
+            params_log.update(params.loggable())
             implementation = self.api.method(method)
             if implementation is None:
                 raise ApiError(404, METHOD_NOT_FOUND)

@@ -1,7 +1,8 @@
 """A Bot API stand-in that records every call and answers like Telegram.
 
 No network is touched. Tests read `calls` (method, params) and can script
-failures per method and chat with `fail_next` / `fail_when`.
+failures per method and chat with `fail_next` / `fail_when`; `TIMED_OUT` makes
+a call time out after Telegram carried it out (the answer never came back).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7_000_000_001
@@ -75,6 +77,9 @@ class Failure:
 FORBIDDEN_BLOCKED = Failure(403, "Forbidden: bot was blocked by the user")
 TOO_MANY = Failure(429, "Too Many Requests: retry after 3", retry_after=3)
 BAD_GATEWAY = Failure(502, "Bad Gateway")
+# Not an answer: the call went through (a message is delivered) but its answer
+# never arrived, so the client raises TimedOut.
+TIMED_OUT = Failure(0, "Timed out")
 
 Predicate = Callable[[Call], bool]
 
@@ -125,6 +130,8 @@ class RecordingRequest(BaseRequest):
         failure = self._scripted_failure(call)
         if failure is not None:
             call.refused = failure
+            if failure is TIMED_OUT:
+                raise TimedOut("Timed out (scripted)")
             return failure.status, json.dumps(failure.body()).encode()
         result = self._result(call)
         return 200, json.dumps({"ok": True, "result": result}).encode()

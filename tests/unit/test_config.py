@@ -16,6 +16,7 @@ ALL_VARS = (
     "BOT_TOKEN", "BOT_API_BASE_URL", "DATABASE_URL", "BOT_DATA_DIR", "BOT_ADMIN_IDS",
     "BOT_DEFAULT_TIMEZONE", "BOT_DEFAULT_REMINDER_TIME", "BOT_BROADCAST_RATE", "CONTENT_DIR",
     "LOG_LEVEL", "BOT_AUTO_MIGRATE", "BOT_TICK_SECONDS", "BOT_SANDBOX_CLOCK_FILE",
+    "BOT_PAID_BROADCAST_RATE", "BOT_SEND_TIMEOUT", "BOT_OUTBOX_RETENTION_DAYS",
 )  # fmt: skip
 
 
@@ -40,6 +41,9 @@ def test_defaults(tmp_path: Path) -> None:
     assert (settings.content_dir / "FORMAT.md").exists()
     assert settings.log_level == "INFO"
     assert settings.auto_migrate is True
+    assert settings.paid_broadcast_rate == 0  # paid broadcasts are off unless asked for
+    assert settings.send_timeout == 30
+    assert settings.outbox_retention_days == 30
 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
@@ -72,6 +76,9 @@ def test_token_never_shows_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BOT_BROADCAST_RATE", "12.5", 12.5),
         ("LOG_LEVEL", "debug", "DEBUG"),
         ("BOT_AUTO_MIGRATE", "0", False),
+        ("BOT_PAID_BROADCAST_RATE", "1000", 1000.0),
+        ("BOT_SEND_TIMEOUT", "7.5", 7.5),
+        ("BOT_OUTBOX_RETENTION_DAYS", "365", 365),
     ],
 )
 def test_accepted_values(
@@ -88,6 +95,9 @@ def test_accepted_values(
         "BOT_BROADCAST_RATE": "broadcast_rate",
         "LOG_LEVEL": "log_level",
         "BOT_AUTO_MIGRATE": "auto_migrate",
+        "BOT_PAID_BROADCAST_RATE": "paid_broadcast_rate",
+        "BOT_SEND_TIMEOUT": "send_timeout",
+        "BOT_OUTBOX_RETENTION_DAYS": "outbox_retention_days",
     }[name]
     assert getattr(settings, field) == expected
 
@@ -114,6 +124,13 @@ BAD_VALUES = [
     ("BOT_AUTO_MIGRATE", "maybe", "'maybe' is not 1 or 0"),
     ("BOT_TICK_SECONDS", "0.5", "0.5 is outside 1..300"),
     ("BOT_TICK_SECONDS", "often", "'often' is not a number"),
+    ("BOT_PAID_BROADCAST_RATE", "1001", "1001 is outside 0..1000"),
+    ("BOT_PAID_BROADCAST_RATE", "-1", "-1 is outside 0..1000"),
+    ("BOT_PAID_BROADCAST_RATE", "lots", "'lots' is not a number"),
+    ("BOT_SEND_TIMEOUT", "4", "4 is outside 5..120"),
+    ("BOT_SEND_TIMEOUT", "121", "121 is outside 5..120"),
+    ("BOT_OUTBOX_RETENTION_DAYS", "0", "'0' is not a whole number from 1 to 365"),
+    ("BOT_OUTBOX_RETENTION_DAYS", "2.5", "'2.5' is not a whole number from 1 to 365"),
 ]
 
 
