@@ -76,6 +76,8 @@ LEASE_TTL = timedelta(seconds=8)
 LEASE_RENEW_S = 2.0
 IDLE_POLL_S = 1.0
 SEND_TIMEOUT_S = 30.0
+GIVE_WAY_S = 1.0  # the longest one send waits for the update workers
+GIVE_WAY_STEP_S = 0.02
 RELEASED = "released"  # a row not sent because the lease was lost: no outcome to write
 # Priority of each kind in the rate limiter's overall budget.
 KIND_PRIORITY = {
@@ -297,6 +299,11 @@ class Sender:
         self.wake = asyncio.Event()
         self.listeners: list[AfterSend] = []
         self.lease_lost = asyncio.Event()
+        # True while people are waiting for answers (half the update workers busy):
+        # the sender then gives way, one send per GIVE_WAY_S at least, so a
+        # morning rush of presses is answered first and sessions go a few
+        # seconds later. The process has one core's worth of Python to share.
+        self.busy_answering: Callable[[], bool] | None = None
         self._holding = False
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -393,6 +400,7 @@ class Sender:
                     if stopping():
                         await self._unclaim(rows[index:])
                         break
+                    await self._give_way()
                     await self.window.enter()
                     task = asyncio.create_task(self._send_task(row, writer))
                     self._tasks.add(task)
@@ -406,6 +414,12 @@ class Sender:
             writer.wake()  # write the last outcomes now, not after the interval
             await writing
         return started
+
+    async def _give_way(self) -> None:
+        waited = 0.0
+        while self.busy_answering is not None and self.busy_answering() and waited < GIVE_WAY_S:
+            await asyncio.sleep(GIVE_WAY_STEP_S)
+            waited += GIVE_WAY_STEP_S
 
     async def _unclaim(self, rows: list[OutboxDTO]) -> None:
         async with self._sessions.begin() as session:
