@@ -143,8 +143,7 @@ async def _open_resources(app: BotApplication) -> None:
             settings.paid_broadcast_rate,
         ),
     )
-    dispatcher = services.dispatcher
-    services.sender.busy_answering = lambda: dispatcher.busy >= dispatcher.workers // 2
+    services.sender.busy_answering = lambda: services.dispatcher.pressed
     bot_data.open(services)
     await services.staff.sync_admins()
     await publish_default_menu(app.bot)

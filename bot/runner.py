@@ -66,7 +66,7 @@ async def serve(
             config.bot_token.get_secret_value(),
             services.database.sessions,
             app.bot_data.clock,
-            lambda _n: dispatcher.wake(),
+            dispatcher.stored,
         )
         stop_dispatching = asyncio.Event()
         dispatching = asyncio.create_task(

@@ -299,7 +299,7 @@ class Sender:
         self.wake = asyncio.Event()
         self.listeners: list[AfterSend] = []
         self.lease_lost = asyncio.Event()
-        # True while people are waiting for answers (half the update workers busy):
+        # True while people are waiting for answers (Dispatcher.pressed):
         # the sender then gives way, one send per GIVE_WAY_S at least, so a
         # morning rush of presses is answered first and sessions go a few
         # seconds later. The process has one core's worth of Python to share.

@@ -86,11 +86,25 @@ class Dispatcher:
         self.stats = DispatchStats()
         # Handled updates waiting to be marked done, written many per transaction.
         self._to_finish: set[int] = set()
+        # Updates stored since the last claims (a hint: retries and other
+        # processes' rows are not counted).
+        self.waiting = 0
         self._finishing = asyncio.Lock()
 
     def wake(self) -> None:
         """New rows may be waiting (stored, or a chat's previous row finished)."""
         self._wake.set()
+
+    def stored(self, count: int) -> None:
+        """`count` new updates were stored: wake, and count them as waiting."""
+        self.waiting += count
+        self._wake.set()
+
+    @property
+    def pressed(self) -> bool:
+        """People are waiting for answers: half the workers' worth of updates is in
+        flight or stored and not yet claimed (the sender gives way meanwhile)."""
+        return self.busy + self.waiting >= max(1, self.workers // 2)
 
     @property
     def busy(self) -> int:
@@ -130,6 +144,7 @@ class Dispatcher:
             task = asyncio.create_task(self._handle(row), name=f"update-{row.update_id}")
             self._inflight[row.update_id] = task
             task.add_done_callback(self._finished_callback(row.update_id))
+        self.waiting = max(0, self.waiting - len(rows))
         return len(rows)
 
     def _finished_callback(self, update_id: int) -> Callable[[asyncio.Task[None]], None]:
