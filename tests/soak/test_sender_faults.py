@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import signal
 import subprocess
 import time
@@ -71,19 +70,21 @@ async def poll(condition: Any, limit_s: float, every: float = 0.05) -> float:
 
 # -- (a) everything at once, in process ------------------------------------------------
 class Faults:
-    """Some outcome writes and some claims fail, as a database under strain would."""
+    """Some outcome writes and some claims fail, as a database under strain would:
+    every `every`-th call of each (counted apart, so the same calls fail each run)."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, seed: int = 7) -> None:
-        self.random = random.Random(seed)
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.failed: Counter[str] = Counter()
-        for name, share in (("finish_many", 0.15), ("claim", 0.05)):
-            self._wrap(monkeypatch, name, share)
+        self.calls: Counter[str] = Counter()
+        for name, every in (("finish_many", 7), ("claim", 4)):
+            self._wrap(monkeypatch, name, every)
 
-    def _wrap(self, monkeypatch: pytest.MonkeyPatch, name: str, share: float) -> None:
+    def _wrap(self, monkeypatch: pytest.MonkeyPatch, name: str, every: int) -> None:
         real = getattr(OutboxRepository, name)
 
         async def flaky(repo: OutboxRepository, *args: Any, **kwargs: Any) -> Any:
-            if self.random.random() < share:
+            self.calls[name] += 1
+            if self.calls[name] % every == 0:
                 self.failed[name] += 1
                 raise OperationalError(name, {}, Exception("injected: database is locked"))
             return await real(repo, *args, **kwargs)
