@@ -115,11 +115,17 @@ class OutboxRepository:
         await self._s.flush()
         return [OutboxDTO.from_row(row) for row in rows]
 
-    async def reclaim_expired(self, now: datetime) -> int:
-        """Rows claimed by a sender that died, past their claim: pending again."""
+    async def reclaim_expired(self, now: datetime, holder: str | None = None) -> int:
+        """Rows claimed by a sender that died, past their claim: pending again.
+
+        A sender passes itself as `holder`: its own rows are never taken back
+        from under it, however long they wait for their turn (a long batch
+        while giving way to a rush), or they would be claimed and sent twice.
+        """
+        others = [Outbox.claimed_by != holder] if holder is not None else []
         result = await self._s.execute(
             update(Outbox)
-            .where(Outbox.status == OutboxStatus.SENDING, Outbox.claim_expires_at < now)
+            .where(Outbox.status == OutboxStatus.SENDING, Outbox.claim_expires_at < now, *others)
             .values(status=OutboxStatus.PENDING, claimed_by=None, claim_expires_at=None)
         )
         return int(getattr(result, "rowcount", 0))

@@ -391,7 +391,7 @@ class Sender:
                 async with self._sessions.begin() as session:
                     outbox = OutboxRepository(session)
                     now = self._clock.now()
-                    await outbox.reclaim_expired(now)
+                    await outbox.reclaim_expired(now, self.holder)
                     want = self._batch if limit is None else min(self._batch, limit - started)
                     rows = await outbox.claim(self.holder, now, want)
                 if not rows:
