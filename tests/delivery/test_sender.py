@@ -131,19 +131,26 @@ async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
+Running = list[tuple[asyncio.Event, asyncio.Task[None]]]
+
+
 @pytest.fixture
-async def running(request: pytest.FixtureRequest) -> AsyncIterator[list[asyncio.Task[None]]]:
-    """Sender loops started by a test, stopped and awaited at its end."""
-    tasks: list[asyncio.Task[None]] = []
-    yield tasks
-    for task in tasks:
+async def running() -> AsyncIterator[Running]:
+    """Sender loops started by a test, stopped (as the app stops them) at its end."""
+    started: Running = []
+    yield started
+    for stop, _ in started:
+        stop.set()
+    tasks = [task for _, task in started]
+    _, late = await asyncio.wait(tasks, timeout=10) if tasks else (set(), set())
+    for task in late:  # cancelling mid-transaction could leave a lock held
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def start(sender: Sender, tasks: list[asyncio.Task[None]]) -> asyncio.Event:
+def start(sender: Sender, started: Running) -> asyncio.Event:
     stop = asyncio.Event()
-    tasks.append(asyncio.create_task(sender.run(stop)))
+    started.append((stop, asyncio.create_task(sender.run(stop))))
     return stop
 
 
@@ -360,7 +367,7 @@ async def test_max_in_flight_caps_the_sends_awaiting_answers(
 
 # -- the lease -------------------------------------------------------------------------
 async def test_a_second_sender_waits_for_the_lease_then_frees_the_rows_of_the_first(
-    bot: Harness, running: list[asyncio.Task[None]]
+    bot: Harness, running: Running
 ) -> None:
     ids = await bulk_members(bot.app, 6)
     await queued_broadcast(bot, "One sender at a time")
@@ -386,9 +393,7 @@ async def test_a_second_sender_waits_for_the_lease_then_frees_the_rows_of_the_fi
     assert_all_valid(second_api.sent())
 
 
-async def test_a_released_lease_is_taken_at_once(
-    bot: Harness, running: list[asyncio.Task[None]]
-) -> None:
+async def test_a_released_lease_is_taken_at_once(bot: Harness, running: Running) -> None:
     first, _ = await own_sender(bot, "first")
     second, _ = await own_sender(bot, "second")
     stop = start(first, running)
@@ -396,14 +401,14 @@ async def test_a_released_lease_is_taken_at_once(
     await until(lambda: first._holding)
     assert not await second._take_lease()
     stop.set()
-    await running.pop()  # a clean stop gives the lease up
+    await running.pop()[1]  # a clean stop gives the lease up
     assert await second._take_lease()  # no waiting for it to run out
     async with sessions() as session:
         assert await session.scalar(select(Lease.holder)) == "second"
 
 
 async def test_a_sender_whose_lease_was_taken_stops_sending(
-    bot: Harness, running: list[asyncio.Task[None]], monkeypatch: pytest.MonkeyPatch
+    bot: Harness, running: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Sends waiting for their turn when the lease goes are not made; the new holder
     sends them, and every member gets one copy."""
