@@ -36,7 +36,7 @@ def _recorded(sandbox: Sandbox, user_id: int, message_id: int) -> bool:
     message = sandbox.message(user_id, message_id)
     data = {button.get("callback_data") for button in message.buttons}
     return (
-        "✅ <b>Done</b>" in (message.source or "")
+        "✅ <b>Done" in (message.source or "")  # "Done" or "Done today"
         and done_data(TODAY) not in data
         and CheckinPress("e", TODAY, 1).encode() in data
     )

@@ -22,8 +22,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import OperationalError
 from telegram.ext import ExtBot
 
-from bot.clock import SystemClock
-from bot.config import normalise_database_url
+from bot.catalog import Catalog
+from bot.clock import ManualClock, SystemClock
+from bot.config import Settings, normalise_database_url
 from bot.db.migrate import upgrade
 from bot.db.models import Lease, Member, Outbox
 from bot.db.outbox import OutboxRepository
@@ -35,12 +36,20 @@ from bot.net import AiohttpRequest
 from bot.sandbox import FloodControl, Sandbox
 from bot.services.broadcasts import Audience, BroadcastService
 from tests.kit.db import postgres_admin_url, temporary_postgres_database
-from tests.kit.harness import Harness
+from tests.kit.harness import Harness, running_bot
 from tests.kit.live import BotProcess
 from tests.kit.members import bulk_members
 from tests.kit.recording import TOKEN
 
 pytestmark = pytest.mark.soak
+
+
+@pytest.fixture
+async def bot(settings: Settings, clock: ManualClock, catalog: Catalog) -> AsyncIterator[Harness]:
+    """The bot in this process (tests/soak/conftest.py's `bot` is the real process)."""
+    async with running_bot(settings, clock, catalog) as harness:
+        yield harness
+
 
 MEMBERS = 1000
 FIRST_ID = 6_000_000
