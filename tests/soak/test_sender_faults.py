@@ -24,8 +24,7 @@ from telegram.ext import ExtBot
 
 from bot.catalog import Catalog
 from bot.clock import ManualClock, SystemClock
-from bot.config import Settings, normalise_database_url
-from bot.db.migrate import upgrade
+from bot.config import Settings
 from bot.db.models import Lease, Member, Outbox
 from bot.db.outbox import OutboxRepository
 from bot.db.session import Database
@@ -35,7 +34,6 @@ from bot.delivery.sender import Sender, Window
 from bot.net import AiohttpRequest
 from bot.sandbox import FloodControl, Sandbox
 from bot.services.broadcasts import Audience, BroadcastService
-from tests.kit.db import postgres_admin_url, temporary_postgres_database
 from tests.kit.harness import Harness, running_bot
 from tests.kit.live import BotProcess
 from tests.kit.members import bulk_members
@@ -186,19 +184,10 @@ async def test_a_broadcast_through_429s_403s_timeouts_and_database_errors(
 
 
 # -- the real process ------------------------------------------------------------------
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database at the head revision, on each engine in turn."""
-    if request.param == "sqlite":
-        url = normalise_database_url(f"sqlite:///{tmp_path / 'soak.db'}")
-        upgrade(url)
-        yield url
-        return
-    admin = postgres_admin_url()
-    assert admin is not None
-    with temporary_postgres_database(admin, prefix="soak") as url:
-        upgrade(url)
-        yield url
+@pytest.fixture
+def migrated_url(soak_url: str) -> str:
+    """A fresh database at the head revision, on each engine in turn (the soak conftest's)."""
+    return soak_url
 
 
 @pytest.fixture
