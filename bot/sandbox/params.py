@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from bot.sandbox.errors import bad_request
 
@@ -159,16 +162,13 @@ async def read_params(request: web.Request) -> Params:
             raise bad_request("can't parse JSON object")
         values.update(body)
     elif content_type == "multipart/form-data":
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader) or part.name is None:
-                continue
-            data = await part.read()
-            content = part.headers.get("Content-Type")
-            if part.filename is not None or (content and not content.startswith("text/")):
-                files[part.name] = Upload(bytes(data), part.filename, content)
-            else:
-                values[part.name] = bytes(data).decode(part.get_charset("utf-8"))
+        # The whole body is read and split by the standard library: aiohttp's
+        # streaming reader warns (deprecated internals) when a part boundary
+        # falls across two network chunks, and the sandbox must not depend on
+        # how the client's bytes happen to arrive.
+        _read_multipart(
+            request.headers.get("Content-Type", ""), await request.read(), values, files
+        )
     else:
         form = await request.post()
         for name, value in form.items():
@@ -177,3 +177,25 @@ async def read_params(request: web.Request) -> Params:
             elif isinstance(value, str):
                 values[name] = value
     return Params(values, files)
+
+
+def _read_multipart(
+    content_type: str, body: bytes, values: dict[str, Any], files: dict[str, Upload]
+) -> None:
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise bad_request("can't parse multipart body")
+    for part in message.iter_parts():
+        assert isinstance(part, Message)
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        data = part.get_payload(decode=True)
+        data = data if isinstance(data, bytes) else b""
+        filename = part.get_filename()
+        content = part.get("Content-Type")
+        if filename is not None or (content and not str(content).startswith("text/")):
+            files[name] = Upload(data, filename, str(content) if content else None)
+        else:
+            values[name] = data.decode(part.get_content_charset("utf-8"))

@@ -304,6 +304,19 @@ async def test_send_document_upload_and_download(tg: Bot, sandbox: Sandbox) -> N
         await tg.send_photo(robin.id, sent.document.file_id)
 
 
+async def test_binary_uploads_arrive_byte_for_byte(tg: Bot, sandbox: Sandbox) -> None:
+    """Every byte value, line breaks and a boundary look-alike survive the multipart parse,
+    in a file large enough to cross many network chunks."""
+    robin = sandbox.add_user("Robin")
+    data = (bytes(range(256)) + b"\r\n--boundary\r\n\n\r") * 2000 + b"\r\n"
+
+    sent = await tg.send_document(robin.id, data, filename="raw.bin", caption="é ✅ 🍑")
+
+    assert sent.document is not None
+    assert sandbox.file_bytes(sent.document.file_id) == data
+    assert sent.caption == "é ✅ 🍑"
+
+
 async def test_copy_message_of_a_users_photo(tg: Bot, sandbox: Sandbox) -> None:
     coach = sandbox.add_user("Dana", "coach_dana")
     robin = sandbox.add_user("Robin")
