@@ -20,7 +20,7 @@ from bot.context import BotApplication, BotContext, BotData, Services, Worker
 from bot.db.session import Database
 from bot.db.status import BroadcastStatus, Role
 from bot.delivery.compose import make_composer
-from bot.delivery.limiter import TelegramLimiter
+from bot.delivery.limiter import DEFAULT_OVERALL_RATE, TelegramLimiter
 from bot.delivery.menus import publish_default_menu, publish_menu
 from bot.delivery.monitor import BroadcastMonitor
 from bot.delivery.sender import Sender
@@ -78,7 +78,12 @@ def build_application(
     if rate_limiter:
         # One budget for replies and the outbox: per chat, overall with replies
         # first, and 429s kept to the chat they were about (delivery/limiter.py).
-        limiter = TelegramLimiter(paid_rate=settings.paid_broadcast_rate)
+        # The overall grant is never below the configured broadcast rate, or the
+        # sender could not reach the rate it was given.
+        limiter = TelegramLimiter(
+            overall_rate=max(DEFAULT_OVERALL_RATE, settings.broadcast_rate),
+            paid_rate=settings.paid_broadcast_rate,
+        )
         # The builder's type is fixed as ExtBot[None] by Application.builder().
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     # aiohttp under PTB (bot/net.py): the default httpx client costs more CPU per

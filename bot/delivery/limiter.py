@@ -186,13 +186,18 @@ class _Grants:
             self._pump = None
 
 
+# Below Telegram's ~30/s, so replies and the outbox together stay clear of it;
+# a bot configured to broadcast faster (BOT_BROADCAST_RATE up to 30) gets that.
+DEFAULT_OVERALL_RATE = 28.0
+
+
 class TelegramLimiter(BaseRateLimiter[SendArgs]):
     """PTB rate limiter with per-chat accounts, priorities and scoped 429s."""
 
     def __init__(
         self,
         *,
-        overall_rate: float = 28.0,
+        overall_rate: float = DEFAULT_OVERALL_RATE,
         paid_rate: float = 0.0,
         private_burst: int = 3,
         private_interval: float = 1.05,
