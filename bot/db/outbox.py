@@ -42,7 +42,7 @@ def _finish_statement() -> Any:
     values: dict[str, Any] = {name: bindparam(name) for name in OUTCOME_COLUMNS}
     return (
         update(table)
-        .where(table.c.id == bindparam("row_id"))
+        .where(table.c.id == bindparam("row_id"), table.c.claimed_by == bindparam("claimant"))
         .values(**values, claimed_by=None, claim_expires_at=None)
     )
 
@@ -115,33 +115,59 @@ class OutboxRepository:
         await self._s.flush()
         return [OutboxDTO.from_row(row) for row in rows]
 
+    async def mark_on_wire(self, holder: str, row_ids: Sequence[int], now: datetime) -> None:
+        """Note that these rows' requests went out to Telegram (`sent_at` on a row
+        still `sending`), so a sender that dies before their answers are written
+        is not followed by a second copy. Only the holder's own claims."""
+        if row_ids:
+            await self._s.execute(
+                update(Outbox)
+                .where(
+                    Outbox.id.in_(row_ids),
+                    Outbox.status == OutboxStatus.SENDING,
+                    Outbox.claimed_by == holder,
+                )
+                .values(sent_at=now)
+            )
+
     async def reclaim_expired(self, now: datetime, holder: str | None = None) -> int:
-        """Rows claimed by a sender that died, past their claim: pending again.
+        """Rows claimed by a sender that died, past their claim: settled (see
+        `_settle_abandoned`).
 
         A sender passes itself as `holder`: its own rows are never taken back
         from under it, however long they wait for their turn (a long batch
         while giving way to a rush), or they would be claimed and sent twice.
         """
         others = [Outbox.claimed_by != holder] if holder is not None else []
-        result = await self._s.execute(
-            update(Outbox)
-            .where(Outbox.status == OutboxStatus.SENDING, Outbox.claim_expires_at < now, *others)
-            .values(status=OutboxStatus.PENDING, claimed_by=None, claim_expires_at=None)
-        )
-        return int(getattr(result, "rowcount", 0))
+        return await self._settle_abandoned(Outbox.claim_expires_at < now, *others)
 
     async def release_others(self, holder: str) -> int:
-        """Rows claimed by anyone but `holder`: pending again at once.
+        """Rows claimed by anyone but `holder`: settled at once (see
+        `_settle_abandoned`).
 
         Called by a sender that has just taken the lease over; whoever claimed
         them lost the lease and sends nothing more.
         """
-        result = await self._s.execute(
+        return await self._settle_abandoned(Outbox.claimed_by != holder)
+
+    async def _settle_abandoned(self, *where: Any) -> int:
+        """Claimed rows whose sender is gone: a row whose request went out
+        (`sent_at` set) is taken as sent, counted uncertain, never sent again;
+        every other row is pending again. How many rows were settled."""
+        abandoned = (Outbox.status == OutboxStatus.SENDING, *where)
+        went_out = await self._s.execute(
             update(Outbox)
-            .where(Outbox.status == OutboxStatus.SENDING, Outbox.claimed_by != holder)
+            .where(*abandoned, Outbox.sent_at.is_not(None))
+            .values(
+                status=OutboxStatus.SENT, uncertain=True, claimed_by=None, claim_expires_at=None
+            )
+        )
+        back = await self._s.execute(
+            update(Outbox)
+            .where(*abandoned, Outbox.sent_at.is_(None))
             .values(status=OutboxStatus.PENDING, claimed_by=None, claim_expires_at=None)
         )
-        return int(getattr(result, "rowcount", 0))
+        return int(getattr(went_out, "rowcount", 0)) + int(getattr(back, "rowcount", 0))
 
     async def finish(self, row_id: int, **values: Any) -> None:
         """Record the outcome of one row (status, message id, error, next attempt)."""
@@ -149,13 +175,18 @@ class OutboxRepository:
         values.setdefault("claim_expires_at", None)
         await self._s.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
 
-    async def finish_many(self, outcomes: Sequence[dict[str, Any]]) -> None:
+    async def finish_many(self, outcomes: Sequence[dict[str, Any]], holder: str) -> None:
         """Record many outcomes in one statement executed with many parameter sets.
 
-        Each dict holds `row_id` and every column of `OUTCOME_COLUMNS`.
+        Each dict holds `row_id` and every column of `OUTCOME_COLUMNS`. Only rows
+        still claimed by `holder` change: a sender that stalled past its lease
+        must not undo what the next holder settled (a row it took as sent set
+        back to pending would go twice).
         """
         if outcomes:
-            await self._s.execute(_finish_statement(), [dict(o) for o in outcomes])
+            await self._s.execute(
+                _finish_statement(), [{**o, "claimant": holder} for o in outcomes]
+            )
 
     async def prune(self, before: datetime, limit: int) -> int:
         """Delete up to `limit` sent, failed or cancelled rows created before `before`."""

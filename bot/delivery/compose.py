@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from bot.catalog import Catalog
@@ -12,18 +13,43 @@ from bot.render.progress import CELEBRATION_EFFECT, celebrate_program, celebrate
 from bot.render.session import render_finished_reminder, render_session
 from bot.services.planner import SessionPlanner
 
+# Broadcasts and nudges only need to know the member still takes messages.
+_BULK = frozenset({OutboxKind.BROADCAST, OutboxKind.NUDGE})
+_REMEMBERED = 10_000
 
-def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
-    """A composer for the sender, bound to the services it needs."""
 
-    async def compose(row: OutboxDTO) -> Outgoing | None:
+class OutboxComposer:
+    """Composes outbox rows for the sender, bound to the services it needs.
+
+    For a claimed batch, `prepare` reads in one query which of the bulk rows'
+    members are still active; a row composed without it asks on its own. The
+    answer is at most one batch old (a few seconds at the free rate).
+    """
+
+    def __init__(self, planner: SessionPlanner, catalog: Catalog) -> None:
+        self._planner = planner
+        self._catalog = catalog
+        self._active: dict[int, bool] = {}  # outbox row id -> member active
+
+    async def prepare(self, rows: Sequence[OutboxDTO]) -> None:
+        bulk = [row for row in rows if row.kind in _BULK]
+        active = await self._planner.active_among([row.member_id for row in bulk])
+        for row in bulk:
+            self._active[row.id] = row.member_id in active
+        while len(self._active) > _REMEMBERED:  # rows released before they were composed
+            del self._active[next(iter(self._active))]
+
+    async def __call__(self, row: OutboxDTO) -> Outgoing | None:
         if row.kind == OutboxKind.REMINDER:
-            return await _reminder(row)
+            return await self._reminder(row)
         if row.kind == OutboxKind.NOTICE:
             if "program_followup" in row.payload:
-                return await _followup(row)
-            return _notice(row)
-        if not await planner.is_active(row.member_id):
+                return await self._followup(row)
+            return self._notice(row)
+        active = self._active.pop(row.id, None)
+        if active is None:
+            active = await self._planner.is_active(row.member_id)
+        if not active:
             return None  # stopped, paused or blocked since the broadcast was queued
         text = row.payload.get("text")
         copy_from, copy_id = row.payload.get("copy_from_chat"), row.payload.get("copy_message_id")
@@ -31,37 +57,40 @@ def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
             return Outgoing(copy_from_chat=int(copy_from), copy_message_id=int(copy_id))
         return Outgoing(text=str(text)) if text else None
 
-    async def _reminder(row: OutboxDTO) -> Outgoing | None:
-        plan = await planner.plan_for_member_id(
+    async def _reminder(self, row: OutboxDTO) -> Outgoing | None:
+        plan = await self._planner.plan_for_member_id(
             row.member_id, date.fromisoformat(row.payload["local_date"])
         )
         if plan is None or plan.member.status != MemberStatus.ACTIVE:
             return None
         if plan.state not in ("training", "rest", "finished"):
             return None
-        rendered = render_session(catalog, plan)
+        rendered = render_session(self._catalog, plan)
         if plan.state == "finished":
-            await planner.finish(row.member_id, plan.local_date)
+            await self._planner.finish(row.member_id, plan.local_date)
         return Outgoing(text=rendered.text, markup=rendered.markup)
 
-    async def _followup(row: OutboxDTO) -> Outgoing | None:
+    async def _followup(self, row: OutboxDTO) -> Outgoing | None:
         """The gentle reminder, only if the member has not chosen anything since."""
         program_id = str(row.payload["program_followup"])
         start = date.fromisoformat(str(row.payload["program_start"]))
-        plan = await planner.still_finished(row.member_id, program_id, start)
-        if plan is None or program_id not in catalog.programs:
+        plan = await self._planner.still_finished(row.member_id, program_id, start)
+        if plan is None or program_id not in self._catalog.programs:
             return None
-        rendered = render_finished_reminder(catalog, program_id, start)
+        rendered = render_finished_reminder(self._catalog, program_id, start)
         return Outgoing(text=rendered.text, markup=rendered.markup)
 
-    def _notice(row: OutboxDTO) -> Outgoing | None:
+    def _notice(self, row: OutboxDTO) -> Outgoing | None:
         if "milestone" in row.payload:
             text = celebrate_streak(int(row.payload["milestone"]))
         elif "program_complete" in row.payload:
-            program = catalog.programs.get(str(row.payload["program_complete"]))
+            program = self._catalog.programs.get(str(row.payload["program_complete"]))
             text = celebrate_program(program.name if program else "your program")
         else:
             return None
         return Outgoing(text=text, effect_id=CELEBRATION_EFFECT)
 
-    return compose
+
+def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
+    """A composer for the sender, bound to the services it needs."""
+    return OutboxComposer(planner, catalog)

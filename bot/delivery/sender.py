@@ -29,21 +29,23 @@ Outcomes per row:
 One process sends at a time: the lease (8 s, renewed every 2 s) is checked
 before each batch and each send (also a send already waiting for its turn in
 the pace); a process that loses it stops at once, and the one that takes it
-over puts the rows the other had claimed back at once.
+over settles the rows the other had claimed at once: those whose request had
+gone out (`WireMarker`) count as sent, the rest are pending again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup
@@ -63,6 +65,7 @@ from bot.db.dto import OutboxDTO
 from bot.db.outbox import OUTCOME_COLUMNS, OutboxRepository
 from bot.db.status import OutboxKind, OutboxStatus
 from bot.delivery.limiter import Priority, SendArgs
+from bot.net import ON_WIRE
 from bot.services.members import MemberService
 
 log = logging.getLogger(__name__)
@@ -108,7 +111,16 @@ class SendResult:
     message_id: int | None = None
 
 
-Composer = Callable[[OutboxDTO], Awaitable[Outgoing | None]]
+class Composer(Protocol):
+    """What each outbox row becomes at send time (delivery/compose.py)."""
+
+    async def prepare(self, rows: Sequence[OutboxDTO]) -> None:
+        """Called with each claimed batch before its rows are composed: a place to
+        read what the whole batch needs in one query instead of one per row."""
+
+    async def __call__(self, row: OutboxDTO) -> Outgoing | None: ...
+
+
 AfterSend = Callable[[SendResult], Awaitable[None]]
 
 
@@ -206,12 +218,14 @@ class OutcomeWriter:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
+        holder: str,
         *,
         every: float = 0.05,
         batch: int = 200,
         listeners: list[AfterSend] | None = None,
     ) -> None:
         self._sessions = sessions
+        self._holder = holder
         self._every = every
         self._batch = batch
         self._queued: list[tuple[dict[str, Any], SendResult]] = []
@@ -252,7 +266,9 @@ class OutcomeWriter:
             while batch:
                 try:
                     async with self._sessions.begin() as session:
-                        await OutboxRepository(session).finish_many([v for v, _ in batch])
+                        await OutboxRepository(session).finish_many(
+                            [v for v, _ in batch], self._holder
+                        )
                 except Exception:
                     self.write_failures += 1
                     log.exception("could not record %d send outcomes; retrying", len(batch))
@@ -264,6 +280,64 @@ class OutcomeWriter:
                         await listener(result)
                 return len(batch)
             return 0
+
+
+class WireMarker:
+    """Records, a few at a time, which rows' requests went out to Telegram.
+
+    A send task notes its row as the request's bytes are handed to the socket
+    (`bot.net.ON_WIRE`); the rows noted since the last write are marked in one
+    statement, at most every `every` seconds. If the process dies, the next
+    holder of the lease takes a marked row as sent (it went out, whatever the
+    answer was) and sends only the rest again: what can go twice after a kill is what went out in the
+    last interval before it, not every send in flight. A mark that cannot be
+    written is dropped: at worst that row goes twice after a crash, never zero
+    times.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        holder: str,
+        *,
+        every: float = 0.005,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._holder = holder
+        self._every = every
+        self._noted: list[int] = []
+        self._wake = asyncio.Event()
+
+    def note(self, row_id: int) -> None:
+        if not self._noted:
+            self._wake.set()
+        self._noted.append(row_id)
+
+    def wake(self) -> None:
+        """Look at `stop` now (the drain is over)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Mark what is noted until `stop`, then what is left."""
+        while not stop.is_set():
+            await self._wake.wait()
+            self._wake.clear()
+            await self.flush()
+            if not stop.is_set():
+                await asyncio.sleep(self._every)
+        await self.flush()
+
+    async def flush(self) -> None:
+        batch, self._noted = self._noted, []
+        if not batch:
+            return
+        try:
+            async with self._sessions.begin() as session:
+                await OutboxRepository(session).mark_on_wire(self._holder, batch, self._clock.now())
+        except Exception:
+            log.warning("could not mark %d rows as gone out", len(batch), exc_info=True)
 
 
 class Sender:
@@ -298,6 +372,7 @@ class Sender:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.wake = asyncio.Event()
         self.listeners: list[AfterSend] = []
+        self._marker: WireMarker | None = None
         self.lease_lost = asyncio.Event()
         # True while people are waiting for answers (Dispatcher.pressed):
         # the sender then gives way, one send per GIVE_WAY_S at least, so a
@@ -378,9 +453,11 @@ class Sender:
         Returns when every send it started has an answer and its outcome is
         written.
         """
-        writer = OutcomeWriter(self._sessions, listeners=self.listeners)
+        writer = OutcomeWriter(self._sessions, self.holder, listeners=self.listeners)
         writing_done = asyncio.Event()
         writing = asyncio.create_task(writer.run(writing_done), name="send-outcomes")
+        marker = self._marker = WireMarker(self._sessions, self._clock, self.holder)
+        marking = asyncio.create_task(marker.run(writing_done), name="send-marks")
         started = 0
 
         def stopping() -> bool:
@@ -396,6 +473,10 @@ class Sender:
                     rows = await outbox.claim(self.holder, now, want)
                 if not rows:
                     break
+                try:
+                    await self._compose.prepare(rows)
+                except Exception:  # each row is then composed on its own
+                    log.exception("could not prepare a batch of %d outbox rows", len(rows))
                 for index, row in enumerate(rows):
                     if stopping():
                         await self._unclaim(rows[index:])
@@ -412,7 +493,8 @@ class Sender:
             await self.window.idle()
             writing_done.set()
             writer.wake()  # write the last outcomes now, not after the interval
-            await writing
+            marker.wake()
+            await asyncio.gather(writing, marking)
         return started
 
     async def _give_way(self) -> None:
@@ -444,14 +526,6 @@ class Sender:
                 await self._unclaim([row])
             return
         writer.add(values, result)
-
-    async def send_one(self, row: OutboxDTO) -> SendResult:
-        """Compose, pace, send and record one row (tests and tools)."""
-        writer = OutcomeWriter(self._sessions, listeners=self.listeners)
-        values, result, _ = await self._attempt(row)
-        writer.add(values, result)
-        await writer.flush()
-        return result
 
     async def _attempt(self, row: OutboxDTO) -> tuple[dict[str, Any], SendResult, float | None]:
         """One try at one row: the outcome to write, and how long Telegram took."""
@@ -507,6 +581,9 @@ class Sender:
             )
         if paid:
             timeouts["allow_paid_broadcast"] = True
+        marker = self._marker
+        if marker is not None:  # this task's context only: replies are not marked
+            ON_WIRE.set(functools.partial(marker.note, row.id))
         if message.copy_message_id is not None and message.copy_from_chat is not None:
             copied = await self._bot.copy_message(
                 row.chat_id,

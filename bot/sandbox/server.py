@@ -198,14 +198,27 @@ class Sandbox(SandboxState):
         return 0.0
 
     async def _handle_api(self, request: web.Request) -> web.Response:
-        if self.latency:
-            await asyncio.sleep(self._leg())  # the request on its way to Telegram
         params: dict[str, Any] = {}
-        response = await self._answer_api(request, params)
+        arriving = self._arrive_and_answer(request, params)
+        if request.match_info["method"] == "getUpdates":
+            response = await arriving  # a long poll ends with its client
+        else:
+            # A request that has left the client arrives and is carried out,
+            # whatever becomes of the client meanwhile (its kernel still sends
+            # what was written, as after a kill -9); only the answer's way back
+            # ends when the client goes.
+            response = await asyncio.shield(arriving)
         extra = self._extra_delay(request.match_info["method"], params)
         if self.latency or extra:
             await asyncio.sleep(self._leg() + extra)  # the answer on its way back
         return response
+
+    async def _arrive_and_answer(
+        self, request: web.Request, params: dict[str, Any]
+    ) -> web.Response:
+        if self.latency:
+            await asyncio.sleep(self._leg())  # the request on its way to Telegram
+        return await self._answer_api(request, params)
 
     async def _answer_api(self, request: web.Request, params_log: dict[str, Any]) -> web.Response:
         """Answer one call; `params_log` receives its parameters (as logged)."""

@@ -107,9 +107,19 @@ class SessionPlanner:
 
     async def is_active(self, member_id: int) -> bool:
         """Whether the member still takes messages from the bot."""
+        return member_id in await self.active_among([member_id])
+
+    async def active_among(self, member_ids: Sequence[int]) -> set[int]:
+        """Those of `member_ids` who still take messages from the bot (one query)."""
+        if not member_ids:
+            return set()
         async with self._sessions() as session:
-            status = await session.scalar(select(Member.status).where(Member.id == member_id))
-        return status == MemberStatus.ACTIVE
+            found = await session.scalars(
+                select(Member.id).where(
+                    Member.id.in_(set(member_ids)), Member.status == MemberStatus.ACTIVE
+                )
+            )
+            return set(found)
 
     async def finish(self, member_id: int, day: date) -> None:
         """The program is over (`day` is the first day after it, when the member is

@@ -17,12 +17,13 @@ from sqlalchemy.exc import OperationalError
 from telegram import Bot
 from telegram.ext import ExtBot
 
+from bot.app import build_application
 from bot.catalog import Catalog
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.db.models import Lease, Member, Outbox
 from bot.db.outbox import CLAIM_FOR, OutboxRepository, outbox_row
-from bot.db.status import OutboxKind
+from bot.db.status import MemberStatus, OutboxKind
 from bot.delivery import sender as sender_module
 from bot.delivery.compose import make_composer
 from bot.delivery.limiter import TelegramLimiter
@@ -39,11 +40,12 @@ from bot.render.rules import problems
 from bot.render.trainers import confirm
 from bot.services.broadcasts import Audience
 from bot.services.housekeeping import prune_outbox
+from bot.services.planner import SessionPlanner
 from tests.conftest import ADMIN
 from tests.kit.asserts import assert_all_valid
 from tests.kit.harness import Harness, running_bot
 from tests.kit.members import bulk_members, onboard
-from tests.kit.recording import TIMED_OUT, TOKEN, Failure, RecordingRequest
+from tests.kit.recording import HANGS, TIMED_OUT, TOKEN, Failure, RecordingRequest
 from tests.kit.updates import TgUser
 from tests.kit.virtual_time import VirtualTime
 
@@ -98,9 +100,11 @@ def record_batches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sizes: list[int] = []
     real = OutboxRepository.finish_many
 
-    async def counted(self: OutboxRepository, outcomes: Sequence[dict[str, Any]]) -> None:
+    async def counted(
+        self: OutboxRepository, outcomes: Sequence[dict[str, Any]], holder: str
+    ) -> None:
         sizes.append(len(outcomes))
-        await real(self, outcomes)
+        await real(self, outcomes, holder)
 
     monkeypatch.setattr(OutboxRepository, "finish_many", counted)
     return sizes
@@ -154,6 +158,60 @@ def start(sender: Sender, started: Running) -> asyncio.Event:
     return stop
 
 
+# -- composing -------------------------------------------------------------------------
+def count_member_reads(monkeypatch: pytest.MonkeyPatch, fail_first: bool = False) -> list[int]:
+    """The size of every "which members are active" read; the first fails if asked."""
+    sizes: list[int] = []
+    real = SessionPlanner.active_among
+
+    async def counted(self: SessionPlanner, member_ids: Sequence[int]) -> set[int]:
+        sizes.append(len(member_ids))
+        if fail_first and len(sizes) == 1:
+            raise OperationalError("SELECT", {}, Exception("database is locked"))
+        return await real(self, member_ids)
+
+    monkeypatch.setattr(SessionPlanner, "active_among", counted)
+    return sizes
+
+
+async def test_a_broadcast_reads_its_members_once_per_claimed_batch(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await bulk_members(bot.app, 250)
+    await queued_broadcast(bot, "Hello all")
+    async with bot.services.database.sessions.begin() as session:  # paused since it was queued
+        await session.execute(
+            update(Member).where(Member.telegram_id == ids[7]).values(status=MemberStatus.PAUSED)
+        )
+    sender = bot.services.sender
+    virtual_pacing(sender)
+    reads = count_member_reads(monkeypatch)
+
+    assert await sender.drain() == 250
+
+    assert len(reads) <= 250 // 100 + 1, reads  # not one query per row
+    assert sum(reads) == 250
+    chats = [c.chat_id for c in bot.api.sent("sendMessage") if c.text == "Hello all"]
+    assert sorted(chats) == sorted(set(ids) - {ids[7]})  # the paused member is skipped
+
+
+async def test_when_a_batch_read_fails_each_row_is_checked_on_its_own(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await bulk_members(bot.app, 30)
+    await queued_broadcast(bot, "Hello all")
+    sender = bot.services.sender
+    virtual_pacing(sender)
+    reads = count_member_reads(monkeypatch, fail_first=True)
+
+    assert await sender.drain() == 30
+
+    assert reads[0] == 30
+    assert reads[1:] == [1] * 30  # then one read per row
+    chats = [c.chat_id for c in bot.api.sent("sendMessage") if c.text == "Hello all"]
+    assert sorted(chats) == sorted(ids)
+
+
 # -- outcomes --------------------------------------------------------------------------
 async def test_outcomes_are_written_many_per_transaction(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
@@ -202,12 +260,14 @@ async def test_a_failed_outcome_write_is_retried_and_the_message_not_sent_again(
     real = OutboxRepository.finish_many
     failures = {"left": 3, "seen": 0}
 
-    async def flaky(self: OutboxRepository, outcomes: Sequence[dict[str, Any]]) -> None:
+    async def flaky(
+        self: OutboxRepository, outcomes: Sequence[dict[str, Any]], holder: str
+    ) -> None:
         if failures["left"]:
             failures["left"] -= 1
             failures["seen"] += len(outcomes)
             raise OperationalError("UPDATE outbox", {}, Exception("database is locked"))
-        await real(self, outcomes)
+        await real(self, outcomes, holder)
 
     monkeypatch.setattr(OutboxRepository, "finish_many", flaky)
     assert await sender.drain() == 150
@@ -391,6 +451,85 @@ async def test_a_second_sender_waits_for_the_lease_then_frees_the_rows_of_the_fi
     assert copies(second_api, "One sender at a time") == Counter(dict.fromkeys(ids, 1))
     assert first_api.sent("sendMessage") == []
     assert_all_valid(second_api.sent())
+
+
+async def test_after_a_crash_what_went_out_is_never_sent_again(
+    bot: Harness, running: Running
+) -> None:
+    """The first sender's requests went out and it died before any answer came:
+    the next holder takes those rows as sent (counted uncertain) and sends only
+    the rows that never went out."""
+    ids = await bulk_members(bot.app, 8)
+    broadcast_id = await queued_broadcast(bot, "Once only")
+    first, first_api = await own_sender(bot, "first")
+    second, second_api = await own_sender(bot, "second")
+    virtual_pacing(first)
+    first_api.fail_when(lambda call: call.method == "sendMessage", HANGS)
+    assert await first._take_lease()
+    draining = asyncio.create_task(first.drain(limit=3))
+    sessions = bot.services.database.sessions
+
+    async def marked() -> int:
+        async with sessions() as session:
+            found = await session.scalars(select(Outbox).where(Outbox.sent_at.is_not(None)))
+            return len(list(found))
+
+    for _ in range(200):
+        if await marked() == 3:
+            break
+        await asyncio.sleep(0.01)
+    assert await marked() == 3
+    async with sessions.begin() as session:  # claimed as well, never sent
+        assert len(await OutboxRepository(session).claim("first", bot.clock.now(), 2)) == 2
+    went_out = {call.chat_id for call in first_api.sent("sendMessage")}
+    assert len(went_out) == 3
+
+    bot.clock.advance(LEASE_TTL + timedelta(seconds=1))  # it died: never renewed
+    start(second, running)
+    await until(lambda: len(copies(second_api, "Once only")) == 5, 5)
+    await asyncio.sleep(0.2)
+
+    assert set(copies(second_api, "Once only")) == set(ids) - went_out
+    assert max(copies(second_api, "Once only").values()) == 1
+    rows = await rows_by_chat(bot)
+    assert {chat for chat, row in rows.items() if row.uncertain} == went_out
+    assert {row.status for row in rows.values()} == {"sent"}
+    view = await bot.services.broadcasts.view(broadcast_id)
+    assert (view.sent, view.uncertain) == (8, 3)
+
+    for task in list(first._tasks):  # what was left of the first process
+        task.cancel()
+    assert await draining == 3
+    assert {row.status for row in (await rows_by_chat(bot)).values()} == {"sent"}
+
+
+async def test_a_stalled_sender_cannot_undo_what_the_next_holder_settled(bot: Harness) -> None:
+    """Outcomes are written only for rows the writer's sender still holds."""
+    ids = await bulk_members(bot.app, 2)
+    await queued_broadcast(bot, "Settled")
+    sessions = bot.services.database.sessions
+    now = bot.clock.now()
+    async with sessions.begin() as session:
+        repo = OutboxRepository(session)
+        claimed = await repo.claim("first", now, 2)
+        await repo.mark_on_wire("first", [claimed[0].id], now)
+        await repo.mark_on_wire("other", [claimed[1].id], now)  # not its claim: no effect
+    async with sessions.begin() as session:
+        assert await OutboxRepository(session).release_others("second") == 2
+    rows = await rows_by_chat(bot)
+    assert (rows[claimed[0].chat_id].status, rows[claimed[0].chat_id].uncertain) == ("sent", True)
+    assert (rows[claimed[1].chat_id].status, rows[claimed[1].chat_id].uncertain) == (
+        "pending",
+        False,
+    )
+    stale = {
+        "row_id": claimed[0].id, "status": "pending", "attempts": 1, "not_before": now,
+        "error": "late answer", "telegram_message_id": None, "sent_at": None, "uncertain": False,
+    }  # fmt: skip
+    async with sessions.begin() as session:
+        await OutboxRepository(session).finish_many([stale], "first")
+    assert (await rows_by_chat(bot))[claimed[0].chat_id].status == "sent"
+    assert sorted(rows) == sorted(ids)
 
 
 async def test_a_released_lease_is_taken_at_once(bot: Harness, running: Running) -> None:
@@ -585,6 +724,18 @@ async def test_with_a_paid_rate_broadcasts_go_paid_and_nothing_else(
         assert all(c.params.get("allow_paid_broadcast") is True for c in paid)
         assert not any("allow_paid_broadcast" in c.params for c in nudges + sessions)
         assert {c.chat_id for c in nudges} == set(ids)
+
+
+@pytest.mark.parametrize(("configured", "overall"), [(25.0, 28.0), (30.0, 30.0)])
+def test_the_overall_grant_is_never_below_the_broadcast_rate(
+    settings: Settings, catalog: Catalog, configured: float, overall: float
+) -> None:
+    app = build_application(
+        settings.model_copy(update={"broadcast_rate": configured}), catalog=catalog
+    )
+    limiter = app.bot.rate_limiter
+    assert isinstance(limiter, TelegramLimiter)
+    assert limiter.overall_rate == overall
 
 
 def test_the_confirmation_of_a_paid_broadcast_says_what_it_costs() -> None:

@@ -2,11 +2,13 @@
 
 No network is touched. Tests read `calls` (method, params) and can script
 failures per method and chat with `fail_next` / `fail_when`; `TIMED_OUT` makes
-a call time out after Telegram carried it out (the answer never came back).
+a call time out after Telegram carried it out (the answer never came back), and
+`HANGS` makes it wait for an answer forever (the sender died meanwhile).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Callable
@@ -15,6 +17,8 @@ from typing import Any
 
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.net import note_on_wire
 
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "defy_gravity_test_bot"
@@ -80,6 +84,8 @@ BAD_GATEWAY = Failure(502, "Bad Gateway")
 # Not an answer: the call went through (a message is delivered) but its answer
 # never arrived, so the client raises TimedOut.
 TIMED_OUT = Failure(0, "Timed out")
+# The request goes out and no answer ever comes (the sending process died).
+HANGS = Failure(0, "No answer")
 
 Predicate = Callable[[Call], bool]
 
@@ -127,11 +133,14 @@ class RecordingRequest(BaseRequest):
                 )
         call = Call(api_method, params, files, uploads, self.monotonic())
         self.calls.append(call)
+        note_on_wire()  # the request has gone out, as aiohttp tells the sender
         failure = self._scripted_failure(call)
         if failure is not None:
             call.refused = failure
             if failure is TIMED_OUT:
                 raise TimedOut("Timed out (scripted)")
+            if failure is HANGS:
+                await asyncio.Event().wait()  # no answer, ever: the process is gone
             return failure.status, json.dumps(failure.body()).encode()
         result = self._result(call)
         return 200, json.dumps({"ok": True, "result": result}).encode()
