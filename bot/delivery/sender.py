@@ -289,10 +289,10 @@ class WireMarker:
     (`bot.net.ON_WIRE`); the rows noted since the last write are marked in one
     statement, at most every `every` seconds. If the process dies, the next
     holder of the lease takes a marked row as sent (it went out, whatever the
-    answer was) and sends only the rest again: what can go twice after a kill is what went out in the
-    last interval before it, not every send in flight. A mark that cannot be
-    written is dropped: at worst that row goes twice after a crash, never zero
-    times.
+    answer was) and sends only the rest again: what can go twice after a kill
+    is what went out in the last interval before it, not every send in flight.
+    A mark that cannot be written is dropped: at worst that row goes twice
+    after a crash, never zero times.
     """
 
     def __init__(
