@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from bot.catalog import Catalog
 from bot.db.dto import OutboxDTO
 from bot.db.status import MemberStatus, OutboxKind
-from bot.delivery.sender import Composer, Outgoing
+from bot.delivery.sender import AfterSend, Composer, Outgoing, SendResult
+from bot.render import digests as digest_views
+from bot.render.feedback import relayed
 from bot.render.progress import CELEBRATION_EFFECT, celebrate_program, celebrate_streak
 from bot.render.session import render_finished_reminder, render_session
+from bot.services.digests import DigestService
+from bot.services.feedback import FeedbackService, relay_key
 from bot.services.planner import SessionPlanner
 
+log = logging.getLogger(__name__)
 
-def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
+
+def make_composer(
+    planner: SessionPlanner,
+    catalog: Catalog,
+    feedback: FeedbackService | None = None,
+    digests: DigestService | None = None,
+) -> Composer:
     """A composer for the sender, bound to the services it needs."""
 
     async def compose(row: OutboxDTO) -> Outgoing | None:
@@ -22,6 +34,10 @@ def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
         if row.kind == OutboxKind.NOTICE:
             if "program_followup" in row.payload:
                 return await _followup(row)
+            if "relay" in row.payload:
+                return await _relay(row)
+            if "digest" in row.payload:
+                return await _digest(row)
             return _notice(row)
         if not await planner.is_active(row.member_id):
             return None  # stopped, paused or blocked since the broadcast was queued
@@ -54,6 +70,25 @@ def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
         rendered = render_finished_reminder(catalog, program_id, start)
         return Outgoing(text=rendered.text, markup=rendered.markup)
 
+    async def _relay(row: OutboxDTO) -> Outgoing | None:
+        """A coach thread's message, unless its item is gone or its coach no
+        longer coaches (then the member's answer waits in /feed for the others)."""
+        view = await feedback.view(int(row.payload["relay"])) if feedback else None
+        if view is None:
+            return None
+        rendered = relayed(view)
+        return Outgoing(text=rendered.text, markup=rendered.markup)
+
+    async def _digest(row: OutboxDTO) -> Outgoing | None:
+        if digests is None:
+            return None
+        week = date.fromisoformat(str(row.payload["week"]))
+        if row.payload["digest"] == "trainer":
+            coach = await digests.trainer_digest(row.member_id, week)
+            return Outgoing(text=digest_views.trainer_digest(coach)) if coach else None
+        member = await digests.member_digest(row.member_id, week)
+        return Outgoing(text=digest_views.member_digest(member)) if member else None
+
     def _notice(row: OutboxDTO) -> Outgoing | None:
         if "milestone" in row.payload:
             text = celebrate_streak(int(row.payload["milestone"]))
@@ -65,3 +100,19 @@ def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
         return Outgoing(text=text, effect_id=CELEBRATION_EFFECT)
 
     return compose
+
+
+def make_relay_listener(feedback: FeedbackService) -> AfterSend:
+    """After a send: a relay message remembers the Telegram message it became, so
+    a reply to that message finds its thread."""
+
+    async def listen(result: SendResult) -> None:
+        row = result.row
+        if result.status != "sent" or result.message_id is None or not relay_key(row.dedupe_key):
+            return
+        try:
+            await feedback.delivered(row.dedupe_key, result.message_id)
+        except Exception:  # the message went out; only the link back is missing
+            log.exception("could not link relay message %s", row.dedupe_key)
+
+    return listen
