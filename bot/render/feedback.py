@@ -66,7 +66,7 @@ def feed_page(page: FeedPage, scope: Scope) -> Rendered:
             f"{title}\n\nNothing yet: notes, very easy or very hard efforts and "
             "questions members send you will show here."
         )
-    lines = [f"{title} · page {page.page + 1} of {page.pages}", ""]
+    lines = []
     rows: list[list[InlineKeyboardButton]] = []
     for number, entry in enumerate(page.entries, start=1):
         flag = "🚩 " if entry.alert else ""
@@ -84,7 +84,8 @@ def feed_page(page: FeedPage, scope: Scope) -> Rendered:
         nav.append(InlineKeyboardButton("Older ▶", callback_data=_data("p", page.page + 1)))
     if nav:
         rows.append(nav)
-    return Rendered("\n\n".join(lines).replace("\n\n\n", "\n\n"), rows)
+    heading = f"{title} · page {page.page + 1} of {page.pages}"
+    return Rendered(heading + "\n\n" + "\n\n".join(lines), rows)
 
 
 def _data(action: str, number: int) -> str:
