@@ -40,7 +40,7 @@ from bot.db.status import (
 FEED_PAGE = 5
 # Efforts worth a coach's look: very easy (1) and very hard (5).
 NOTABLE_EFFORTS = (1, 5)
-RELAY_LIMIT = 2000  # characters of one relayed message (the rest of 4096 is framing)
+RELAY_LIMIT = 1500  # characters of one relayed message: emoji count twice, and framing
 REACHABLE = (MemberStatus.ACTIVE, MemberStatus.PAUSED)
 
 

@@ -82,25 +82,27 @@ async def test_a_simulated_week_of_digests(bot: Harness) -> None:
     assert (BERLIN.id, "trainer") not in seen
 
 
+async def digest_at(bot: Harness, moment: datetime, user: TgUser) -> str:
+    """Run the digest job at a moment; the last message the user got."""
+    bot.clock.set(moment)
+    await bot.services.digests.queue_due()
+    await bot.services.sender.drain()
+    return bot.api.sent(chat_id=user.id)[-1].text
+
+
 async def test_what_the_digests_say(bot: Harness) -> None:
     await members_with_a_week(bot)
     member = await bot.app.bot_data.members.get(BERLIN.id)
     assert member is not None
     await bot.services.feedback.note(member, date(2026, 3, 6), "sharp pain in my knee")
-    bot.clock.set(datetime(2026, 3, 8, 6, 40, tzinfo=UTC))
-    await bot.services.digests.queue_due()
-    await bot.services.sender.drain()
-    text = bot.api.sent(chat_id=BERLIN.id)[-1].text
+    text = await digest_at(bot, datetime(2026, 3, 8, 6, 40, tzinfo=UTC), BERLIN)
     assert text.startswith("🗓 <b>Your week, Bea</b> (02 Mar to 08 Mar)")
     # Thursday is the program's rest day: its check-in is extra credit (🌿).
     assert "<code>Mo Tu We Th Fr Sa Su</code>\n✅ ✅ ✅ 🌿 ✅ ▫️ ▫️" in text
     assert "✅ 4 sessions · 🔥 streak 4" in text
     assert "<b>Next week</b>\nMon: " in text
     assert "/digest off" in text
-    bot.clock.set(datetime(2026, 3, 9, 7, 0, tzinfo=UTC))
-    await bot.services.digests.queue_due()
-    await bot.services.sender.drain()
-    coach = bot.api.sent(chat_id=TRAINER.id)[-1].text
+    coach = await digest_at(bot, datetime(2026, 3, 9, 7, 0, tzinfo=UTC), TRAINER)
     assert coach.startswith("🗓 <b>Your coaching week</b> from 02 Mar · everyone")
     assert "• no cohort: " in coach
     assert "1 notes, 🚩 1 pain alerts" in coach

@@ -13,6 +13,7 @@ from bot.catalog.questions import reads_like_pain
 from bot.db.models import FeedItem, Member, Outbox, RelayMessage
 from bot.render.questions import STOP_AND_CHECK
 from tests.conftest import ADMIN
+from tests.kit.asserts import assert_telegram_valid
 from tests.kit.harness import Harness
 from tests.kit.members import onboard
 from tests.kit.recording import BOT_ID, FORBIDDEN_BLOCKED
@@ -71,6 +72,15 @@ async def ready(bot: Harness, *, cohort: bool = True) -> None:
         await bot.command(ADMIN, "cohort", "Spring trainer @coach_tess")
         assert "now coaches <b>Spring</b>" in bot.api.last().text
     bot.api.clear()
+
+
+async def someone_outside(bot: Harness) -> TgUser:
+    """A member in no cohort, onboarded a week ago."""
+    outsider = TgUser(id=812_000, first_name="Uli")
+    bot.clock.set(NOW - timedelta(days=8))
+    await onboard(bot.app, outsider)
+    bot.clock.set(NOW)
+    return outsider
 
 
 async def note(bot: Harness, user: TgUser, text: str, day: str = TODAY) -> str:
@@ -209,6 +219,24 @@ async def test_the_relay_both_ways_never_shows_the_coachs_account(bot: Harness) 
     assert "2 answered" in bot.api.last().text
 
 
+async def test_long_empty_and_emoji_replies(bot: Harness) -> None:
+    await ready(bot)
+    await note(bot, MEMBER, "numb toes 🦶" + " very" * 80)
+    await drain(bot)
+    assert_telegram_valid(bot.api.sent(chat_id=TRAINER.id)[-1])
+    await _coach_replies(bot, "🙂" * 5000)
+    await drain(bot)
+    relayed = bot.api.sent(chat_id=MEMBER.id)[-1]
+    assert relayed.text.startswith("💬 <b>Coach Tess:</b> 🙂")
+    assert_telegram_valid(relayed)
+    (coach_message,) = await relay_ids(bot, MEMBER.id)
+    await bot.text(MEMBER, "<b>x</b> & " * 600, reply_to=bot_message(MEMBER, coach_message))
+    await drain(bot)
+    answer = bot.api.sent(chat_id=TRAINER.id)[-1]
+    assert "&lt;b&gt;x&lt;/b&gt; &amp;" in answer.text
+    assert_telegram_valid(answer)
+
+
 async def test_a_coach_demoted_meanwhile(bot: Harness) -> None:
     await ready(bot, cohort=False)
     await note(bot, MEMBER, "sharp pain in my knee")
@@ -331,10 +359,7 @@ async def test_an_empty_feed(bot: Harness) -> None:
 
 async def test_a_trainers_feed_shows_their_cohorts_and_admins_see_all(bot: Harness) -> None:
     await ready(bot)
-    outsider = TgUser(id=812_000, first_name="Uli")
-    bot.clock.set(NOW - timedelta(days=8))
-    await onboard(bot.app, outsider)
-    bot.clock.set(NOW)
+    outsider = await someone_outside(bot)
     await note(bot, outsider, "outside note")
     await note(bot, MEMBER, "inside note")
     await bot.command(TRAINER, "feed")
@@ -439,10 +464,7 @@ async def test_assigning_trainers_to_cohorts(bot: Harness) -> None:
 
 async def test_stats_and_nudge_default_to_the_trainers_cohorts(bot: Harness) -> None:
     await ready(bot)
-    outsider = TgUser(id=812_001, first_name="Uli")
-    bot.clock.set(NOW - timedelta(days=8))
-    await onboard(bot.app, outsider)
-    bot.clock.set(NOW)
+    await someone_outside(bot)
     await bot.command(TRAINER, "stats")
     caption = bot.api.last("sendPhoto").params["caption"]
     assert "Spring" in caption
