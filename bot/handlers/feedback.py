@@ -3,6 +3,8 @@ ways, and "Send this to a coach?" for photos, videos and questions."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Message, Update
 from telegram.error import TelegramError
 
@@ -13,6 +15,8 @@ from bot.handlers.common import answer, edit, pressing_staff, reply, staff_membe
 from bot.render import callbacks, texts
 from bot.render import feedback as views
 from bot.services.feedback import Thread
+
+log = logging.getLogger(__name__)
 
 
 async def show_feed(update: Update, context: BotContext) -> None:
@@ -78,7 +82,8 @@ async def _prompt(
         try:  # the member's photo or video itself, so the coach sees what they answer
             await context.bot.copy_message(chat_id, thread.source_chat_id, thread.source_message_id)
         except TelegramError as exc:
-            await context.bot.send_message(chat_id, views.esc(f"(The original is gone: {exc})"))
+            log.info("could not copy message %s: %s", thread.source_message_id, exc)
+            await context.bot.send_message(chat_id, views.ORIGINAL_GONE)
     text, force = views.reply_prompt(thread.item)
     prompt = await context.bot.send_message(chat_id, text, reply_markup=force)
     await services.feedback.prompted(thread.item.id, coach, chat_id, prompt.message_id)

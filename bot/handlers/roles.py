@@ -87,7 +87,9 @@ async def manage_cohorts(update: Update, context: BotContext) -> None:
         return
     members = await staff.cohort_members(cohort.id)
     names = [m.first_name + (f" (@{m.username})" if m.username else "") for m in members]
-    await reply(message, trainer_views.cohort_members(cohort, names))
+    coaches = await context.bot_data.services.feedback.cohort_trainer_names(cohort.id)
+    shown = trainer_views.cohort_members(cohort, names) + feedback_views.coaches_line(coaches)
+    await reply(message, shown)
 
 
 async def _assign_trainer(message: Message, context: BotContext, args: list[str]) -> None:

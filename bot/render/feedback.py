@@ -27,6 +27,7 @@ NO_COACH_YET = "No coach is available right now; I'll keep it in the feed for th
 SENT_TO_COACH = "📨 Sent to a coach. Their answer will come here."
 KEPT_PRIVATE = "OK, I kept it to ourselves."
 ALREADY_SENT = "That one is already with the coaches."
+ORIGINAL_GONE = "(The member's photo or video can no longer be shown: they may have deleted it.)"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -164,6 +165,13 @@ def trainer_added(name: str, cohort: str, added: bool) -> str:
         f"✅ {esc(name)} now coaches <b>{esc(cohort)}</b>: their notes, alerts, /stats, "
         "/feed and /nudge go to them."
     )
+
+
+def coaches_line(names: list[str]) -> str:
+    """Under a cohort's members: who coaches it."""
+    if not names:
+        return "\nCoached by every trainer (/cohort <name> trainer @user assigns one)."
+    return "\nCoached by " + ", ".join(esc(_clip(n, 40)) for n in names) + "."
 
 
 NOT_A_TRAINER = "Only trainers can coach a cohort: /promote them first."

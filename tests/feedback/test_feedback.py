@@ -16,7 +16,7 @@ from tests.conftest import ADMIN
 from tests.kit.asserts import assert_telegram_valid
 from tests.kit.harness import Harness
 from tests.kit.members import onboard
-from tests.kit.recording import BOT_ID, FORBIDDEN_BLOCKED
+from tests.kit.recording import BOT_ID, FORBIDDEN_BLOCKED, Failure
 from tests.kit.updates import TgUser, group_chat, private_chat
 
 TRAINER = TgUser(id=810_001, first_name="Tess", username="coach_tess")
@@ -415,6 +415,17 @@ async def test_a_photo_goes_to_the_coaches_only_if_the_member_says_yes(bot: Harn
     assert bot.api.sent(chat_id=MEMBER.id)[-1].text.startswith("💬 <b>Coach Tess:</b> Looks fine!")
 
 
+async def test_a_photo_the_member_deleted_meanwhile(bot: Harness) -> None:
+    await ready(bot)
+    await bot.send(photo_update(bot, MEMBER, 504))
+    await bot.send(bot.updates.callback(MEMBER, bot.api.last().buttons()[0]["callback_data"]))
+    bot.api.fail_next("copyMessage", Failure(400, "Bad Request: message to copy not found"))
+    await bot.send(bot.updates.callback(TRAINER, f"fb:r:{(await item_ids(bot))[-1]}"))
+    gone, prompt = bot.api.sent(chat_id=TRAINER.id)[-2:]
+    assert "can no longer be shown" in gone.text
+    assert prompt.text.startswith("✍️ Your reply to <b>Max</b>")
+
+
 async def test_a_photo_kept_private_and_a_stranger_sending_one(bot: Harness) -> None:
     await ready(bot)
     await bot.send(photo_update(bot, MEMBER, 502))
@@ -446,6 +457,8 @@ async def test_assigning_trainers_to_cohorts(bot: Harness) -> None:
     await ready(bot)
     await bot.command(ADMIN, "cohort", "Spring trainer @coach_tess")
     assert "already coaches" in bot.api.last().text
+    await bot.command(ADMIN, "cohort", "Spring")
+    assert bot.api.last().text.endswith("\nCoached by Tess.")
     await bot.command(ADMIN, "cohort", "Spring trainer @max_m")
     assert "Only trainers can coach" in bot.api.last().text
     await bot.command(ADMIN, "cohort", "Nope trainer @coach_tess")
