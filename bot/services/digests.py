@@ -3,8 +3,9 @@ morning, each once per week and person (`keys.member_digest`,
 `keys.trainer_digest`).
 
 `queue_due` finds who is due with one query per zone whose local day is the
-digest's day (a handful), and writes outbox rows; the dedupe keys make a
-second run, a restart or a second process harmless. A digest is computed when
+digest's day (a handful) for those due whose key is not in the outbox yet,
+and writes their rows; the dedupe keys make a second run, a restart or a
+second process harmless. A digest is computed when
 it is sent, from the stored figures (`member_stats`), the week's check-ins and
 the feed, so it says what is true then. Like a session, a digest more than
 three hours late (downtime) waits for the next week rather than arriving at an
@@ -18,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, String, cast, delete, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
@@ -37,7 +38,6 @@ MEMBER_WEEKDAY = 6  # Sunday
 TRAINER_WEEKDAY = 0  # Monday
 TRAINER_TIME = time(8, 0)
 LATE = timedelta(hours=3)
-BATCH = 1000
 
 _S = MemberStats
 
@@ -134,11 +134,12 @@ class DigestService:
             Member.id.not_in(opted_out),
             *_window(Member.reminder_time, local),
         )
+        query = query.where(_not_queued(keys.member_digest(0, monday)))
         rows = [
             _digest_row(m, c, keys.member_digest(m, monday), "member", monday, now)
             for m, c in await session.execute(query)
         ]
-        return await _enqueue_new(session, rows)
+        return await OutboxRepository(session).enqueue(rows)
 
     async def _queue_trainers(
         self, session: AsyncSession, zone: str, local: datetime, now: datetime
@@ -151,11 +152,12 @@ class DigestService:
             Member.role.in_(STAFF_ROLES),
             Member.status.in_((MemberStatus.ACTIVE, MemberStatus.PAUSED)),
         )
+        query = query.where(_not_queued(keys.trainer_digest(0, covered)))
         rows = [
             _digest_row(m, c, keys.trainer_digest(m, covered), "trainer", covered, now)
             for m, c in await session.execute(query)
         ]
-        return await _enqueue_new(session, rows)
+        return await OutboxRepository(session).enqueue(rows)
 
     # -- what they say -------------------------------------------------------------------
     async def member_digest(self, member_id: int, monday: date) -> MemberDigest | None:
@@ -287,20 +289,10 @@ def _digest_row(
     )
 
 
-async def _enqueue_new(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Write the rows whose keys are not in the outbox yet (read first: most runs
-    on a Sunday find everyone due already queued)."""
-    queued = 0
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
-        taken = set(
-            await session.scalars(
-                select(Outbox.dedupe_key).where(
-                    Outbox.dedupe_key.in_([r["dedupe_key"] for r in chunk])
-                )
-            )
-        )
-        queued += await OutboxRepository(session).enqueue(
-            [r for r in chunk if r["dedupe_key"] not in taken]
-        )
-    return queued
+def _not_queued(sample_key: str) -> ColumnElement[bool]:
+    """No outbox row yet with the member's key, given the key of member 0 (keys
+    are `<kind>:<member>:<week>`): one probe of the unique index per member due,
+    so the minute-by-minute runs of a Sunday read only who is still missing."""
+    kind, _, week = sample_key.split(":", 2)
+    key = literal(f"{kind}:") + cast(Member.id, String) + literal(f":{week}")
+    return ~exists().where(Outbox.dedupe_key == key)
