@@ -141,6 +141,13 @@ async def test_a_pain_note_alerts_the_cohorts_coach_at_once(bot: Harness) -> Non
     # Said again (the same note, the same update handled twice): no second alert.
     await note(bot, MEMBER, "felt a pinch in my left hip, sharp")
     assert await drain(bot) == 0
+    # The coach answers by replying to the alert itself.
+    (alert_id,) = await relay_ids(bot, TRAINER.id)
+    await bot.text(TRAINER, "Stop the lunges for now.", reply_to=bot_message(TRAINER, alert_id))
+    assert await drain(bot) == 1
+    assert bot.api.sent(chat_id=MEMBER.id)[-1].text.startswith(
+        "💬 <b>Coach Tess:</b> Stop the lunges for now."
+    )
 
 
 async def test_without_cohort_coaches_every_trainer_hears_and_calm_notes_stay_in_the_feed(
