@@ -170,7 +170,7 @@ def trainer_added(name: str, cohort: str, added: bool) -> str:
 def coaches_line(names: list[str]) -> str:
     """Under a cohort's members: who coaches it."""
     if not names:
-        return "\nCoached by every trainer (/cohort <name> trainer @user assigns one)."
+        return "\nCoached by every trainer (/cohort &lt;name&gt; trainer @user assigns one)."
     return "\nCoached by " + ", ".join(esc(_clip(n, 40)) for n in names) + "."
 
 
