@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.context import BotApplication, BotContext, BotData, Services, Worker
 from bot.db.session import Database
 from bot.db.status import BroadcastStatus, Role
-from bot.delivery.compose import make_composer
+from bot.delivery.compose import make_composer, make_relay_listener
 from bot.delivery.limiter import DEFAULT_OVERALL_RATE, TelegramLimiter
 from bot.delivery.menus import publish_default_menu, publish_menu
 from bot.delivery.monitor import BroadcastMonitor
@@ -30,6 +30,8 @@ from bot.intake.dispatcher import Dispatcher
 from bot.net import AiohttpRequest
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckinService
+from bot.services.digests import DigestService
+from bot.services.feedback import FeedbackService
 from bot.services.housekeeping import prune_inbox, prune_outbox
 from bot.services.members import MemberService
 from bot.services.planner import SessionPlanner
@@ -43,6 +45,7 @@ PRUNE_INBOX_EVERY = timedelta(hours=1)
 PRUNE_OUTBOX_EVERY = timedelta(hours=1)
 MONITOR_EVERY = timedelta(seconds=3)
 REFRESH_STATS_EVERY = timedelta(seconds=30)
+DIGESTS_EVERY = timedelta(minutes=1)
 
 
 def build_application(
@@ -111,6 +114,8 @@ async def _open_resources(app: BotApplication) -> None:
     planner = SessionPlanner(database.sessions, clock, catalog)
     preferences = PreferencesService(database.sessions, clock, catalog.programs)
     broadcasts = BroadcastService(database.sessions, clock)
+    feedback = FeedbackService(database.sessions, clock)
+    digests = DigestService(database.sessions, clock, catalog, feedback)
     members = MemberService(
         database.sessions,
         clock,
@@ -131,7 +136,7 @@ async def _open_resources(app: BotApplication) -> None:
             database.sessions,
             clock,
             app.bot,
-            make_composer(planner, catalog),
+            make_composer(planner, catalog, feedback, digests),
             members,
             rate=settings.broadcast_rate,
             paid_rate=settings.paid_broadcast_rate,
@@ -147,8 +152,11 @@ async def _open_resources(app: BotApplication) -> None:
             settings.broadcast_rate,
             settings.paid_broadcast_rate,
         ),
+        feedback=feedback,
+        digests=digests,
     )
     services.sender.busy_answering = lambda: services.dispatcher.pressed
+    services.sender.listeners.append(make_relay_listener(feedback))
     bot_data.open(services)
     await services.staff.sync_admins()
     await publish_default_menu(app.bot)
@@ -168,6 +176,7 @@ def _start_workers(app: BotApplication, services: Services) -> None:
         (_tick, tick_every, timedelta(seconds=1), "tick"),
         (_watch_broadcasts, MONITOR_EVERY, timedelta(seconds=2), "broadcasts"),
         (_refresh_stats, REFRESH_STATS_EVERY, timedelta(seconds=5), "refresh-stats"),
+        (_queue_digests, DIGESTS_EVERY, timedelta(seconds=15), "digests"),
         (_prune_inbox, PRUNE_INBOX_EVERY, timedelta(minutes=1), "prune-inbox"),
         (_prune_outbox, PRUNE_OUTBOX_EVERY, timedelta(minutes=2), "prune-outbox"),
     )
@@ -226,6 +235,13 @@ async def _refresh_stats(context: BotContext) -> None:
     refreshed = await context.bot_data.services.stats.refresh_stale()
     if refreshed:
         log.info("refreshed the figures of %d members", refreshed)
+
+
+async def _queue_digests(context: BotContext) -> None:
+    """Queue the weekly digests that are due (members on Sunday, coaches on Monday)."""
+    services = context.bot_data.services
+    if await services.digests.queue_due():
+        services.sender.wake.set()
 
 
 async def _prune_inbox(context: BotContext) -> None:

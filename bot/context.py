@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from bot.intake.dispatcher import Dispatcher
     from bot.services.broadcasts import BroadcastService
     from bot.services.checkins import CheckinService
+    from bot.services.digests import DigestService
+    from bot.services.feedback import FeedbackService
     from bot.services.members import MemberService
     from bot.services.planner import SessionPlanner
     from bot.services.preferences import PreferencesService
@@ -53,6 +55,8 @@ class Services:
     broadcasts: BroadcastService
     stats: StatsService
     monitor: BroadcastMonitor
+    feedback: FeedbackService
+    digests: DigestService
 
 
 class BotData:

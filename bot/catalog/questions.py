@@ -102,3 +102,60 @@ def read_question(index: CardIndex, text: str) -> Question:
     if not content or not (question.about_safety or asks or len(content) <= SHORT):
         return question
     return Question(index.find_in(content), pain, conditions)
+
+
+# -- notes that should reach a coach -------------------------------------------------
+# Words in a check-in note that read like pain or an injury, per language (the
+# member may write in any of them). Soreness and aches are left out on purpose:
+# muscles that are sore a day or two after training are expected.
+ALERT_WORDS = {
+    "en": _words(
+        """
+        pain pains painful hurt hurts hurting injury injuries injured sprain sprained
+        pinch pinches pinched pinching sharp numb numbness tingling tingle tingles dizzy
+        dizziness faint fainted swelling swollen twinge twinged tweaked popped bruised
+        """
+    ),
+    "de": _words(
+        """
+        schmerz schmerzen schmerzt weh verletzt verletzung zerrung stechend taub
+        kribbeln kribbelt schwindel schwindelig geschwollen schwellung
+        """
+    ),
+    "es": _words(
+        """
+        dolor duele dolio lesion lesionado lesionada torcedura punzante entumecido
+        entumecida hormigueo mareo mareado mareada hinchazon hinchado hinchada
+        """
+    ),
+}
+# Phrases, as `normalise` spells them ("can't" is "can t").
+ALERT_PHRASES = (
+    "can t walk",
+    "cannot walk",
+    "can t stand",
+    "can t move",
+    "gave way",
+    "gave out",
+    "kann nicht gehen",
+    "no puedo caminar",
+)
+# "no pain", "without pain", "kein Schmerz", "sin dolor": a word right after one of
+# these is not a complaint.
+NEGATIONS = _words("no not without zero never kein keine keinen ohne sin nada")
+ALERT_ANY = frozenset().union(*ALERT_WORDS.values())
+
+
+def reads_like_pain(text: str) -> bool:
+    """Whether a note reads like pain or an injury a coach should see at once."""
+    words = normalise(text[:2000]).split()
+    joined = f" {' '.join(words)} "
+    if any(f" {phrase} " in joined for phrase in ALERT_PHRASES):
+        return True
+    for position, word in enumerate(words):
+        if word not in ALERT_ANY:
+            continue
+        before = words[max(0, position - 2) : position]
+        if not NEGATIONS & set(before):
+            return True
+    return False

@@ -36,6 +36,41 @@ def program_followup(member_id: int, program_start: date) -> str:
     return f"pf:{member_id}:{program_start.isoformat()}"
 
 
+def feed_checkin(member_id: int, day: date) -> str:
+    """The feed item of a member's check-in (its note and effort) on a local date."""
+    return f"fc:{member_id}:{day.isoformat()}"
+
+
+def feed_asked(member_id: int, message_id: int) -> str:
+    """A photo, video or question the member was asked to send to a coach."""
+    return f"fa:{member_id}:{message_id}"
+
+
+def pain_alert(feed_item_id: int, trainer_id: int) -> str:
+    """The alert about a worrying note to one coach: once per item and coach."""
+    return f"al:{feed_item_id}:{trainer_id}"
+
+
+def relay(update_id: int, recipient_id: int) -> str:
+    """A message relayed in a coach thread: what one update said, to one recipient."""
+    return f"rl:{update_id}:{recipient_id}"
+
+
+def relay_prompt(chat_id: int, message_id: int) -> str:
+    """The bot's "type your reply" prompt to a coach (one per message sent)."""
+    return f"rp:{chat_id}:{message_id}"
+
+
+def member_digest(member_id: int, week_start: date) -> str:
+    """A member's weekly digest, once per week (by its Monday)."""
+    return f"dg:{member_id}:{week_start.isoformat()}"
+
+
+def trainer_digest(member_id: int, week_start: date) -> str:
+    """A coach's weekly digest, once per week (by the Monday of the week it covers)."""
+    return f"dt:{member_id}:{week_start.isoformat()}"
+
+
 def request(update_id: int) -> str:
     """What one update asked for (a broadcast draft): the same update twice, one effect."""
     return f"upd:{update_id}"

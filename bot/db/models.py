@@ -30,10 +30,13 @@ from bot.db.status import (
     BroadcastStatus,
     CheckinStatus,
     Experience,
+    FeedKind,
+    FeedStatus,
     InboxStatus,
     MemberStatus,
     OutboxKind,
     OutboxStatus,
+    RelayDirection,
     Role,
     values,
 )
@@ -46,6 +49,9 @@ OUTBOX_STATUSES = values(OutboxStatus)
 BROADCAST_STATUSES = values(BroadcastStatus)
 INBOX_STATUSES = values(InboxStatus)
 EXPERIENCES = values(Experience)
+FEED_KINDS = values(FeedKind)
+FEED_STATUSES = values(FeedStatus)
+RELAY_DIRECTIONS = values(RelayDirection)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -289,3 +295,85 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CohortTrainer(Base):
+    """A trainer assigned to a cohort (`/cohort <name> trainer @user`)."""
+
+    __tablename__ = "cohort_trainers"
+
+    cohort_id: Mapped[int] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FeedItem(Base):
+    """Something of a member's for the coaches: a check-in's note or notable effort
+    (one item per member and local date, `source_key` `fc:<member>:<date>`), or a
+    photo, video or question the member chose to send (`fa:<member>:<message>`)."""
+
+    __tablename__ = "feed_items"
+    __table_args__ = (
+        CheckConstraint(_in("kind", FEED_KINDS), name="kind"),
+        CheckConstraint(_in("status", FEED_STATUSES), name="status"),
+        # /feed: the newest open items first.
+        Index("ix_feed_items_status_updated_at", "status", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=FeedStatus.OPEN)
+    source_key: Mapped[str] = mapped_column(String(64), unique=True)
+    local_date: Mapped[date | None] = mapped_column(Date())
+    text: Mapped[str | None] = mapped_column(Text)
+    effort: Mapped[int | None] = mapped_column(SmallInteger)
+    # A photo or video: the member's own message, copied to a coach on demand.
+    media: Mapped[str | None] = mapped_column(String(16))
+    source_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The note reads like pain or an injury: the member's coaches were alerted.
+    alert: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RelayMessage(Base):
+    """One message of a coach thread about a feed item: which coach, which way,
+    and the Telegram message it became, so that a reply to that message finds
+    the thread again (`chat_id`, `telegram_message_id`)."""
+
+    __tablename__ = "relay_messages"
+    __table_args__ = (
+        CheckConstraint(_in("direction", RELAY_DIRECTIONS), name="direction"),
+        Index("ix_relay_messages_chat_id_telegram_message_id", "chat_id", "telegram_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_item_id: Mapped[int] = mapped_column(
+        ForeignKey("feed_items.id", ondelete="CASCADE"), index=True
+    )
+    trainer_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    direction: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DigestOptOut(Base):
+    """A member who said `/digest off`: no weekly digest."""
+
+    __tablename__ = "digest_opt_outs"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -49,6 +49,26 @@ class OutboxKind(StrEnum):
     NOTICE = "notice"  # milestones and the end of a program
 
 
+class FeedKind(StrEnum):
+    """What a feed item is: a check-in's note or notable effort, or something the
+    member chose to send to a coach (a photo, a video, a question)."""
+
+    CHECKIN = "checkin"
+    MEDIA = "media"
+    QUESTION = "question"
+
+
+class FeedStatus(StrEnum):
+    DRAFT = "draft"  # asked "Send this to a coach?", not answered yet
+    OPEN = "open"  # in the trainers' feed
+
+
+class RelayDirection(StrEnum):
+    TO_MEMBER = "to_member"  # a coach's answer, relayed to the member
+    TO_TRAINER = "to_trainer"  # an alert, or a member's answer, relayed to a coach
+    PROMPT = "prompt"  # the bot asking a coach to type a reply (in the coach's chat)
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

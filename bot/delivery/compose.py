@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date
 
 from bot.catalog import Catalog
 from bot.db.dto import OutboxDTO
 from bot.db.status import MemberStatus, OutboxKind
-from bot.delivery.sender import Composer, Outgoing
+from bot.delivery.sender import AfterSend, Composer, Outgoing, SendResult
+from bot.render import digests as digest_views
+from bot.render.feedback import relayed
 from bot.render.progress import CELEBRATION_EFFECT, celebrate_program, celebrate_streak
 from bot.render.session import render_finished_reminder, render_session
+from bot.services.digests import DigestService
+from bot.services.feedback import FeedbackService, relay_key
 from bot.services.planner import SessionPlanner
+
+log = logging.getLogger(__name__)
 
 # Broadcasts and nudges only need to know the member still takes messages.
 _BULK = frozenset({OutboxKind.BROADCAST, OutboxKind.NUDGE})
@@ -26,9 +33,17 @@ class OutboxComposer:
     answer is at most one batch old (a few seconds at the free rate).
     """
 
-    def __init__(self, planner: SessionPlanner, catalog: Catalog) -> None:
+    def __init__(
+        self,
+        planner: SessionPlanner,
+        catalog: Catalog,
+        feedback: FeedbackService | None = None,
+        digests: DigestService | None = None,
+    ) -> None:
         self._planner = planner
         self._catalog = catalog
+        self._feedback = feedback
+        self._digests = digests
         self._active: dict[int, bool] = {}  # outbox row id -> member active
 
     async def prepare(self, rows: Sequence[OutboxDTO]) -> None:
@@ -45,6 +60,10 @@ class OutboxComposer:
         if row.kind == OutboxKind.NOTICE:
             if "program_followup" in row.payload:
                 return await self._followup(row)
+            if "relay" in row.payload:
+                return await self._relay(row)
+            if "digest" in row.payload:
+                return await self._digest(row)
             return self._notice(row)
         active = self._active.pop(row.id, None)
         if active is None:
@@ -80,6 +99,27 @@ class OutboxComposer:
         rendered = render_finished_reminder(self._catalog, program_id, start)
         return Outgoing(text=rendered.text, markup=rendered.markup)
 
+    async def _relay(self, row: OutboxDTO) -> Outgoing | None:
+        """A coach thread's message, unless its item is gone or its coach no
+        longer coaches (then the member's answer waits in /feed for the others)."""
+        feedback = self._feedback
+        view = await feedback.view(int(row.payload["relay"])) if feedback else None
+        if view is None:
+            return None
+        rendered = relayed(view)
+        return Outgoing(text=rendered.text, markup=rendered.markup)
+
+    async def _digest(self, row: OutboxDTO) -> Outgoing | None:
+        digests = self._digests
+        if digests is None:
+            return None
+        week = date.fromisoformat(str(row.payload["week"]))
+        if row.payload["digest"] == "trainer":
+            coach = await digests.trainer_digest(row.member_id, week)
+            return Outgoing(text=digest_views.trainer_digest(coach)) if coach else None
+        member = await digests.member_digest(row.member_id, week)
+        return Outgoing(text=digest_views.member_digest(member)) if member else None
+
     def _notice(self, row: OutboxDTO) -> Outgoing | None:
         if "milestone" in row.payload:
             text = celebrate_streak(int(row.payload["milestone"]))
@@ -91,6 +131,27 @@ class OutboxComposer:
         return Outgoing(text=text, effect_id=CELEBRATION_EFFECT)
 
 
-def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
+def make_composer(
+    planner: SessionPlanner,
+    catalog: Catalog,
+    feedback: FeedbackService | None = None,
+    digests: DigestService | None = None,
+) -> Composer:
     """A composer for the sender, bound to the services it needs."""
-    return OutboxComposer(planner, catalog)
+    return OutboxComposer(planner, catalog, feedback, digests)
+
+
+def make_relay_listener(feedback: FeedbackService) -> AfterSend:
+    """After a send: a relay message remembers the Telegram message it became, so
+    a reply to that message finds its thread."""
+
+    async def listen(result: SendResult) -> None:
+        row = result.row
+        if result.status != "sent" or result.message_id is None or not relay_key(row.dedupe_key):
+            return
+        try:
+            await feedback.delivered(row.dedupe_key, result.message_id)
+        except Exception:  # the message went out; only the link back is missing
+            log.exception("could not link relay message %s", row.dedupe_key)
+
+    return listen

@@ -23,6 +23,8 @@ from bot.handlers import (
     catalog,
     checkins,
     core,
+    digests,
+    feedback,
     onboarding,
     reports,
     roles,
@@ -61,6 +63,8 @@ def register(app: BotApplication) -> None:
         ("nudge", broadcasts.send_nudge),
         ("stats", reports.show_stats),
         ("roster", reports.send_roster),
+        ("feed", feedback.show_feed),
+        ("digest", digests.set_digest),
         ("help", core.show_help),
         ("anatomy", catalog.show_anatomy),
         (["exercise", "exercises"], catalog.show_exercise),
@@ -76,6 +80,7 @@ def register(app: BotApplication) -> None:
         ((callbacks.CHECKIN,), checkins.press_checkin),
         ((callbacks.FORGET,), checkins.confirm_forget),
         ((callbacks.BROADCAST,), broadcasts.press_broadcast),
+        ((callbacks.FEEDBACK,), feedback.press_feedback),
         (callbacks.CATALOG, catalog.open_from_button),
     ):
         app.add_handler(
@@ -91,6 +96,13 @@ def register(app: BotApplication) -> None:
     # command may be another bot's, and chatter is not for us.
     app.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, core.answer_unknown_command),
+        group=GROUP_MAIN,
+    )
+    # A photo or video in the private chat: "Send this to a coach?".
+    app.add_handler(
+        MessageHandler(
+            (filters.PHOTO | filters.VIDEO) & filters.ChatType.PRIVATE, feedback.offer_media
+        ),
         group=GROUP_MAIN,
     )
     app.add_handler(

@@ -108,14 +108,18 @@ async def send_nudge(update: Update, context: BotContext) -> None:
     allowed = await staff_member(update, context)
     if allowed is None:
         return
-    message, _ = allowed
+    message, member = allowed
     assert update.effective_user is not None
     arg = (context.args or ["3"])[0]
     if not arg.isdecimal() or not 1 <= int(arg) <= 60:  # "²".isdigit(), but int() refuses it
         await reply(message, trainer_views.NUDGE_USAGE)
         return
     days = int(arg)
-    service = context.bot_data.services.broadcasts
+    services = context.bot_data.services
+    user_id = update.effective_user.id
+    # A trainer with cohorts nudges their own members; admins everyone.
+    scope = await services.feedback.scope_of(user_id, services.staff.role_of(user_id, member))
+    service = services.broadcasts
     broadcast_id = await service.draft(
         update.effective_user.id,
         message.chat.id,
@@ -127,7 +131,7 @@ async def send_nudge(update: Update, context: BotContext) -> None:
         return
     try:
         count = await service.choose(
-            broadcast_id, update.effective_user.id, Audience("inactive", days=days)
+            broadcast_id, user_id, Audience("inactive", days=days, cohorts=scope.cohort_ids)
         )
     except BroadcastError as exc:  # this nudge was handled before and has moved on
         await reply(message, esc(str(exc)))

@@ -10,7 +10,9 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Message,
 from bot.catalog.questions import read_question
 from bot.catalog.search import Match
 from bot.context import BotContext
+from bot.db.dto import MemberDTO
 from bot.handlers.common import answer, edit, reply
+from bot.handlers.feedback import draft_for_coach
 from bot.render import callbacks, texts
 from bot.render.cards import (
     STALE_CARD_BUTTON,
@@ -21,6 +23,7 @@ from bot.render.cards import (
     render_suggestions,
     unknown_part,
 )
+from bot.render.feedback import ask_coach_row
 from bot.render.message import Rendered
 from bot.render.questions import render_answer
 
@@ -79,13 +82,23 @@ async def show_lesson(update: Update, context: BotContext) -> None:
     await _reply(update, rendered)
 
 
-async def answer_question(message: Message, context: BotContext) -> None:
+async def answer_question(
+    message: Message, context: BotContext, member: MemberDTO | None = None
+) -> None:
     """A question typed in the private chat: the card it names, a few to choose
-    from, or the safety guidance when it speaks of pain; else where to look."""
+    from, or the safety guidance when it speaks of pain; else where to look. A
+    member whose question no card answers, or who speaks of pain, is offered to
+    send it to a coach."""
     library = context.bot_data.library
-    question = read_question(library.index("all"), message.text or "")
+    text = message.text or ""
+    question = read_question(library.index("all"), text)
     rendered = render_answer(library.catalog, question)
-    await reply(message, rendered or texts.free_text())
+    offered = member is not None and (question.about_safety or (rendered is None and "?" in text))
+    answer_text = rendered or Rendered(texts.free_text())
+    if offered and member is not None:
+        item_id = await draft_for_coach(message, context, member, None)
+        answer_text.rows.append(ask_coach_row(item_id))
+    await reply(message, answer_text)
 
 
 def _render_action(context: BotContext, data: str | None) -> Rendered | None:

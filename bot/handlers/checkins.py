@@ -15,6 +15,7 @@ from bot.db.dto import MemberDTO
 from bot.db.status import CheckinStatus
 from bot.handlers.common import answer, edit, onboarded_member, private_message, remove, reply
 from bot.render import callbacks, texts
+from bot.render import feedback as feedback_views
 from bot.render import progress as progress_views
 from bot.render.charts import progress_chart, progress_chart_data
 from bot.render.session import render_answered
@@ -43,6 +44,8 @@ async def press_checkin(update: Update, context: BotContext) -> None:
             return
         if action.action == "e":
             result = await services.checkins.rate(user_id, action.day, action.effort or 0)
+            if result.outcome == "recorded" and result.member and result.effort is not None:
+                await services.feedback.effort(result.member, result.day, result.effort)
         else:
             status = CheckinStatus.DONE if action.action == "d" else CheckinStatus.SKIPPED
             result = await services.checkins.record(user_id, action.day, status)
@@ -93,7 +96,10 @@ async def check_in(update: Update, context: BotContext) -> None:
     elif text.lower() not in ("today", ""):
         note = text
     result = await checkins.record(member.telegram_id, day, CheckinStatus.DONE, note=note)
-    await reply(message, progress_views.checkin_reply(result, checkins.today(member), NOTE_LIMIT))
+    text = progress_views.checkin_reply(result, checkins.today(member), NOTE_LIMIT)
+    if note is not None and result.outcome == "recorded":
+        text += await _note_for_coaches(context, member, result.day, note)
+    await reply(message, text)
 
 
 async def save_note(message: Message, context: BotContext, member: MemberDTO, day: date) -> None:
@@ -110,7 +116,19 @@ async def save_note(message: Message, context: BotContext, member: MemberDTO, da
     elif result.outcome != "recorded":
         await reply(message, progress_views.TOO_OLD)
     else:
-        await reply(message, progress_views.note_saved(day))
+        extra = await _note_for_coaches(context, member, day, text.strip())
+        await reply(message, progress_views.note_saved(day) + extra)
+
+
+async def _note_for_coaches(context: BotContext, member: MemberDTO, day: date, note: str) -> str:
+    """Into the coaches' feed; a note that reads like pain alerts them at once. What
+    the member is told besides (that a coach will see it, and to stop on pain)."""
+    services = context.bot_data.services
+    outcome = await services.feedback.note(member, day, note)
+    if not outcome.alert:
+        return ""
+    services.sender.wake.set()
+    return "\n\n" + feedback_views.note_alerted(outcome.coaches)
 
 
 def note_day_from_reply(message: Message) -> date | None:

@@ -14,7 +14,7 @@ from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import Experience, MemberStatus
 from bot.handlers import catalog as lookups
-from bot.handlers import checkins
+from bot.handlers import checkins, feedback
 from bot.handlers.common import answer, edit, pressing_member, private_message, reply
 from bot.render import callbacks
 from bot.render import onboarding as onboarding_views
@@ -192,6 +192,8 @@ async def answer_text(update: Update, context: BotContext) -> None:
     if message is None or update.effective_user is None or not message.text:
         return
     member = await context.bot_data.members.get(update.effective_user.id)
+    if await feedback.relay_reply(update, message, context, member):
+        return
     if member is None:
         await lookups.answer_question(message, context)
         return
@@ -206,7 +208,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
     elif expected is not None and expected.what == Awaiting.TIMEZONE:
         await apply_zone(message, context, member, message.text)
     else:
-        await lookups.answer_question(message, context)
+        await lookups.answer_question(message, context, member)
 
 
 async def apply_time(message: Message, context: BotContext, member: MemberDTO, text: str) -> None:

@@ -12,17 +12,25 @@ from bot.context import BotContext
 from bot.handlers.common import remove, reply, staff_member
 from bot.render import trainers as trainer_views
 from bot.render.charts import daily_checkins_chart
+from bot.services.stats import CohortScope
 
 
-async def _scoped(update: Update, context: BotContext) -> tuple[Message, int | None, str] | None:
+async def _scoped(update: Update, context: BotContext) -> tuple[Message, CohortScope, str] | None:
     """A trainer's report command and its scope: (message, cohort id, cohort name)
-    from the command's words, (message, None, "everyone") without any."""
+    from the command's words; without any, the trainer's own cohorts (admins and
+    trainers without a cohort: (message, None, "everyone"))."""
     allowed = await staff_member(update, context, private=False)
     if allowed is None:
         return None
-    message, _ = allowed
+    message, member = allowed
     if not context.args:
-        return message, None, "everyone"
+        assert update.effective_user is not None
+        services = context.bot_data.services
+        user_id = update.effective_user.id
+        scope = await services.feedback.scope_of(user_id, services.staff.role_of(user_id, member))
+        if scope.cohort_ids is None:
+            return message, None, "everyone"
+        return message, scope.cohort_ids, ", ".join(scope.cohort_names)
     cohort = await context.bot_data.services.staff.cohort(" ".join(context.args))
     if cohort is None:
         await reply(message, trainer_views.NO_SUCH_COHORT)
@@ -46,7 +54,7 @@ async def show_stats(update: Update, context: BotContext) -> None:
 
 
 async def _send_stats(
-    context: BotContext, placeholder: Message, cohort_id: int | None, name: str
+    context: BotContext, placeholder: Message, cohort_id: CohortScope, name: str
 ) -> None:
     services = context.bot_data.services
     stats = await services.stats.community(cohort_id, name)
@@ -71,7 +79,7 @@ async def send_roster(update: Update, context: BotContext) -> None:
     spawn(context.application, _send_roster(context, placeholder, cohort_id), update=update)
 
 
-async def _send_roster(context: BotContext, placeholder: Message, cohort_id: int | None) -> None:
+async def _send_roster(context: BotContext, placeholder: Message, cohort_id: CohortScope) -> None:
     """Stream the roster into a temporary file (memory stays flat), then send it."""
     today = context.bot_data.clock.now().date()
     with tempfile.TemporaryDirectory(prefix="roster-") as folder:

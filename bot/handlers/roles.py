@@ -6,9 +6,10 @@ from telegram import Message, Update
 
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
-from bot.db.status import Role
+from bot.db.status import STAFF_ROLES, Role
 from bot.delivery.menus import publish_menu
 from bot.handlers.common import reply, staff_member
+from bot.render import feedback as feedback_views
 from bot.render import trainers as trainer_views
 from bot.render.message import esc
 from bot.services.staff import StaffError
@@ -77,10 +78,38 @@ async def manage_cohorts(update: Update, context: BotContext) -> None:
             return
         await reply(message, trainer_views.cohort_created(created, username))
         return
+    if (len(args) >= 2 and args[-2].lower() == "trainer") or args[-1].lower() == "trainer":
+        await _assign_trainer(message, context, args)
+        return
     cohort = await staff.cohort(" ".join(args))
     if cohort is None:
         await reply(message, trainer_views.no_cohort_called(" ".join(args)))
         return
     members = await staff.cohort_members(cohort.id)
     names = [m.first_name + (f" (@{m.username})" if m.username else "") for m in members]
-    await reply(message, trainer_views.cohort_members(cohort, names))
+    coaches = await context.bot_data.services.feedback.cohort_trainer_names(cohort.id)
+    shown = trainer_views.cohort_members(cohort, names) + feedback_views.coaches_line(coaches)
+    await reply(message, shown)
+
+
+async def _assign_trainer(message: Message, context: BotContext, args: list[str]) -> None:
+    """/cohort <name> trainer @user: that trainer coaches the cohort."""
+    services = context.bot_data.services
+    if len(args) < 3 or args[-1].lower() == "trainer":
+        await reply(message, feedback_views.TRAINER_USAGE)
+        return
+    name = " ".join(args[:-2])
+    cohort = await services.staff.cohort(name)
+    if cohort is None:
+        await reply(message, trainer_views.no_cohort_called(name))
+        return
+    trainer = await services.staff.find(args[-1])
+    if trainer is None:
+        await reply(message, trainer_views.UNKNOWN_PERSON)
+        return
+    if services.staff.role_of(trainer.telegram_id, trainer) not in STAFF_ROLES:
+        await reply(message, feedback_views.NOT_A_TRAINER)
+        return
+    added = await services.feedback.assign_trainer(cohort.id, trainer)
+    shown = trainer.first_name or str(trainer.telegram_id)
+    await reply(message, feedback_views.trainer_added(shown, cohort.name, added))

@@ -22,6 +22,9 @@ back into one of them. The forms, all under Telegram's 64 bytes:
   bc:a:<id>:<audience>     broadcast: choose the audience (all, c<cohort>, i<days>, t)
   bc:go:<id>, bc:x:<id>    broadcast: send, cancel
   fg:yes, fg:no            /forget: confirm or keep
+  fb:p:<page>              /feed: a page of the trainers' feed
+  fb:r:<item>              /feed: reply to that feed item
+  fb:y:<item>, fb:n:<item> "Send this to a coach?": yes, no
   pg:<restart|pause|stop|program>[:<YYYYMMDD>]   after the last program day: what
                            next; the date is the start of the run that ended
 Anything else, or anything malformed, parses to None (a stale or forged button).
@@ -45,9 +48,10 @@ CHECKIN = "ci"
 BROADCAST = "bc"
 FORGET = "fg"
 AFTER_PROGRAM = "pg"
+FEEDBACK = "fb"
 
 CATALOG = (CARD, MENU, LESSON)
-PREFIXES = (*CATALOG, ONBOARD, SETTINGS, CHECKIN, BROADCAST, FORGET, AFTER_PROGRAM)
+PREFIXES = (*CATALOG, ONBOARD, SETTINGS, CHECKIN, BROADCAST, FORGET, AFTER_PROGRAM, FEEDBACK)
 
 Menu = Literal["an", "ex", "st"]
 SettingsChoice = Literal["program", "zone", "time", "about", "pause", "resume", "stop"]
@@ -58,6 +62,7 @@ TickQuestion = Literal["k", "h"]
 TICK_LETTERS: dict[str, dict[str, str]] = {"k": KIT_LETTERS, "h": HEALTH_LETTERS}
 CheckinChoice = Literal["d", "s", "n", "e"]
 BroadcastChoice = Literal["a", "go", "x"]
+FeedbackChoice = Literal["p", "r", "y", "n"]
 
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 _FORMS: dict[str, re.Pattern[str]] = {
@@ -72,6 +77,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     CHECKIN: re.compile(r"^(?:([dsn]):(\d{8})|e:(\d{8}):([1-5]))$"),
     BROADCAST: re.compile(r"^(?:a:(\d{1,12}):([a-z0-9]{1,8})|(go|x):(\d{1,12}))$"),
     FORGET: re.compile(r"^(yes|no)$"),
+    FEEDBACK: re.compile(r"^([pryn]):(\d{1,12})$"),
     AFTER_PROGRAM: re.compile(rf"^(restart|pause|stop|{_ID})(?::(\d{{8}}))?$"),
 }
 
@@ -234,6 +240,18 @@ class AfterProgram:
         return f"{AFTER_PROGRAM}:{self.choice}{tail}"
 
 
+@dataclass(frozen=True)
+class FeedbackPress:
+    """p: a page of /feed (`number` the page), r: reply to a feed item, y/n: send
+    a photo, video or question to a coach, or not (`number` the item)."""
+
+    action: FeedbackChoice
+    number: int
+
+    def encode(self) -> str:
+        return f"{FEEDBACK}:{self.action}:{self.number}"
+
+
 Action = (
     OpenCard
     | OpenMenu
@@ -249,6 +267,7 @@ Action = (
     | BroadcastPress
     | ConfirmForget
     | AfterProgram
+    | FeedbackPress
 )
 
 
@@ -309,6 +328,8 @@ def parse(data: str | None) -> Action | None:
         return BroadcastPress(action, int(other_id))  # type: ignore[arg-type]
     if prefix == FORGET:
         return ConfirmForget(groups[0] == "yes")
+    if prefix == FEEDBACK:
+        return FeedbackPress(groups[0], int(groups[1]))  # type: ignore[arg-type]
     choice, run_text = groups
     if run_text is None:
         return AfterProgram(choice)

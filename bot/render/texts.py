@@ -30,6 +30,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("learn", "Read the Defy Gravity series, part by part"),
     ("pause", "Take a break (/pause 7 for a week)"),
     ("resume", "Back from a break"),
+    ("digest", "Your weekly digest on Sundays (/digest off stops it)"),
     ("mydata", "Everything I store about you"),
     ("forget", "Delete all your data"),
     ("help", "What I can do"),

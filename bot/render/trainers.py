@@ -19,8 +19,9 @@ TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
     ("broadcasts", "Scheduled and running broadcasts"),
     ("nudge", "Remind members inactive for N days (default 3)"),
     ("stats", "Adherence, streaks and members at risk"),
+    ("feed", "Members' notes, hard efforts and questions, to answer"),
     ("roster", "Everyone as a CSV file"),
-    ("cohort", "Create and list cohorts with invite links"),
+    ("cohort", "Cohorts with invite links; /cohort <name> trainer @user"),
 )
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("promote", "Make someone a trainer (id, @username or reply)"),

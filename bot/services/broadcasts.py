@@ -40,13 +40,24 @@ class Audience:
     kind: str  # all, cohort, inactive, not_today
     cohort_id: int | None = None
     days: int | None = None
+    # Only members of these cohorts (a trainer's /nudge to their own cohorts).
+    cohorts: tuple[int, ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "cohort_id": self.cohort_id, "days": self.days}
+        data: dict[str, Any] = {"kind": self.kind, "cohort_id": self.cohort_id, "days": self.days}
+        if self.cohorts is not None:
+            data["cohorts"] = list(self.cohorts)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Audience:
-        return cls(str(data.get("kind", "all")), data.get("cohort_id"), data.get("days"))
+        cohorts = data.get("cohorts")
+        return cls(
+            str(data.get("kind", "all")),
+            data.get("cohort_id"),
+            data.get("days"),
+            tuple(int(c) for c in cohorts) if cohorts is not None else None,
+        )
 
     @classmethod
     def parse(cls, token: str) -> Audience | None:
@@ -179,6 +190,8 @@ class BroadcastService:
         query = select(Member.id, Member.chat_id).where(
             Member.status == MemberStatus.ACTIVE, ONBOARDED
         )
+        if audience.cohorts is not None:
+            query = query.where(Member.cohort_id.in_(audience.cohorts))
         if audience.kind == "cohort":
             return query.where(Member.cohort_id == audience.cohort_id)
         if audience.kind not in ("inactive", "not_today"):

@@ -20,6 +20,7 @@ from bot.db.models import (
     Broadcast,
     Checkin,
     Cohort,
+    FeedItem,
     Member,
     MemberStats,
     Outbox,
@@ -313,6 +314,7 @@ class CheckinService:
                 ("pauses", Pause),
                 ("program_runs", ProgramRun),
                 ("messages", Outbox),
+                ("feed_items", FeedItem),
             ):
                 rows = await session.scalars(
                     select(model).where(model.member_id == member.id).order_by(model.id)

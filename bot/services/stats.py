@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Float, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Float, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.catalog import Catalog
@@ -75,6 +75,19 @@ class CommunityStats:
 
 
 _S = MemberStats
+# One cohort's id, several (a trainer's own cohorts), or None for everyone.
+CohortScope = int | tuple[int, ...] | None
+
+
+def in_cohorts(cohort_id: CohortScope) -> list[ColumnElement[bool]]:
+    """The condition on members for a report's scope."""
+    if cohort_id is None:
+        return []
+    if isinstance(cohort_id, tuple):
+        return [Member.cohort_id.in_(cohort_id)]
+    return [Member.cohort_id == cohort_id]
+
+
 _SEVEN = case((_S.scheduled_7 > 0, cast(_S.done_7, Float) / _S.scheduled_7))
 _THIRTY = case((_S.scheduled_30 > 0, cast(_S.done_30, Float) / _S.scheduled_30))
 
@@ -91,14 +104,14 @@ class StatsService:
 
     # -- /stats ----------------------------------------------------------------------
     async def community(
-        self, cohort_id: int | None = None, scope: str = "everyone"
+        self, cohort_id: CohortScope = None, scope: str = "everyone"
     ) -> CommunityStats:
         """Members by status, checked in today, mean adherence over 7 and 30 days,
         top streaks, who is at risk (7-day adherence 30 points below the 30-day
         one) and done check-ins per day for the chart."""
         now = self._clock.now()
         stats = CommunityStats(scope=scope)
-        in_scope = [] if cohort_id is None else [Member.cohort_id == cohort_id]
+        in_scope = in_cohorts(cohort_id)
         active = [Member.status == MemberStatus.ACTIVE, ONBOARDED, *in_scope]
         async with self._sessions() as session:
             by_status = await session.execute(
@@ -153,7 +166,7 @@ class StatsService:
         return stats
 
     async def _daily_done(
-        self, session: AsyncSession, now: datetime, cohort_id: int | None
+        self, session: AsyncSession, now: datetime, cohort_id: CohortScope
     ) -> list[tuple[date, int]]:
         """Done check-ins per local date over the last 30 days (one grouped count).
 
@@ -170,7 +183,7 @@ class StatsService:
         )
         if cohort_id is not None:
             query = query.where(
-                Checkin.member_id.in_(select(Member.id).where(Member.cohort_id == cohort_id))
+                Checkin.member_id.in_(select(Member.id).where(*in_cohorts(cohort_id)))
             )
         rows = await session.execute(query.group_by(Checkin.local_date))
         counts = {day: int(n) for day, n in rows}
@@ -181,7 +194,7 @@ class StatsService:
 
     # -- /roster ---------------------------------------------------------------------
     async def roster_rows(
-        self, cohort_id: int | None = None, *, batch: int = ROSTER_BATCH
+        self, cohort_id: CohortScope = None, *, batch: int = ROSTER_BATCH
     ) -> AsyncIterator[list[str]]:
         """The header, then one row per member in scope (by name), read from the
         database `batch` rows at a time: memory stays flat however many members."""
@@ -190,7 +203,7 @@ class StatsService:
             for cells in self._cells(rows):
                 yield cells
 
-    async def _roster_batches(self, cohort_id: int | None, batch: int) -> AsyncIterator[Any]:
+    async def _roster_batches(self, cohort_id: CohortScope, batch: int) -> AsyncIterator[Any]:
         """The roster's database rows, `batch` at a time (one fetch, and one hop
         between the event loop and the driver, per batch rather than per row)."""
         query = (
@@ -217,7 +230,7 @@ class StatsService:
             )
             .outerjoin(_S, _S.member_id == Member.id)
             .outerjoin(Cohort, Cohort.id == Member.cohort_id)
-            .where(*([] if cohort_id is None else [Member.cohort_id == cohort_id]))
+            .where(*in_cohorts(cohort_id))
             .order_by(Member.first_name, Member.id)
             .execution_options(yield_per=batch)
         )
@@ -255,7 +268,7 @@ class StatsService:
         return out
 
     async def write_roster(
-        self, path: Path, cohort_id: int | None = None, *, batch: int = ROSTER_BATCH
+        self, path: Path, cohort_id: CohortScope = None, *, batch: int = ROSTER_BATCH
     ) -> int:
         """Write the roster CSV (UTF-8 with BOM, for spreadsheets) to `path` as the
         rows are read; the number of members written. Each batch is turned into
@@ -275,7 +288,7 @@ class StatsService:
     def _write_batch(self, writer: Any, rows: Any) -> None:
         writer.writerows(self._cells(rows))
 
-    async def roster_csv(self, cohort_id: int | None = None) -> bytes:
+    async def roster_csv(self, cohort_id: CohortScope = None) -> bytes:
         """The whole roster CSV in memory (small communities; prefer write_roster)."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)

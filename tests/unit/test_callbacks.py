@@ -45,6 +45,10 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.AfterProgram("beginner-basics"),
     callbacks.AfterProgram("pause", DAY),
     callbacks.AfterProgram("defy-gravity", DAY),
+    callbacks.FeedbackPress("p", 0),
+    callbacks.FeedbackPress("r", 123456789012),
+    callbacks.FeedbackPress("y", 7),
+    callbacks.FeedbackPress("n", 7),
 ]
 
 
@@ -68,6 +72,7 @@ def test_the_examples_cover_every_prefix() -> None:
         "ob:h:k:no", "ob:k:0k", "set:delete", "ci:d:20261399", "ci:e:20260302",
         "ci:e:20260302:9", "ci:x:20260302",
         "bc:a:1", "bc:go:", "bc:zz:1", "fg:maybe", "pg:Nope!", "pg:restart:20261301",
+        "fb:r:", "fb:x:1", "fb:r:-1", "fb:p:1234567890123", "fb:y:1:2",
         "zz:1", "x" * 65,
     ],
 )  # fmt: skip
