@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
     token = settings.bot_token.get_secret_value() if settings.bot_token else None
-    setup_logging(settings.log_level, token)
+    setup_logging(settings.log_level, token, settings.log_format)
     handler = {"run": _run, "migrate": _migrate, "content": _content, "chat": _chat}[args.command]
     return handler(settings, args)
 
