@@ -16,6 +16,7 @@ log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
 EXIT_CONTENT = 1
+EXIT_IN_USE = 3  # another process holds the SQLite database (bot/db/lock.py)
 
 NO_TOKEN_HELP = """\
 BOT_TOKEN is not set, so there is no Telegram bot to run.
@@ -159,6 +160,25 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.bot_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
+    from bot.db.lock import DatabaseInUse, DatabaseLock, sqlite_path
+
+    # One process per SQLite file, held until this process ends (even by kill -9).
+    database = sqlite_path(settings.effective_database_url)
+    lock = DatabaseLock(database) if database is not None else None
+    try:
+        if lock is not None:
+            lock.acquire()
+    except DatabaseInUse as exc:
+        print(f"not started: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_IN_USE
+    try:
+        return _serve(settings)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _serve(settings: Settings) -> int:
     from bot.app import build_application
     from bot.catalog import ContentError
 
