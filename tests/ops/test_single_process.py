@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -39,10 +39,10 @@ def test_the_lock_is_exclusive_and_can_be_taken_again_once_released(tmp_path: Pa
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> Iterator[str]:
+def sqlite_url(tmp_path: Path) -> str:
     url = normalise_database_url(f"sqlite:///{tmp_path / 'bootcamp.db'}")
     upgrade(url)
-    yield url
+    return url
 
 
 @pytest.fixture
@@ -89,7 +89,8 @@ async def test_a_second_process_is_refused_and_a_restart_after_kill_9_is_not(
             f"{database} (lock {database}.lock); stop it first — several processes need "
             "PostgreSQL"
         )
-        assert bot.process is not None and bot.process.poll() is None  # the first goes on
+        assert bot.process is not None
+        assert bot.process.poll() is None  # the first goes on
 
         bot.kill()  # SIGKILL: nothing of the bot's own shutdown runs
         bot.start()
