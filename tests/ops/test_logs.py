@@ -17,6 +17,7 @@ import pytest
 
 from bot.logs import UPDATE, JsonFormatter, UpdateLog
 from tests.kit.harness import Harness
+from tests.kit.live import bot_command
 from tests.kit.recording import TOKEN
 from tests.kit.updates import TgUser
 
@@ -120,15 +121,7 @@ def run_cli(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_URL"))}
     base.pop("LOG_FORMAT", None)
     base.update(BOT_DATA_DIR=str(tmp_path), **env)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
-        env=base,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return bot_command("migrate", env=base, cwd=tmp_path)
 
 
 def test_log_format_json_makes_every_line_of_the_program_json(tmp_path: Path) -> None:

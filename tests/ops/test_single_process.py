@@ -3,8 +3,6 @@ one line, and a restart after kill -9 is not (the kernel drops the lock)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from bot.config import normalise_database_url
 from bot.db.lock import DatabaseInUse, DatabaseLock, lock_path, sqlite_path
 from bot.db.migrate import upgrade
 from bot.sandbox import Sandbox
-from tests.kit.live import BOT_USERNAME, BotProcess, poll_until
+from tests.kit.live import BOT_USERNAME, BotProcess, bot_command, poll_until
 from tests.kit.recording import TOKEN
 
 
@@ -51,18 +49,6 @@ async def sandbox() -> AsyncIterator[Sandbox]:
         yield box
 
 
-def second_run(bot: BotProcess) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        env=bot.env,
-        cwd=bot.workdir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def holds_lock(bot: BotProcess, database: Path) -> bool:
     """Whether this run of `bot` has the database's lock: it writes its pid into
     the lock file once it holds the lock (a killed run's pid may linger there)."""
@@ -81,7 +67,7 @@ async def test_a_second_process_is_refused_and_a_restart_after_kill_9_is_not(
         assert await poll_until(lambda: holds_lock(bot, database), 60), bot.log()
         first_pid = bot.pid
 
-        refused = second_run(bot)
+        refused = bot_command("run", env=bot.env, cwd=bot.workdir)
         assert refused.returncode == 3, refused.stderr
         line = refused.stderr.strip()
         assert line == (
