@@ -217,7 +217,7 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from bot.db import backup
-    from bot.db.lock import DatabaseInUse, sqlite_path
+    from bot.db.lock import DatabaseInUse, LockError, sqlite_path
 
     url = settings.effective_database_url
     database = sqlite_path(url)
@@ -231,9 +231,9 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
             print("nothing restored")  # noqa: T201
             return EXIT_FAILED
         done = backup.restore_sqlite(args.path, database, datetime.now(UTC))
-    except DatabaseInUse as exc:
+    except LockError as exc:
         print(f"restore refused: {exc}", file=sys.stderr)  # noqa: T201
-        return EXIT_IN_USE
+        return EXIT_IN_USE if isinstance(exc, DatabaseInUse) else EXIT_FAILED
     except backup.BackupError as exc:
         print(f"restore failed: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_FAILED
@@ -271,7 +271,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.bot_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
-    from bot.db.lock import DatabaseInUse, DatabaseLock, sqlite_path
+    from bot.db.lock import DatabaseInUse, DatabaseLock, LockError, sqlite_path
 
     # One process per SQLite file, held until this process ends (even by kill -9).
     database = sqlite_path(settings.effective_database_url)
@@ -279,9 +279,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if lock is not None:
             lock.acquire()
-    except DatabaseInUse as exc:
+    except LockError as exc:
         print(f"not started: {exc}", file=sys.stderr)  # noqa: T201
-        return EXIT_IN_USE
+        return EXIT_IN_USE if isinstance(exc, DatabaseInUse) else EXIT_CONFIG
     try:
         return _serve(settings)
     finally:

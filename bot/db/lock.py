@@ -17,8 +17,12 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 
-class DatabaseInUse(Exception):
-    """Another process holds the database's lock; `str()` is the one line to show."""
+class LockError(Exception):
+    """The database's lock cannot be taken; `str()` is the one line to show."""
+
+
+class DatabaseInUse(LockError):
+    """Another process holds the database's lock."""
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -47,9 +51,13 @@ class DatabaseLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        """Take the lock, or raise DatabaseInUse naming the process that has it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        """Take the lock, or raise DatabaseInUse naming the process that has it
+        (LockError when the lock file cannot be made: a missing or read-only
+        directory)."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise LockError(f"cannot open the lock file {self.path}: {exc.strerror}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -3,6 +3,7 @@ one line, and a restart after kill -9 is not (the kernel drops the lock)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def test_sqlite_path_of_each_kind_of_url(tmp_path: Path) -> None:
 
 
 def test_the_lock_is_exclusive_and_can_be_taken_again_once_released(tmp_path: Path) -> None:
-    database = tmp_path / "deep" / "bootcamp.db"
+    database = tmp_path / "bootcamp.db"
     with DatabaseLock(database):
         with pytest.raises(DatabaseInUse) as refused:
             DatabaseLock(database, purpose="restore").acquire()
@@ -34,6 +35,19 @@ def test_the_lock_is_exclusive_and_can_be_taken_again_once_released(tmp_path: Pa
     with DatabaseLock(database, purpose="restore"):
         pass  # free again
     assert lock_path(database).exists()  # the file stays; only the lock matters
+
+
+def test_run_in_a_missing_directory_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_URL"))}
+    missing = tmp_path / "no-such-dir"
+    env.update(BOT_TOKEN=TOKEN, BOT_DATA_DIR=str(missing))
+    result = bot_command("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"not started: cannot open the lock file {missing}/bootcamp.db.lock: "
+        "No such file or directory"
+    )
+    assert not missing.exists()
 
 
 @pytest.fixture
