@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bot.intake import dispatcher
 from bot.logs import UPDATE, JsonFormatter, UpdateLog
 from tests.kit.harness import Harness
 from tests.kit.live import bot_command
@@ -147,3 +148,15 @@ def test_a_wrong_log_format_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip() == (
         "configuration error: LOG_FORMAT 'xml' is not a log format; expected text or json"
     )
+
+
+async def test_a_slow_update_is_a_warning_even_when_debug_is_off(
+    bot: Harness, json_log: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatcher, "SLOW_UPDATE_S", 0.0)  # every update counts as slow
+    logging.getLogger("bot.intake.dispatcher").setLevel(logging.INFO)
+    update = bot.updates.command(ROBIN, "help")
+    await bot.send(update)
+    (entry,) = [e for e in lines(json_log) if e.get("update_id") == update.update_id]
+    assert entry["level"] == "WARNING"
+    assert entry["message"].startswith(f"update {update.update_id} handled in ")

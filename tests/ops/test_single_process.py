@@ -3,6 +3,7 @@ one line, and a restart after kill -9 is not (the kernel drops the lock)."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -74,7 +75,8 @@ async def test_a_second_process_is_refused_and_a_restart_after_kill_9_is_not(
     sqlite_url: str, sandbox: Sandbox, tmp_path: Path
 ) -> None:
     database = tmp_path / "bootcamp.db"
-    bot = BotProcess(sqlite_url, sandbox, tmp_path)
+    bot = BotProcess(sqlite_url, sandbox, tmp_path, log_level="INFO")
+    bot.env["LOG_FORMAT"] = "json"
     bot.start()
     try:
         # The lock is the first thing `run` takes, before the bot is built.
@@ -101,6 +103,9 @@ async def test_a_second_process_is_refused_and_a_restart_after_kill_9_is_not(
     finally:
         code = await bot.stop()
     assert code == 0, bot.log()[-3000:]
+    # The real process logs JSON lines only (the runs' markers are the kit's).
+    logged = [json.loads(line) for line in bot.log().splitlines() if not line.startswith("---")]
+    assert any(entry["message"].startswith("bot @") for entry in logged)
     # Stopped cleanly, the lock is free for the next start.
     with DatabaseLock(database):
         pass
