@@ -247,7 +247,8 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _figures(summary: Summary) -> str:
-    return f"{summary.members} members, {summary.size / 1e6:.1f} MB, schema {summary.revision}"
+    members = f"{summary.members} member{'' if summary.members == 1 else 's'}"
+    return f"{members}, {summary.size / 1e6:.1f} MB, schema {summary.revision}"
 
 
 def _confirm_restore(database: Path, source: Summary) -> bool:
@@ -260,6 +261,7 @@ def _confirm_restore(database: Path, source: Summary) -> bool:
     print(f"This replaces the database {database}")  # noqa: T201
     print(f"  now:         {now}")  # noqa: T201
     print(f"  with backup: {_figures(source)}")  # noqa: T201
+    print("The database as it is now is kept next to it.")  # noqa: T201
     try:
         answer = input("Type yes to restore: ")
     except EOFError:

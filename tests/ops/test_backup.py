@@ -212,7 +212,8 @@ def test_restore_does_nothing_without_a_plain_yes(
     out = capsys.readouterr().out
     assert asked == ["Type yes to restore: "]
     assert "now:         2 members" in out
-    assert "with backup: 1 members" in out
+    assert "with backup: 1 member, " in out
+    assert "kept next to it" in out
     assert out.strip().endswith("nothing restored")
     assert members_of(database) == [11, 13]
 
@@ -230,7 +231,7 @@ def test_restore_after_yes_replaces_the_database_and_keeps_the_old_one(
     (kept,) = database.parent.glob("bootcamp.db.before-restore-*")
     assert members_of(kept) == [11, 13]
     assert f"kept in {kept}" in out
-    assert f"restored {database} from {backup_of_ada}: 1 members" in out
+    assert f"restored {database} from {backup_of_ada}: 1 member, " in out
     assert schema_diff(sqlite_url(database)) == []
 
 
