@@ -7,15 +7,21 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 
+if TYPE_CHECKING:
+    from bot.db.backup import Summary
+
 log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
 EXIT_CONTENT = 1
+EXIT_FAILED = 1
+EXIT_IN_USE = 3  # another process holds the SQLite database (bot/db/lock.py)
 
 NO_TOKEN_HELP = """\
 BOT_TOKEN is not set, so there is no Telegram bot to run.
@@ -48,8 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
     token = settings.bot_token.get_secret_value() if settings.bot_token else None
-    setup_logging(settings.log_level, token)
-    handler = {"run": _run, "migrate": _migrate, "content": _content, "chat": _chat}[args.command]
+    setup_logging(settings.log_level, token, settings.log_format)
+    handler = {
+        "run": _run,
+        "migrate": _migrate,
+        "content": _content,
+        "chat": _chat,
+        "backup": _backup,
+        "restore": _restore,
+    }[args.command]
     return handler(settings, args)
 
 
@@ -77,6 +90,28 @@ def _parser() -> argparse.ArgumentParser:
         "to the newest schema.",
     )
     migrate.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    for name, summary, description, path_help in (
+        (
+            "backup",
+            "back the database up (SQLite: while the bot runs)",
+            "SQLite: copy the database to PATH (a new file, or a directory for a "
+            "time-stamped file) in one consistent step, safe while the bot runs. "
+            "PostgreSQL: print the pg_dump command that writes the backup to PATH.",
+            "backup file or directory",
+        ),
+        (
+            "restore",
+            "replace the SQLite database with a backup",
+            "SQLite: replace the database's content with the backup at PATH, after a "
+            "confirmation; the database as it was is kept next to it. Refused while a bot "
+            "process runs on the database. PostgreSQL: print the pg_restore command.",
+            "a file `backup` wrote",
+        ),
+    ):
+        files = commands.add_parser(name, help=summary, description=description)
+        files.add_argument("path", type=Path, metavar="PATH", help=path_help)
+    restore = commands.choices["restore"]
+    restore.add_argument("--yes", action="store_true", help="restore without asking")
 
     chat = commands.add_parser(
         "chat",
@@ -155,10 +190,108 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.db import backup
+    from bot.db.lock import sqlite_path
+
+    url = settings.effective_database_url
+    database = sqlite_path(url)
+    if database is None:
+        print(backup.pg_dump_command(url, args.path))  # noqa: T201
+        if backup.has_password(url):
+            print("# the password is not shown: give it in PGPASSWORD or ~/.pgpass")  # noqa: T201
+        return 0
+    try:
+        done = backup.backup_sqlite(database, args.path, datetime.now(UTC))
+    except backup.BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_FAILED
+    figures = _figures(done.summary)
+    print(f"backed up {database} to {done.summary.path}: {figures}, in {done.seconds:.1f} s")  # noqa: T201
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.db import backup
+    from bot.db.lock import DatabaseInUse, LockError, sqlite_path
+
+    url = settings.effective_database_url
+    database = sqlite_path(url)
+    if database is None:
+        print("# stop every replica first, then:")  # noqa: T201
+        print(backup.pg_restore_command(url, args.path))  # noqa: T201
+        return 0
+    try:
+        source = backup.summarise(args.path)
+        if not args.yes and not _confirm_restore(database, source):
+            print("nothing restored")  # noqa: T201
+            return EXIT_FAILED
+        done = backup.restore_sqlite(args.path, database, datetime.now(UTC))
+    except LockError as exc:
+        print(f"restore refused: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_IN_USE if isinstance(exc, DatabaseInUse) else EXIT_FAILED
+    except backup.BackupError as exc:
+        print(f"restore failed: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_FAILED
+    if done.kept is not None:
+        print(f"the database as it was is kept in {done.kept}")  # noqa: T201
+    print(  # noqa: T201
+        f"restored {database} from {args.path}: {_figures(done.summary)}, in "
+        f"{done.seconds:.1f} s (`run` or `migrate` upgrades an older schema)"
+    )
+    return 0
+
+
+def _figures(summary: Summary) -> str:
+    members = f"{summary.members} member{'' if summary.members == 1 else 's'}"
+    return f"{members}, {summary.size / 1e6:.1f} MB, schema {summary.revision}"
+
+
+def _confirm_restore(database: Path, source: Summary) -> bool:
+    from bot.db.backup import BackupError, summarise
+
+    try:
+        now = _figures(summarise(database))
+    except BackupError as exc:
+        now = str(exc)
+    print(f"This replaces the database {database}")  # noqa: T201
+    print(f"  now:         {now}")  # noqa: T201
+    print(f"  with backup: {_figures(source)}")  # noqa: T201
+    print("The database as it is now is kept next to it.")  # noqa: T201
+    try:
+        answer = input("Type yes to restore: ")
+    except EOFError:
+        return False
+    return answer.strip().lower() == "yes"
+
+
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.bot_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
+    from bot.db.lock import DatabaseInUse, DatabaseLock, LockError, sqlite_path
+
+    # One process per SQLite file, held until this process ends (even by kill -9).
+    database = sqlite_path(settings.effective_database_url)
+    lock = DatabaseLock(database) if database is not None else None
+    try:
+        if lock is not None:
+            lock.acquire()
+    except LockError as exc:
+        print(f"not started: {exc}", file=sys.stderr)  # noqa: T201
+        return EXIT_IN_USE if isinstance(exc, DatabaseInUse) else EXIT_CONFIG
+    try:
+        return _serve(settings)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _serve(settings: Settings) -> int:
     from bot.app import build_application
     from bot.catalog import ContentError
 

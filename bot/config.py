@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.logs import FORMATS
+
 TELEGRAM_API_ROOT = "https://api.telegram.org"
 SHIPPED_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
@@ -49,6 +51,7 @@ EXPECTED = {
     "BOT_BROADCAST_RATE": "a number of messages per second between 1 and 30",
     "CONTENT_DIR": "a directory holding the series content",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "LOG_FORMAT": "text or json",
     "BOT_AUTO_MIGRATE": "1 or 0",
     "BOT_TICK_SECONDS": "seconds between due scans, from 1 to 300",
     "BOT_SANDBOX_CLOCK_FILE": "a file path",
@@ -119,6 +122,8 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=30, alias="BOT_OUTBOX_RETENTION_DAYS")
     content_dir: Path = Field(default=SHIPPED_CONTENT_DIR, alias="CONTENT_DIR")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    # "json": one JSON object per line, for log collectors (bot/logs.py).
+    log_format: str = Field(default="text", alias="LOG_FORMAT")
     auto_migrate: bool = Field(default=True, alias="BOT_AUTO_MIGRATE")
     tick_seconds: float = Field(default=20.0, alias="BOT_TICK_SECONDS")
     # Handlers spend most of their time waiting on Bot API round trips (150 ms
@@ -230,6 +235,14 @@ class Settings(BaseSettings):
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError(f"{value!r} is not a log level")
         return level
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _check_log_format(cls, value: Any) -> str:
+        name = str(value).strip().lower()
+        if name not in FORMATS:
+            raise ValueError(f"{value!r} is not a log format")
+        return name
 
     @field_validator("auto_migrate", mode="before")
     @classmethod

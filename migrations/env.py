@@ -1,7 +1,9 @@
 """Alembic environment: async engine online, plain SQL offline.
 
 The URL comes from `config.attributes["url"]` (set by bot.db.migrate), then
-`-x url=...`, then the bot's settings.
+`-x url=...`, then the bot's settings. A connection given in
+`config.attributes["connection"]` (bot.db.migrate, under PostgreSQL's
+advisory lock) is used as it is.
 """
 
 from __future__ import annotations
@@ -84,5 +86,8 @@ async def run_migrations_online() -> None:
 
 if context.is_offline_mode():
     run_migrations_offline()
+elif (shared := config.attributes.get("connection")) is not None:
+    # bot.db.migrate holds PostgreSQL's advisory lock on this connection.
+    _run_sync(shared)
 else:
     asyncio.run(run_migrations_online())

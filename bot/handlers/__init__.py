@@ -8,6 +8,10 @@ inbox ignores an update id it already holds (bot/intake).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -17,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotApplication
+from bot.context import BotApplication, BotContext
 from bot.handlers import (
     broadcasts,
     catalog,
@@ -30,6 +34,7 @@ from bot.handlers import (
     roles,
     settings,
 )
+from bot.logs import note_handler
 from bot.render import callbacks
 
 # One handler runs per group, so the fallbacks must sit in GROUP_MAIN, added
@@ -115,3 +120,25 @@ def register(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(core.answer_stale_button), group=GROUP_MAIN)
 
     app.add_error_handler(core.report_error)
+    _name_in_logs(app)
+
+
+def _name_in_logs(app: BotApplication) -> None:
+    """Each handler first notes its name for the log lines of its update
+    (`LOG_FORMAT=json` writes it as "handler")."""
+    for group in app.handlers.values():
+        for handler in group:
+            handler.callback = _noting(handler.callback)
+
+
+def _noting(
+    callback: Callable[[Any, BotContext], Coroutine[Any, Any, Any]],
+) -> Callable[[Any, BotContext], Coroutine[Any, Any, Any]]:
+    name = f"{callback.__module__.removeprefix('bot.handlers.')}.{callback.__qualname__}"
+
+    @functools.wraps(callback)
+    async def noted(update: Any, context: BotContext) -> Any:
+        note_handler(name)
+        return await callback(update, context)
+
+    return noted

@@ -40,11 +40,14 @@ from telegram.ext import Application
 from bot.clock import Clock
 from bot.db.inbox import InboxRepository, StoredUpdate
 from bot.intake.handling import CURRENT, Handling
+from bot.logs import UPDATE, UpdateLog
 
 log = logging.getLogger(__name__)
 
 IDLE_POLL_S = 1.0
 HANDLER_TIMEOUT_S = 180.0
+# An update that took this long is logged as a warning (Telegram users wait).
+SLOW_UPDATE_S = 5.0
 
 
 @dataclass
@@ -199,11 +202,15 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         started = loop.time()
         handling = Handling(row.update_id, row.attempts, final=row.attempts >= self.max_attempts)
+        # Every log line written from here on (and by background work the
+        # handler starts) names the update, its chat and, once known, the handler.
+        log_token = UPDATE.set(UpdateLog(row.update_id, row.chat_key))
         token = CURRENT.set(handling)
         try:
             update = Update.de_json(without_nul(row.payload), self._app.bot)
             await asyncio.wait_for(self._app.process_update(update), HANDLER_TIMEOUT_S)
         except asyncio.CancelledError:
+            UPDATE.reset(log_token)
             # Shutting down mid-handler: _drain gives the row back unclaimed.
             raise
         except Exception as exc:  # a malformed update, or a handler that timed out
@@ -211,13 +218,25 @@ class Dispatcher:
             handling.errors.append(exc)
         finally:
             CURRENT.reset(token)
+        took = loop.time() - started
         ok = not handling.errors
         try:
             await self._record(row, handling)
         except Exception:
             log.exception("could not record the outcome of update %s", row.update_id)
+        level = logging.WARNING if took >= SLOW_UPDATE_S else logging.DEBUG
+        if log.isEnabledFor(level):
+            log.log(
+                level,
+                "update %s %s in %.0f ms",
+                row.update_id,
+                "handled" if ok else "failed",
+                took * 1000,
+                extra={"duration_ms": round(took * 1000, 1)},
+            )
+        UPDATE.reset(log_token)
         if self._on_handled is not None:
-            self._on_handled(row, loop.time() - started, ok)
+            self._on_handled(row, took, ok)
 
     async def _finish(self, update_id: int) -> None:
         """Mark an update done. Under load, whoever gets the lock writes every

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from bot.db.base import Base
 from bot.db.migrate import alembic_config, downgrade, upgrade
 from bot.db.session import create_engine
-from tests.kit.db import postgres_admin_url, run_in_own_loop, temporary_postgres_database
+from tests.kit.db import (
+    postgres_admin_url,
+    run_in_own_loop,
+    schema_diff,
+    temporary_postgres_database,
+)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -47,21 +50,6 @@ def table_names(url: str) -> set[str]:
         return names
 
     return run_in_own_loop(read())  # type: ignore[return-value]
-
-
-def schema_diff(url: str) -> list[Any]:
-    async def compare() -> list[Any]:
-        engine = create_engine(url)
-        async with engine.connect() as conn:
-            diff = await conn.run_sync(
-                lambda c: compare_metadata(
-                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
-                )
-            )
-        await engine.dispose()
-        return list(diff)
-
-    return run_in_own_loop(compare())  # type: ignore[return-value]
 
 
 def test_revision_files_are_date_prefixed() -> None:

@@ -20,6 +20,7 @@ from telegram.ext import MessageHandler, filters
 from bot.intake.dispatcher import Dispatcher, DispatchStats
 from tests.kit.db import inbox_rows
 from tests.kit.harness import Harness
+from tests.kit.live import poll_until
 from tests.kit.updates import TgUser, group_chat
 
 SAM = TgUser(id=5201, first_name="Sam")
@@ -151,6 +152,9 @@ async def test_a_shutdown_mid_handler_leaves_the_rows_for_the_next_start(
     await recorder.wait_until(
         lambda: recorder.starts("slow A1") == 1 and "B1" in recorder.handled()
     )
+    # B1's done mark is written after its handler returned: on a busy machine
+    # that write can outlast the 50 ms drain, so wait for it before stopping.
+    assert await poll_until(lambda: first.stats.handled >= 1, 5, every=0.01)
     stop.set()
     await asyncio.wait_for(running, timeout=5)
     rows = await inbox_rows(sessions)

@@ -9,14 +9,19 @@ import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import normalise_database_url
+from bot.db.base import Base
 from bot.db.models import InboxUpdate
+from bot.db.session import create_engine
 
 
 def run_in_own_loop(coro: Coroutine[object, object, object]) -> object:
@@ -58,6 +63,23 @@ def temporary_postgres_database(admin_url: str, prefix: str = "bootcamp_test") -
         yield _with_database(admin_url, name)
     finally:
         run_in_own_loop(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def schema_diff(url: str) -> list[Any]:
+    """How the database's schema differs from the models (empty: it is the newest)."""
+
+    async def compare() -> list[Any]:
+        engine = create_engine(url)
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
+                )
+            )
+        await engine.dispose()
+        return list(diff)
+
+    return run_in_own_loop(compare())  # type: ignore[return-value]
 
 
 async def inbox_rows(sessions: async_sessionmaker[AsyncSession]) -> dict[int, InboxUpdate]:

@@ -25,13 +25,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, text
 
 from bot.catalog import load_catalog
-from bot.clock import OffsetClock
+from bot.clock import OffsetClock, SystemClock
 from bot.config import SHIPPED_CONTENT_DIR
 from bot.db.models import Checkin, InboxUpdate, Member, ProgramRun
 from bot.db.session import Database
 from bot.db.status import InboxStatus
 from bot.render.callbacks import CheckinPress
 from bot.sandbox import Sandbox, SandboxMessage
+from bot.services.broadcasts import Audience, BroadcastService
 from tests.kit.recording import TOKEN
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -121,6 +122,39 @@ async def add_members(
     return telegram_ids
 
 
+async def members_and_broadcast(
+    url: str, text: str, count: int, *, first_id: int = FIRST_ID
+) -> list[int]:
+    """`count` onboarded members (no session due) and a broadcast of `text` to
+    them all, confirmed: the bot's monitor queues it and its sender sends it.
+    The members' Telegram ids."""
+    joined = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    ids = list(range(first_id, first_id + count))
+    db = Database(url)
+    try:
+        async with db.sessions.begin() as session:
+            await session.execute(
+                insert(Member),
+                [
+                    {
+                        "telegram_id": u, "chat_id": u, "first_name": f"Member {u}",
+                        "timezone": "UTC", "reminder_time": time(7), "status": "active",
+                        "role": "member", "program_id": PROGRAM,
+                        "program_start": joined.date(), "created_at": joined,
+                        "updated_at": joined,
+                    }
+                    for u in ids
+                ],
+            )  # fmt: skip
+        broadcasts = BroadcastService(db.sessions, SystemClock())
+        broadcast_id = await broadcasts.draft(1, 1, text=text)
+        await broadcasts.choose(broadcast_id, 1, Audience("all"))
+        await broadcasts.confirm(broadcast_id, 1)
+    finally:
+        await db.dispose()
+    return ids
+
+
 class BotProcess:
     """`python -m bot run` on `url`, polling `sandbox`; started again as often as needed.
 
@@ -202,6 +236,21 @@ class BotProcess:
     def polls(self) -> int:
         """getUpdates calls the sandbox has answered or is answering (any run)."""
         return len(self.sandbox.calls("getUpdates"))
+
+
+def bot_command(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` to its end, with its output as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 async def poll_until(condition: Callable[[], object], limit_s: float, every: float = 0.5) -> bool:

@@ -12,13 +12,11 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Sequence
-from datetime import UTC, date, datetime
-from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from telegram.ext import ExtBot
 
@@ -35,7 +33,7 @@ from bot.net import AiohttpRequest
 from bot.sandbox import FloodControl, Sandbox
 from bot.services.broadcasts import Audience, BroadcastService
 from tests.kit.harness import Harness, running_bot
-from tests.kit.live import BotProcess
+from tests.kit.live import BotProcess, members_and_broadcast
 from tests.kit.members import bulk_members
 from tests.kit.recording import TOKEN
 
@@ -194,35 +192,9 @@ def postgres_only(migrated_url: str) -> str:
     return migrated_url
 
 
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-
-
 async def community(url: str, text: str) -> list[int]:
-    """MEMBERS onboarded members and a broadcast to them all, confirmed: the bot's
-    monitor queues it and its sender sends it. The members' Telegram ids."""
-    ids = list(range(FIRST_ID, FIRST_ID + MEMBERS))
-    db = Database(url)
-    try:
-        async with db.sessions.begin() as session:
-            await session.execute(
-                insert(Member),
-                [
-                    {
-                        "telegram_id": u, "chat_id": u, "first_name": f"Member {u}",
-                        "timezone": "UTC", "reminder_time": clock_time(7), "status": "active",
-                        "role": "member", "program_id": "defy-gravity",
-                        "program_start": date(2026, 3, 2), "created_at": NOW, "updated_at": NOW,
-                    }
-                    for u in ids
-                ],
-            )  # fmt: skip
-        broadcasts = BroadcastService(db.sessions, SystemClock())
-        broadcast_id = await broadcasts.draft(1, 1, text=text)
-        await broadcasts.choose(broadcast_id, 1, Audience("all"))
-        await broadcasts.confirm(broadcast_id, 1)
-    finally:
-        await db.dispose()
-    return ids
+    """MEMBERS members and a confirmed broadcast to them all (tests/kit/live.py)."""
+    return await members_and_broadcast(url, text, MEMBERS, first_id=FIRST_ID)
 
 
 @pytest.fixture

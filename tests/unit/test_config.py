@@ -16,7 +16,7 @@ ALL_VARS = (
     "BOT_TOKEN", "BOT_API_BASE_URL", "DATABASE_URL", "BOT_DATA_DIR", "BOT_ADMIN_IDS",
     "BOT_DEFAULT_TIMEZONE", "BOT_DEFAULT_REMINDER_TIME", "BOT_BROADCAST_RATE", "CONTENT_DIR",
     "LOG_LEVEL", "BOT_AUTO_MIGRATE", "BOT_TICK_SECONDS", "BOT_SANDBOX_CLOCK_FILE",
-    "BOT_PAID_BROADCAST_RATE", "BOT_SEND_TIMEOUT", "BOT_OUTBOX_RETENTION_DAYS",
+    "BOT_PAID_BROADCAST_RATE", "BOT_SEND_TIMEOUT", "BOT_OUTBOX_RETENTION_DAYS", "LOG_FORMAT",
 )  # fmt: skip
 
 
@@ -40,6 +40,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.broadcast_rate == 25
     assert (settings.content_dir / "FORMAT.md").exists()
     assert settings.log_level == "INFO"
+    assert settings.log_format == "text"
     assert settings.auto_migrate is True
     assert settings.paid_broadcast_rate == 0  # paid broadcasts are off unless asked for
     assert settings.send_timeout == 30
@@ -75,6 +76,7 @@ def test_token_never_shows_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BOT_DEFAULT_REMINDER_TIME", "6:05", time(6, 5)),
         ("BOT_BROADCAST_RATE", "12.5", 12.5),
         ("LOG_LEVEL", "debug", "DEBUG"),
+        ("LOG_FORMAT", " JSON ", "json"),
         ("BOT_AUTO_MIGRATE", "0", False),
         ("BOT_PAID_BROADCAST_RATE", "1000", 1000.0),
         ("BOT_SEND_TIMEOUT", "7.5", 7.5),
@@ -94,6 +96,7 @@ def test_accepted_values(
         "BOT_DEFAULT_REMINDER_TIME": "default_reminder_time",
         "BOT_BROADCAST_RATE": "broadcast_rate",
         "LOG_LEVEL": "log_level",
+        "LOG_FORMAT": "log_format",
         "BOT_AUTO_MIGRATE": "auto_migrate",
         "BOT_PAID_BROADCAST_RATE": "paid_broadcast_rate",
         "BOT_SEND_TIMEOUT": "send_timeout",
@@ -122,6 +125,7 @@ BAD_VALUES = [
     ("BOT_BROADCAST_RATE", "100", "100 is outside 1..30"),
     ("LOG_LEVEL", "chatty", "'chatty' is not a log level"),
     ("BOT_AUTO_MIGRATE", "maybe", "'maybe' is not 1 or 0"),
+    ("LOG_FORMAT", "yaml", "'yaml' is not a log format"),
     ("BOT_TICK_SECONDS", "0.5", "0.5 is outside 1..300"),
     ("BOT_TICK_SECONDS", "often", "'often' is not a number"),
     ("BOT_PAID_BROADCAST_RATE", "1001", "1001 is outside 0..1000"),
