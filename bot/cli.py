@@ -86,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
         "DATABASE_URL is set. Type :help inside for the console commands.",
     )
     chat.add_argument("--script", type=Path, help="play a conversation from FILE and print it")
+    chat.add_argument(
+        "--webhook",
+        action="store_true",
+        help="let the sandbox post updates to the bot's webhook instead of getUpdates",
+    )
     content = commands.add_parser(
         "content",
         help="check the series content",
@@ -142,7 +147,8 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         script = args.script.read_text(encoding="utf-8").splitlines() if args.script else None
-        return asyncio.run(run_console(settings, script, settings.data_dir / "sandbox-files"))
+        files = settings.data_dir / "sandbox-files"
+        return asyncio.run(run_console(settings, script, files, webhook=args.webhook))
     except ContentError as exc:
         print(exc.report(), file=sys.stderr)  # noqa: T201
         return EXIT_CONTENT

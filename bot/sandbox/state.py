@@ -187,6 +187,11 @@ class SandboxState:
         else:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
 
+    def forget_update(self, update_id: int) -> None:
+        """Forget one update (a webhook post of it was answered 2xx)."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        self.touch()
+
     def pending_updates(self, limit: int = 100) -> list[dict[str, Any]]:
         """Updates not yet confirmed, oldest first (dropping types the bot opted out of)."""
         self._updates = [u for u in self._updates if self._allowed(u)]
