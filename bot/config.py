@@ -399,6 +399,9 @@ def describe_validation_error(exc: ValidationError) -> str:
     """One line: the variable, what is wrong and the expected form."""
     first = exc.errors()[0]
     name = str(first["loc"][0]) if first["loc"] else "configuration"
+    # A default checked against another variable is reported by its field name.
+    field = Settings.model_fields.get(name)
+    name = field.alias if field is not None and field.alias else name
     reason = str(first["msg"]).removeprefix("Value error, ")
     expected = EXPECTED.get(name)
     tail = f"; expected {expected}" if expected else ""

@@ -56,7 +56,7 @@ class WebListener:
                 services.dispatcher.stored,
                 data.metrics,
             )
-            web_app.router.add_post(config.webhook_path, receiver)
+            web_app.router.add_post(config.webhook_path, receiver.take)
         return web_app
 
     async def start(self, host: str, port: int) -> None:

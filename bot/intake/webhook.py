@@ -72,7 +72,9 @@ class WebhookReceiver:
         self._on_stored = on_stored
         self._metrics = metrics
 
-    async def __call__(self, request: web.Request) -> web.Response:
+    async def take(self, request: web.Request) -> web.Response:
+        """Answer one post: 401 without the secret, 400 for what is no update, 503
+        when it could not be stored (Telegram sends it again), else 200."""
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
             self._metrics.webhook_refused.inc()
