@@ -172,6 +172,11 @@ class SandboxState:
         self.touch()
         return update_id
 
+    @property
+    def updates_queued(self) -> int:
+        """How many updates were ever queued (grows with each one)."""
+        return self._next_update_id - 1
+
     def _allowed(self, update: dict[str, Any]) -> bool:
         kind = next(key for key in update if key != "update_id")
         if not self.allowed_updates:

@@ -86,10 +86,12 @@ class WebhookPusher:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._retry_at: dict[int, float] = {}
         self._task: asyncio.Task[None] | None = None
+        self._ended = 0  # posts that ended, answered or not
 
     def set(self, webhook: Webhook) -> None:
         """Deliver to `webhook` from now on."""
         self.webhook = webhook
+        self._ended += 1  # look at the queue again with the new settings
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="sandbox-webhook")
         self.state.touch()
@@ -127,9 +129,16 @@ class WebhookPusher:
         return result
 
     async def _run(self) -> None:
+        # The sandbox changes with every call the bot makes; look at the queue
+        # again only when an update came, a post ended or a retry fell due.
+        seen: tuple[int, int] | None = None
         async with aiohttp.ClientSession() as http:
             while self.webhook is not None and not self.state.closing:
-                self._start_due(http, self.webhook)
+                mark = (self.state.updates_queued, self._ended)
+                due = self._retry_at and min(self._retry_at.values()) <= self.state.monotonic()
+                if mark != seen or due:
+                    seen = mark
+                    self._start_due(http, self.webhook)
                 await self.state.wait_change(IDLE_S)
 
     def _start_due(self, http: aiohttp.ClientSession, webhook: Webhook) -> None:
@@ -169,6 +178,7 @@ class WebhookPusher:
             error = f"Connection failed: {exc.__class__.__name__}"
         finally:
             self._in_flight.pop(update_id, None)
+            self._ended += 1
         if error is None:
             self._retry_at.pop(update_id, None)
             self.state.forget_update(update_id)

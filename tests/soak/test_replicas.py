@@ -14,8 +14,6 @@ import asyncio
 import json
 import os
 import random
-import secrets
-import signal
 import subprocess
 import sys
 from collections import Counter
@@ -34,13 +32,11 @@ from bot.db.session import Database
 from bot.delivery.sender import Window
 from bot.intake.webhook import SECRET_HEADER
 from bot.sandbox import Sandbox
-from bot.sandbox.webhook import free_port
 from bot.services.broadcasts import Audience, BroadcastService
 from tests.kit.db import postgres_admin_url, temporary_postgres_database
 from tests.kit.live import (
     BOT_USERNAME,
     TODAY,
-    BotProcess,
     add_members,
     at,
     checkins_on,
@@ -48,8 +44,9 @@ from tests.kit.live import (
     poll_until,
     session_message,
 )
-from tests.kit.nginx import Nginx, nginx_binary
+from tests.kit.nginx import nginx_binary
 from tests.kit.recording import TOKEN
+from tests.kit.replicas import Cluster, healthy, http_get
 
 pytestmark = [pytest.mark.soak, pytest.mark.postgres]
 
@@ -91,63 +88,14 @@ async def sandbox() -> AsyncIterator[Sandbox]:
         yield box
 
 
-class Cluster:
-    """nginx and the replicas behind it; whatever still runs is killed at the end."""
-
-    def __init__(self, url: str, sandbox: Sandbox, workdir: Path) -> None:
-        self.ports = [free_port() for _ in range(REPLICAS)]
-        self.nginx = Nginx(workdir / "nginx", self.ports)
-        self.secret = secrets.token_urlsafe(32)
-        self.replicas = []
-        for n, port in enumerate(self.ports):
-            home = workdir / f"replica-{n}"
-            home.mkdir()
-            replica = BotProcess(url, sandbox, home, log_level="INFO")
-            replica.use_webhook(self.nginx.url, port, self.secret)
-            replica.env["BOT_BROADCAST_RATE"] = str(RATE)
-            self.replicas.append(replica)
-
-    def start(self) -> None:
-        self.nginx.start()
-        for replica in self.replicas:
-            replica.set_clock(at(6, 1))
-            replica.start()
-
-    def by_pid(self, pid: int) -> BotProcess:
-        return next(r for r in self.replicas if r.process is not None and r.pid == pid)
-
-    def logs(self) -> str:
-        return "\n".join(r.log()[-2500:] for r in self.replicas) + self.nginx.errors()[-1500:]
-
-    def stop(self) -> list[int]:
-        codes = []
-        for replica in self.replicas:
-            if replica.process is not None and replica.process.poll() is None:
-                replica.process.send_signal(signal.SIGTERM)
-        for replica in self.replicas:
-            if replica.process is not None:
-                try:
-                    codes.append(replica.process.wait(timeout=40))
-                except subprocess.TimeoutExpired:
-                    replica.process.kill()
-                    codes.append(replica.process.wait())
-        self.nginx.stop()
-        return codes
-
-
 @pytest.fixture
 def cluster(postgres_url: str, sandbox: Sandbox, tmp_path: Path) -> Iterator[Cluster]:
-    running = Cluster(postgres_url, sandbox, tmp_path)
+    running = Cluster(postgres_url, sandbox, tmp_path, REPLICAS, rate=RATE)
     try:
         yield running
     finally:
         running.stop()
         print(running.logs())  # noqa: T201 - shown when the test fails
-
-
-async def http_get(url: str) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as http, http.get(url) as response:
-        return response.status, await response.text()
 
 
 async def sent_by(cluster: Cluster, text: str = "broadcast") -> float:
@@ -220,11 +168,8 @@ async def test_three_replicas_behind_nginx_survive_kills(
     members = await add_members(postgres_url, [6] * MEMBERS)
     for user_id in members:
         sandbox.add_user(f"Member {user_id}", user_id=user_id)
-    cluster.start()
-    for port in cluster.ports:
-        assert await poll_until(lambda port=port: _healthy(port), 60), (
-            f"replica on {port} did not start\n{cluster.logs()}"
-        )
+    cluster.start(at(6, 1))
+    await cluster.ready()
 
     # Refused at the door: no secret, no effect.
     async with aiohttp.ClientSession() as http:
@@ -287,7 +232,7 @@ async def test_three_replicas_behind_nginx_survive_kills(
         lambda: all(sandbox.callback_answer(q).answered for q in queries), 60
     ), "presses not answered"
     for port in cluster.ports:
-        assert await poll_until(lambda port=port: _healthy(port), 60)
+        assert await poll_until(lambda port=port: healthy(port), 60)
 
     # Metrics add up: a last broadcast, counted by every replica that sends any of it.
     before = await sent_by(cluster)
@@ -331,14 +276,6 @@ async def test_three_replicas_behind_nginx_survive_kills(
     assert sum(h["sender"]["this_process"] for h in health) == 1, health
     assert sandbox.api.webhook.peak <= 40
     assert cluster.stop() == [0] * REPLICAS, "a replica did not stop cleanly"
-
-
-async def _healthy(port: int) -> bool:
-    try:
-        status, _ = await http_get(f"http://127.0.0.1:{port}/healthz")
-    except aiohttp.ClientError:
-        return False
-    return status == 200
 
 
 async def _seconds_until(condition: object, limit_s: float) -> float:
