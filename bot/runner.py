@@ -15,6 +15,8 @@ import gc
 import logging
 import signal
 
+from telegram.error import TelegramError
+
 from bot.context import BotApplication
 from bot.db.inbox import InboxRepository
 from bot.intake.polling import ALLOWED_UPDATES, PollingIntake
@@ -133,7 +135,10 @@ async def _start_intake(
             config.webhook_url,
         )
         return listener, asyncio.create_task(_until(stop), name="webhook")
-    await app.bot.delete_webhook()
+    try:
+        await app.bot.delete_webhook()
+    except TelegramError as exc:  # Telegram unreachable: polling retries, and says so
+        log.warning("could not delete a webhook that may be set (%s)", exc)
     assert config.bot_token is not None
     intake = PollingIntake(
         config.base_url,
