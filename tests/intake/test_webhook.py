@@ -24,7 +24,7 @@ from bot.context import BotApplication
 from bot.db.inbox import InboxRepository
 from bot.intake.webhook import SECRET_HEADER
 from bot.runner import serve
-from bot.sandbox import Sandbox
+from bot.sandbox import ApiError, Sandbox
 from bot.sandbox.webhook import free_port, local_webhook
 from tests.kit import live
 from tests.kit.db import inbox_rows
@@ -323,3 +323,19 @@ async def test_metrics_add_up_with_what_the_sandbox_delivered(stage: Stage) -> N
     assert values[("bootcamp_outbox_pending", ())] == 0
     assert values[("bootcamp_inbox_depth", ())] == 0
     assert values[("bootcamp_database_up", ())] == 1
+
+
+async def test_polling_starts_when_the_webhook_cannot_be_deleted(stage: Stage) -> None:
+    """Telegram briefly unreachable at start: polling goes on (and retries itself)."""
+    sandbox = stage.sandbox
+
+    async def unavailable(params: Any) -> Any:
+        raise ApiError(502, "Bad Gateway")
+
+    sandbox.api.methods["deletewebhook"] = unavailable
+    robin = sandbox.add_user("Robin")
+    async with stage.served(workers=False):
+        sandbox.send_text(robin.id, "/start")
+        welcome = await sandbox.wait_for_bot_message(robin.id, timeout=10)
+    assert "Robin" in welcome.shown
+    assert [error.method for error in sandbox.errors()] == ["deleteWebhook"]
