@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 from typing import cast
 
@@ -27,6 +28,7 @@ from bot.delivery.sender import Sender
 from bot.delivery.tick import Ticker
 from bot.handlers import register
 from bot.intake.dispatcher import Dispatcher
+from bot.metrics import Metrics
 from bot.net import AiohttpRequest
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckinService
@@ -78,6 +80,7 @@ def build_application(
         .post_stop(_stop_workers)
         .post_shutdown(_close_resources)
     )
+    metrics = Metrics()
     if rate_limiter:
         # One budget for replies and the outbox: per chat, overall with replies
         # first, and 429s kept to the chat they were about (delivery/limiter.py).
@@ -86,6 +89,7 @@ def build_application(
         limiter = TelegramLimiter(
             overall_rate=max(DEFAULT_OVERALL_RATE, settings.broadcast_rate),
             paid_rate=settings.paid_broadcast_rate,
+            metrics=metrics,
         )
         # The builder's type is fixed as ExtBot[None] by Application.builder().
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
@@ -97,6 +101,7 @@ def build_application(
     )
     app = cast(BotApplication, builder.build())
     app.bot_data.config = settings
+    app.bot_data.metrics = metrics
     app.bot_data.clock = clock or SystemClock()
     app.bot_data.library = library
     app.bot_data.run_workers = workers
@@ -129,7 +134,13 @@ async def _open_resources(app: BotApplication) -> None:
         preferences=preferences,
         planner=planner,
         checkins=CheckinService(database.sessions, clock, catalog),
-        dispatcher=Dispatcher(app, database.sessions, clock, workers=settings.update_workers),
+        dispatcher=Dispatcher(
+            app,
+            database.sessions,
+            clock,
+            workers=settings.update_workers,
+            metrics=bot_data.metrics,
+        ),
         heavy=HeavyWork(settings.render_processes),
         ticker=Ticker(database.sessions, clock, preferences),
         sender=Sender(
@@ -141,6 +152,7 @@ async def _open_resources(app: BotApplication) -> None:
             rate=settings.broadcast_rate,
             paid_rate=settings.paid_broadcast_rate,
             send_timeout=settings.send_timeout,
+            metrics=bot_data.metrics,
         ),
         staff=StaffService(database.sessions, clock, settings.admin_ids),
         broadcasts=broadcasts,
@@ -217,7 +229,12 @@ async def _close_resources(app: BotApplication) -> None:
 async def _tick(context: BotContext) -> None:
     """Queue every session that is due, then wake the sender."""
     services = context.bot_data.services
+    metrics = context.bot_data.metrics
+    started = time.perf_counter()
     report = await services.ticker.tick()
+    metrics.tick_seconds.observe(time.perf_counter() - started)
+    metrics.tick_due.inc(report.scanned)
+    metrics.tick_queued.inc(report.queued)
     if report.queued:
         services.sender.wake.set()
 

@@ -76,8 +76,9 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "run",
-        help="run the bot (long polling)",
-        description="Run the bot with long polling against BOT_API_BASE_URL. Pending "
+        help="run the bot (long polling, or a webhook when BOT_WEBHOOK_URL is set)",
+        description="Run the bot with long polling against BOT_API_BASE_URL, or as a "
+        "webhook listening on BOT_WEBHOOK_LISTEN when BOT_WEBHOOK_URL is set. Pending "
         "database migrations are applied first unless BOT_AUTO_MIGRATE=0. Every update "
         "is stored before it is confirmed to Telegram; BOT_UPDATE_WORKERS handle them "
         "(in order within a chat). Stop with Ctrl-C or SIGTERM: updates in flight are "
@@ -121,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
         "DATABASE_URL is set. Type :help inside for the console commands.",
     )
     chat.add_argument("--script", type=Path, help="play a conversation from FILE and print it")
+    chat.add_argument(
+        "--webhook",
+        action="store_true",
+        help="let the sandbox post updates to the bot's webhook instead of getUpdates",
+    )
     content = commands.add_parser(
         "content",
         help="check the series content",
@@ -177,7 +183,8 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         script = args.script.read_text(encoding="utf-8").splitlines() if args.script else None
-        return asyncio.run(run_console(settings, script, settings.data_dir / "sandbox-files"))
+        files = settings.data_dir / "sandbox-files"
+        return asyncio.run(run_console(settings, script, files, webhook=args.webhook))
     except ContentError as exc:
         print(exc.report(), file=sys.stderr)  # noqa: T201
         return EXIT_CONTENT

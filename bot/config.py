@@ -60,6 +60,13 @@ EXPECTED = {
     "BOT_PAID_BROADCAST_RATE": "0 (off) or messages per second for paid broadcasts, up to 1000",
     "BOT_SEND_TIMEOUT": "seconds to wait for Telegram's answer to a send, from 5 to 120",
     "BOT_OUTBOX_RETENTION_DAYS": "days to keep sent messages in the outbox, from 1 to 365",
+    "BOT_WEBHOOK_URL": "the public https:// URL Telegram posts updates to, like "
+    "https://bot.example.com/telegram (http:// only on 127.0.0.1 or localhost)",
+    "BOT_WEBHOOK_LISTEN": "host:port to listen on, like 0.0.0.0:8080 or [::]:8080",
+    "BOT_WEBHOOK_SECRET": "1 to 256 characters of A-Z a-z 0-9 _ - (make one with "
+    "`openssl rand -hex 32`)",
+    "BOT_WEBHOOK_MAX_CONNECTIONS": "how many updates Telegram may post at once, from 1 to 100",
+    "BOT_HTTP_LISTEN": "host:port for /healthz and /metrics, like 127.0.0.1:9090, or empty (off)",
 }
 
 
@@ -73,7 +80,11 @@ WHOLE_RANGES: dict[str, tuple[int, int]] = {
     "outbox_retention_days": (1, 365),
     "update_workers": (1, 256),
     "render_processes": (0, 8),
+    "webhook_max_connections": (1, 100),
 }
+
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def _number_in(value: Any, low: float, high: float) -> float:
@@ -132,6 +143,16 @@ class Settings(BaseSettings):
     update_workers: int = Field(default=64, alias="BOT_UPDATE_WORKERS")
     # Charts are drawn in separate processes (0: in a thread of the bot's own).
     render_processes: int = Field(default=1, alias="BOT_RENDER_PROCESSES")
+    # Webhook mode when the URL is set (several replicas behind a load balancer);
+    # long polling otherwise. The secret comes after the URL: its check reads it.
+    webhook_url: str | None = Field(default=None, alias="BOT_WEBHOOK_URL")
+    webhook_listen: str = Field(default="0.0.0.0:8080", alias="BOT_WEBHOOK_LISTEN")
+    webhook_secret: SecretStr | None = Field(
+        default=None, alias="BOT_WEBHOOK_SECRET", validate_default=True
+    )
+    webhook_max_connections: int = Field(default=40, alias="BOT_WEBHOOK_MAX_CONNECTIONS")
+    # Polling mode only: where /healthz and /metrics listen (None: nowhere).
+    http_listen: str | None = Field(default=None, alias="BOT_HTTP_LISTEN")
     # For the sandbox and end-to-end tests only: a file holding a clock offset.
     sandbox_clock_file: Path | None = Field(default=None, alias="BOT_SANDBOX_CLOCK_FILE")
 
@@ -254,6 +275,65 @@ class Settings(BaseSettings):
             return False
         raise ValueError(f"{value!r} is not 1 or 0")
 
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _check_webhook_url(cls, value: Any) -> str | None:
+        if value is None or not str(value).strip():
+            return None
+        text = str(value).strip()
+        parts = urlsplit(text)
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("has a bad port") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("is not an http(s) URL")
+        if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+            raise ValueError("must be https:// (Telegram posts only over TLS)")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or a fragment")
+        return text
+
+    @field_validator("webhook_listen", "http_listen", mode="before")
+    @classmethod
+    def _check_listen(cls, value: Any, info: ValidationInfo) -> str | None:
+        if value is None or not str(value).strip():
+            if info.field_name == "http_listen":
+                return None
+            raise ValueError("is empty")
+        text = str(value).strip()
+        split_listen(text)  # raises ValueError with the reason
+        return text
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _check_secret(cls, value: Any, info: ValidationInfo) -> SecretStr | None:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        raw = "" if raw is None else str(raw).strip()
+        if not raw:
+            if info.data.get("webhook_url"):
+                raise ValueError("is needed when BOT_WEBHOOK_URL is set")
+            return None
+        lowered = raw.lower()
+        if any(word in lowered for word in _PLACEHOLDER_WORDS) or len(set(lowered)) <= 2:
+            raise ValueError("is a placeholder, not a secret")
+        if not _SECRET_RE.match(raw):
+            raise ValueError("has characters Telegram does not allow, or is too long")
+        return SecretStr(raw)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of BOT_WEBHOOK_URL, where the listener takes updates."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def listen_address(self) -> tuple[str, int] | None:
+        """Where the HTTP listener binds: the webhook's in webhook mode, else
+        BOT_HTTP_LISTEN's (None: no listener)."""
+        if self.webhook_url:
+            return split_listen(self.webhook_listen)
+        return split_listen(self.http_listen) if self.http_listen else None
+
     @property
     def effective_database_url(self) -> str:
         """The configured database, or the embedded SQLite file in the data directory."""
@@ -288,6 +368,21 @@ def is_valid_zone(name: str) -> bool:
     return True
 
 
+def split_listen(text: str) -> tuple[str, int]:
+    """("0.0.0.0", 8080) from "0.0.0.0:8080" ("[::1]:80" for IPv6); ValueError if bad."""
+    host, colon, port = text.rpartition(":")
+    if not colon or not host:
+        raise ValueError(f"{text!r} is not host:port")
+    bracketed = host.startswith("[") and host.endswith("]")
+    host = host[1:-1] if bracketed else host
+    allowed = r"[0-9A-Fa-f:.]+" if bracketed else r"[A-Za-z0-9._-]+"
+    if not re.fullmatch(allowed, host):
+        raise ValueError(f"{text!r} has no usable host")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} has no port from 1 to 65535")
+    return host, int(port)
+
+
 def normalise_database_url(url: str) -> str:
     """Map the URL forms people write onto the async drivers we ship."""
     parts = urlsplit(url)
@@ -317,6 +412,9 @@ def describe_validation_error(exc: ValidationError) -> str:
     """One line: the variable, what is wrong and the expected form."""
     first = exc.errors()[0]
     name = str(first["loc"][0]) if first["loc"] else "configuration"
+    # A default checked against another variable is reported by its field name.
+    field = Settings.model_fields.get(name)
+    name = field.alias if field is not None and field.alias else name
     reason = str(first["msg"]).removeprefix("Value error, ")
     expected = EXPECTED.get(name)
     tail = f"; expected {expected}" if expected else ""

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.background import HeavyWork
@@ -70,6 +71,8 @@ class BotData:
         self._config: Settings | None = None
         self.clock: Clock = SystemClock()
         self.run_workers = True
+        # The process's counters for /metrics (bot.metrics), shared by every part.
+        self.metrics = Metrics()
         self._library: Library | None = None
         self._services: Services | None = None
         # Tasks started in post_init (the outbox sender), stopped in post_stop.

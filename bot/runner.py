@@ -15,9 +15,13 @@ import gc
 import logging
 import signal
 
+from telegram.error import TelegramError
+
 from bot.context import BotApplication
 from bot.db.inbox import InboxRepository
-from bot.intake.polling import PollingIntake
+from bot.intake.polling import ALLOWED_UPDATES, PollingIntake
+from bot.intake.webhook import ensure_webhook
+from bot.web import WebListener
 
 log = logging.getLogger(__name__)
 
@@ -59,36 +63,31 @@ async def serve(
         gc.freeze()
         started = True
         dispatcher = services.dispatcher
-        config = app.bot_data.config
-        assert config.bot_token is not None
-        intake = PollingIntake(
-            config.base_url,
-            config.bot_token.get_secret_value(),
-            services.database.sessions,
-            app.bot_data.clock,
-            dispatcher.stored,
-        )
         stop_dispatching = asyncio.Event()
         dispatching = asyncio.create_task(
             dispatcher.run(stop_dispatching, drain_s=DRAIN_S), name="dispatcher"
         )
-        polling = asyncio.create_task(intake.run(stop), name="polling")
+        try:
+            listener, intake = await _start_intake(app, stop)
+        except BaseException:
+            stop_dispatching.set()
+            await asyncio.gather(dispatching, return_exceptions=True)
+            raise
         if ready is not None:
             ready.set()
-        log.info(
-            "handling updates with %d workers; polling %s",
-            dispatcher.workers,
-            app.bot_data.config.api_base_url,
-        )
         done, _ = await asyncio.wait(
-            {polling, dispatching, asyncio.ensure_future(stop.wait())},
+            {intake, dispatching, asyncio.ensure_future(stop.wait())},
             return_when=asyncio.FIRST_COMPLETED,
         )
         stop.set()
-        await asyncio.gather(polling, return_exceptions=True)
+        await asyncio.gather(intake, return_exceptions=True)
+        if listener is not None:
+            # No more updates taken: Telegram sends what comes now to the others
+            # (or again later); what was stored waits in the inbox.
+            await listener.stop()
         stop_dispatching.set()
         await asyncio.gather(dispatching, return_exceptions=True)
-        for task in (polling, dispatching):
+        for task in (intake, dispatching):
             if task in done and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
     finally:
@@ -100,3 +99,61 @@ async def serve(
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
         log.info("stopped")
+
+
+async def _start_intake(
+    app: BotApplication, stop: asyncio.Event
+) -> tuple[WebListener | None, asyncio.Task[None]]:
+    """Webhook mode (BOT_WEBHOOK_URL): listen, then make sure Telegram posts to us;
+    the intake task only waits for `stop`. Polling mode: delete any webhook (Telegram
+    refuses getUpdates while one is set) and poll; listen only with BOT_HTTP_LISTEN."""
+    data = app.bot_data
+    config = data.config
+    services = data.services
+    address = config.listen_address
+    listener = None
+    if address is not None:
+        listener = WebListener(app, webhook=bool(config.webhook_url))
+        await listener.start(*address)
+    if config.webhook_url:
+        assert config.webhook_secret is not None  # required by the settings
+        try:
+            await ensure_webhook(
+                app.bot,
+                config.webhook_url,
+                config.webhook_secret.get_secret_value(),
+                ALLOWED_UPDATES,
+                config.webhook_max_connections,
+            )
+        except BaseException:
+            if listener is not None:
+                await listener.stop()
+            raise
+        log.info(
+            "handling updates with %d workers; webhook %s",
+            services.dispatcher.workers,
+            config.webhook_url,
+        )
+        return listener, asyncio.create_task(_until(stop), name="webhook")
+    try:
+        await app.bot.delete_webhook()
+    except TelegramError as exc:  # Telegram unreachable: polling retries, and says so
+        log.warning("could not delete a webhook that may be set (%s)", exc)
+    assert config.bot_token is not None
+    intake = PollingIntake(
+        config.base_url,
+        config.bot_token.get_secret_value(),
+        services.database.sessions,
+        data.clock,
+        services.dispatcher.stored,
+    )
+    log.info(
+        "handling updates with %d workers; polling %s",
+        services.dispatcher.workers,
+        config.api_base_url,
+    )
+    return listener, asyncio.create_task(intake.run(stop), name="polling")
+
+
+async def _until(stop: asyncio.Event) -> None:
+    await stop.wait()

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.dialect import insert_ignore
 from bot.db.models import Lease
+
+SENDER = "sender"  # the outbox sender's lease: one per bot token
 
 
 async def acquire(
@@ -42,3 +44,13 @@ async def release(sessions: async_sessionmaker[AsyncSession], name: str, holder:
     """Give the lease up (clean shutdown), so another process need not wait."""
     async with sessions.begin() as session:
         await session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+
+async def holder(
+    sessions: async_sessionmaker[AsyncSession], name: str, now: datetime
+) -> str | None:
+    """Who holds the lease now (None: nobody, or a holder whose lease ran out)."""
+    async with sessions() as session:
+        return await session.scalar(
+            select(Lease.holder).where(Lease.name == name, Lease.expires_at >= now)
+        )

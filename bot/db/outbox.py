@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.dialect import dialect_name, insert_ignore
@@ -114,6 +114,15 @@ class OutboxRepository:
             row.claim_expires_at = now + CLAIM_FOR
         await self._s.flush()
         return [OutboxDTO.from_row(row) for row in rows]
+
+    async def waiting(self) -> int:
+        """Rows not sent yet: pending, or claimed and on their way (an index range)."""
+        count = await self._s.scalar(
+            select(func.count())
+            .select_from(Outbox)
+            .where(Outbox.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
+        )
+        return int(count or 0)
 
     async def mark_on_wire(self, holder: str, row_ids: Sequence[int], now: datetime) -> None:
         """Note that these rows' requests went out to Telegram (`sent_at` on a row

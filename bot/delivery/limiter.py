@@ -39,6 +39,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 # Methods that create a message in a chat: the ones Telegram's flood limits count.
@@ -205,6 +207,7 @@ class TelegramLimiter(BaseRateLimiter[SendArgs]):
         max_retries: int = 3,
         monotonic: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._monotonic = monotonic or (lambda: asyncio.get_running_loop().time())
         self._sleep = sleep or asyncio.sleep
@@ -219,6 +222,7 @@ class TelegramLimiter(BaseRateLimiter[SendArgs]):
         self._paid = _Grants(paid_rate, self._now, self._sleep) if paid_rate > 0 else None
         self._recent_429: deque[tuple[float, int]] = deque()
         self.stats: dict[str, int] = {"retry_after": 0, "global_pauses": 0}
+        self.metrics = metrics or Metrics()
 
     def _now(self) -> float:
         return self._monotonic()
@@ -271,6 +275,7 @@ class TelegramLimiter(BaseRateLimiter[SendArgs]):
     def _record_429(self, chat_id: int | None, seconds: float) -> None:
         now = self._now()
         self.stats["retry_after"] += 1
+        self.metrics.retry_after.inc()
         if chat_id is not None:
             budget = self._chat(chat_id)
             budget.blocked_until = max(budget.blocked_until, now + seconds)

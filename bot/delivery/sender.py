@@ -65,13 +65,14 @@ from bot.db.dto import OutboxDTO
 from bot.db.outbox import OUTCOME_COLUMNS, OutboxRepository
 from bot.db.status import OutboxKind, OutboxStatus
 from bot.delivery.limiter import Priority, SendArgs
+from bot.metrics import Metrics
 from bot.net import ON_WIRE
 from bot.services.members import MemberService
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-LEASE_NAME = "sender"
+LEASE_NAME = leases.SENDER
 # A process that dies is replaced within 10 s: its lease runs out at most 8 s
 # after the kill, and a standby tries again every IDLE_POLL_S. Three renewals
 # can fail in a row before the lease goes.
@@ -357,6 +358,7 @@ class Sender:
         batch: int = 100,
         holder: str | None = None,
         max_in_flight: int | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -379,8 +381,14 @@ class Sender:
         # morning rush of presses is answered first and sessions go a few
         # seconds later. The process has one core's worth of Python to share.
         self.busy_answering: Callable[[], bool] | None = None
+        self.metrics = metrics or Metrics()
         self._holding = False
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def holding(self) -> bool:
+        """Whether this process holds the sender lease (as of its last renewal)."""
+        return self._holding
 
     # -- the loop --------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -525,6 +533,7 @@ class Sender:
             with contextlib.suppress(Exception):
                 await self._unclaim([row])
             return
+        self.metrics.sent(row.kind, result.status, latency)
         writer.add(values, result)
 
     async def _attempt(self, row: OutboxDTO) -> tuple[dict[str, Any], SendResult, float | None]:

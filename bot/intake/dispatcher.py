@@ -41,6 +41,7 @@ from bot.clock import Clock
 from bot.db.inbox import InboxRepository, StoredUpdate
 from bot.intake.handling import CURRENT, Handling
 from bot.logs import UPDATE, UpdateLog
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Dispatcher:
         max_attempts: int = 3,
         retry_delays: tuple[float, ...] = (2.0, 8.0),
         on_handled: Callable[[StoredUpdate, float, bool], None] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._app = app
         self._sessions = sessions
@@ -84,6 +86,7 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self._retry_delays = retry_delays
         self._on_handled = on_handled
+        self.metrics = metrics or Metrics()
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self.stats = DispatchStats()
@@ -101,6 +104,7 @@ class Dispatcher:
     def stored(self, count: int) -> None:
         """`count` new updates were stored: wake, and count them as waiting."""
         self.waiting += count
+        self.metrics.updates_received.inc(count)
         self._wake.set()
 
     @property
@@ -234,6 +238,7 @@ class Dispatcher:
                 took * 1000,
                 extra={"duration_ms": round(took * 1000, 1)},
             )
+        self.metrics.handler_seconds.observe(took)
         UPDATE.reset(log_token)
         if self._on_handled is not None:
             self._on_handled(row, took, ok)
@@ -253,6 +258,7 @@ class Dispatcher:
                 self._to_finish |= batch  # a later one tries again
                 raise
         self.stats.handled += len(batch)
+        self.metrics.updates_handled.inc(len(batch))
 
     async def _record(self, row: StoredUpdate, handling: Handling) -> None:
         if not handling.errors:
@@ -266,12 +272,14 @@ class Dispatcher:
                 log.error("update %s failed %d times; giving up", row.update_id, row.attempts)
                 await inbox.give_back(row.update_id, error, now, failed=True)
                 self.stats.failed += 1
+                self.metrics.updates_failed.inc()
                 return
             delay = self._retry_delays[min(row.attempts - 1, len(self._retry_delays) - 1)]
             await inbox.give_back(
                 row.update_id, error, now + timedelta(seconds=delay), failed=False
             )
             self.stats.retried += 1
+            self.metrics.updates_retried.inc()
 
 
 def without_nul(value: Any) -> Any:

@@ -21,6 +21,7 @@ from bot.sandbox.errors import ApiError, bad_request, too_many_requests
 from bot.sandbox.model import SandboxChat, SandboxMessage, StoredFile
 from bot.sandbox.params import Params, Upload
 from bot.sandbox.state import SandboxState
+from bot.sandbox.webhook import DEFAULT_MAX_CONNECTIONS, Webhook, WebhookPusher, check_url
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ class BotApi:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self._poll_generation = 0
+        self.webhook = WebhookPusher(state)
         self.methods: dict[str, Method] = {
             name.lower(): method
             for name, method in {
@@ -283,9 +285,9 @@ class BotApi:
         offset = params.opt_int("offset")
         limit = min(max(params.opt_int("limit") or 100, 1), 100)
         timeout = max(params.opt_float("timeout") or 0.0, 0.0)
-        allowed = params.opt_list("allowed_updates")
-        if allowed is not None:
-            state.allowed_updates = [str(kind) for kind in allowed] or None
+        if self.webhook.webhook is not None:
+            raise ApiError(409, E.WEBHOOK_CONFLICT)
+        self._allow(params)
         state.confirm(offset)
         self._poll_generation += 1
         generation = self._poll_generation
@@ -303,20 +305,34 @@ class BotApi:
                 return []
             await state.wait_change(remaining)
 
+    def _allow(self, params: Params) -> None:
+        allowed = params.opt_list("allowed_updates")
+        if allowed is not None:
+            self.state.allowed_updates = [str(kind) for kind in allowed] or None
+
     async def set_webhook(self, params: Params) -> Any:
-        raise bad_request("bad webhook: the sandbox delivers updates through getUpdates only")
+        url = params.opt_str("url") or ""
+        if not url:
+            return await self.delete_webhook(params)
+        secret = params.opt_str("secret_token")
+        if secret is not None and not E.SECRET_TOKEN_RE.match(secret):
+            raise bad_request("secret token contains unallowed characters")
+        connections = params.opt_int("max_connections") or DEFAULT_MAX_CONNECTIONS
+        webhook = Webhook(check_url(url), secret, min(max(connections, 1), 100))
+        self._allow(params)
+        if params.get_bool("drop_pending_updates"):
+            self.state.drop_pending_updates()
+        self.webhook.set(webhook)
+        return True
 
     async def delete_webhook(self, params: Params) -> Any:
+        await self.webhook.delete()
         if params.get_bool("drop_pending_updates"):
             self.state.drop_pending_updates()
         return True
 
     async def get_webhook_info(self, params: Params) -> Any:
-        return {
-            "url": "",
-            "has_custom_certificate": False,
-            "pending_update_count": len(self.state.pending_updates()),
-        }
+        return self.webhook.info()
 
     @staticmethod
     def _scope_key(params: Params) -> tuple[str, str]:

@@ -31,6 +31,7 @@ from bot.db.migrate import upgrade
 from bot.runner import serve
 from bot.sandbox import Sandbox
 from bot.sandbox.model import SandboxMessage
+from bot.sandbox.webhook import local_webhook
 from bot.services.schedule import next_occurrence
 
 BOT_ID = 7_100_000_001
@@ -81,8 +82,10 @@ class Console:
         files_dir: Path,
         write: Callable[[str], None],
         color: bool = False,
+        webhook: bool = False,
     ) -> None:
         self.settings = settings
+        self.webhook = webhook
         self.files_dir = files_dir
         self.write = write
         self.color = color
@@ -110,6 +113,8 @@ class Console:
                 "api_base_url": self.sandbox.url,
                 "admin_ids": tuple(sorted({*self.settings.admin_ids, ADMIN_ID})),
                 "tick_seconds": 2.0,
+                # Updates come as webhook posts from the sandbox, not getUpdates.
+                **(local_webhook() if self.webhook else {}),
             }
         )
         self.settings = settings
@@ -353,14 +358,16 @@ async def _lines_from_terminal() -> AsyncIterator[str]:
         yield line
 
 
-async def run_console(settings: Settings, script: list[str] | None, files_dir: Path) -> int:
+async def run_console(
+    settings: Settings, script: list[str] | None, files_dir: Path, *, webhook: bool = False
+) -> int:
     """The `chat` command. Returns the exit code."""
 
     def write(text: str) -> None:
         print(text, flush=True)  # noqa: T201 - the console's output is the point
 
     color = script is None and sys.stdout.isatty()
-    console = Console(settings, files_dir=files_dir, write=write, color=color)
+    console = Console(settings, files_dir=files_dir, write=write, color=color, webhook=webhook)
     await console.start()
     try:
         write("Defy Gravity sandbox: you are chatting with the real bot, locally. :help for help.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 TEXT_EMPTY = "Bad Request: message text is empty"
@@ -36,6 +37,11 @@ RESULT_ID_INVALID = "Bad Request: RESULT_ID_INVALID"
 RESULTS_TOO_MUCH = "Bad Request: RESULTS_TOO_MUCH"
 FILE_ID_INVALID = "Bad Request: wrong file identifier/HTTP URL specified"
 INVALID_FILE_ID = "Bad Request: invalid file_id"
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 POLL_CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"

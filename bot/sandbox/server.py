@@ -137,6 +137,7 @@ class Sandbox(SandboxState):
         """Answer the waiting long polls, then close the server."""
         self.closing = True
         self.touch()
+        await self.api.webhook.delete()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()

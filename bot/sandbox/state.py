@@ -172,6 +172,11 @@ class SandboxState:
         self.touch()
         return update_id
 
+    @property
+    def updates_queued(self) -> int:
+        """How many updates were ever queued (grows with each one)."""
+        return self._next_update_id - 1
+
     def _allowed(self, update: dict[str, Any]) -> bool:
         kind = next(key for key in update if key != "update_id")
         if not self.allowed_updates:
@@ -186,6 +191,11 @@ class SandboxState:
             self._updates = self._updates[offset:]
         else:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
+
+    def forget_update(self, update_id: int) -> None:
+        """Forget one update (a webhook post of it was answered 2xx)."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        self.touch()
 
     def pending_updates(self, limit: int = 100) -> list[dict[str, Any]]:
         """Updates not yet confirmed, oldest first (dropping types the bot opted out of)."""

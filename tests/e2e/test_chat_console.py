@@ -69,3 +69,32 @@ def test_scripted_chat_session(tmp_path: Path) -> None:
     assert "Broadcast #1 is on its way." in out
     assert "Traceback" not in out + result.stderr
     assert (tmp_path / "sandbox.db").exists()
+
+
+async def test_chat_through_the_webhook(tmp_path: Path) -> None:
+    """`chat --webhook`: the sandbox posts every update to the bot's listener."""
+    from bot.config import Settings
+    from bot.sandbox.console import Console
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        BOT_DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'sandbox.db'}",
+        BOT_RENDER_PROCESSES="0",
+    )
+    lines: list[str] = []
+    console = Console(settings, files_dir=tmp_path / "files", write=lines.append, webhook=True)
+    await console.start()
+    try:
+        for line in ("/start", "1", "4", "5"):
+            assert await console.handle(line)
+        sandbox = console.sandbox
+        assert sandbox.calls("getUpdates") == []
+        assert len(sandbox.calls("setWebhook")) == 1
+        assert sandbox.api.webhook.posts >= 4
+        assert sandbox.api.webhook.last_error_message is None
+    finally:
+        await console.stop()
+    out = "\n".join(lines)
+    assert "Welcome to Defy Gravity, You!" in out
+    assert "Quick question 3 of 3" in out

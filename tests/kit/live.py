@@ -186,6 +186,12 @@ class BotProcess:
         )  # fmt: skip
         self.env = env  # what every run gets; a test may add to it before start()
 
+    def use_webhook(self, url: str, port: int, secret: str) -> None:
+        """Run in webhook mode: Telegram (the sandbox) posts to `url`; listen on `port`."""
+        self.env.update(
+            BOT_WEBHOOK_URL=url, BOT_WEBHOOK_LISTEN=f"127.0.0.1:{port}", BOT_WEBHOOK_SECRET=secret
+        )
+
     def set_clock(self, when: datetime) -> None:
         """Move the bot's clock so that it reads `when` now (and runs on from there)."""
         OffsetClock.write(self.clock_file, when - datetime.now(UTC))

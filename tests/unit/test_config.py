@@ -17,6 +17,8 @@ ALL_VARS = (
     "BOT_DEFAULT_TIMEZONE", "BOT_DEFAULT_REMINDER_TIME", "BOT_BROADCAST_RATE", "CONTENT_DIR",
     "LOG_LEVEL", "BOT_AUTO_MIGRATE", "BOT_TICK_SECONDS", "BOT_SANDBOX_CLOCK_FILE",
     "BOT_PAID_BROADCAST_RATE", "BOT_SEND_TIMEOUT", "BOT_OUTBOX_RETENTION_DAYS", "LOG_FORMAT",
+    "BOT_WEBHOOK_URL", "BOT_WEBHOOK_LISTEN", "BOT_WEBHOOK_SECRET", "BOT_WEBHOOK_MAX_CONNECTIONS",
+    "BOT_HTTP_LISTEN",
 )  # fmt: skip
 
 
@@ -45,6 +47,8 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.paid_broadcast_rate == 0  # paid broadcasts are off unless asked for
     assert settings.send_timeout == 30
     assert settings.outbox_retention_days == 30
+    assert settings.webhook_url is None  # long polling
+    assert settings.listen_address is None  # and no HTTP listener
 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
@@ -135,6 +139,22 @@ BAD_VALUES = [
     ("BOT_SEND_TIMEOUT", "121", "121 is outside 5..120"),
     ("BOT_OUTBOX_RETENTION_DAYS", "0", "'0' is not a whole number from 1 to 365"),
     ("BOT_OUTBOX_RETENTION_DAYS", "2.5", "'2.5' is not a whole number from 1 to 365"),
+    ("BOT_WEBHOOK_URL", "bot.example.com/telegram", "is not an http(s) URL"),
+    ("BOT_WEBHOOK_URL", "http://bot.example.com/telegram", "must be https://"),
+    ("BOT_WEBHOOK_URL", "https://bot.example.com:x/telegram", "has a bad port"),
+    ("BOT_WEBHOOK_URL", "https://bot.example.com/t?a=1", "must not have a query"),
+    ("BOT_WEBHOOK_LISTEN", "8080", "'8080' is not host:port"),
+    ("BOT_WEBHOOK_LISTEN", "0.0.0.0:99999", "has no port from 1 to 65535"),
+    ("BOT_WEBHOOK_LISTEN", "0.0.0.0:", "has no port from 1 to 65535"),
+    ("BOT_WEBHOOK_LISTEN", "bad host:80", "has no usable host"),
+    ("BOT_WEBHOOK_LISTEN", "::1:80", "has no usable host"),
+    ("BOT_HTTP_LISTEN", "localhost", "is not host:port"),
+    ("BOT_WEBHOOK_SECRET", "change-me", "is a placeholder"),
+    ("BOT_WEBHOOK_SECRET", "aaaaaaaa", "is a placeholder"),
+    ("BOT_WEBHOOK_SECRET", "has spaces in it", "has characters Telegram does not allow"),
+    ("BOT_WEBHOOK_SECRET", "s3cr3t/with/slashes", "has characters Telegram does not allow"),
+    ("BOT_WEBHOOK_SECRET", "Ab1_-" * 52, "or is too long"),
+    ("BOT_WEBHOOK_MAX_CONNECTIONS", "101", "'101' is not a whole number from 1 to 100"),
 ]
 
 
@@ -170,6 +190,66 @@ def test_cli_stops_with_exit_code_2_and_one_line(
     assert "Traceback" not in err
     if name == "BOT_TOKEN":
         assert value not in err
+
+
+def test_webhook_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_WEBHOOK_URL", " https://bot.example.com/telegram ")
+    monkeypatch.setenv("BOT_WEBHOOK_SECRET", "Wq9-_" * 51 + "x")  # 256 characters
+    settings = load_settings()
+    assert settings.webhook_url == "https://bot.example.com/telegram"
+    assert settings.webhook_path == "/telegram"
+    assert settings.listen_address == ("0.0.0.0", 8080)
+    assert settings.webhook_max_connections == 40
+    monkeypatch.setenv("BOT_WEBHOOK_LISTEN", "[::]:8443")
+    monkeypatch.setenv("BOT_HTTP_LISTEN", "127.0.0.1:9090")  # polling mode's, not used here
+    assert load_settings().listen_address == ("::", 8443)
+    assert SECRET_SHOWN not in repr(load_settings())
+
+
+SECRET_SHOWN = "Wq9-_Wq9-_"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8081/hook", "http://localhost/"])
+def test_plain_http_webhooks_only_on_this_machine(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """For the sandbox and a TLS-terminating proxy on the same host."""
+    monkeypatch.setenv("BOT_WEBHOOK_URL", url)
+    monkeypatch.setenv("BOT_WEBHOOK_SECRET", "a-real-secret-1")
+    assert load_settings().webhook_url == url
+
+
+def test_polling_mode_listens_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_HTTP_LISTEN", "127.0.0.1:9090")
+    assert load_settings().listen_address == ("127.0.0.1", 9090)
+    monkeypatch.setenv("BOT_HTTP_LISTEN", "")
+    assert load_settings().listen_address is None
+
+
+@pytest.mark.parametrize("secret", [None, "", "   "])
+def test_webhook_needs_a_secret(monkeypatch: pytest.MonkeyPatch, secret: str | None) -> None:
+    monkeypatch.setenv("BOT_WEBHOOK_URL", "https://bot.example.com/telegram")
+    if secret is not None:
+        monkeypatch.setenv("BOT_WEBHOOK_SECRET", secret)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == (
+        "configuration error: BOT_WEBHOOK_SECRET is needed when BOT_WEBHOOK_URL is set; "
+        "expected 1 to 256 characters of A-Z a-z 0-9 _ - (make one with `openssl rand -hex 32`)"
+    )
+
+
+def test_webhook_errors_stop_run_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("BOT_WEBHOOK_URL", "https://bot.example.com/telegram")
+    monkeypatch.setenv("BOT_WEBHOOK_SECRET", "change-me")
+    assert cli.main(["run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("configuration error: BOT_WEBHOOK_SECRET is a placeholder")
+    assert "\n" not in err
+    assert "change-me" not in err  # a secret, even a bad one, is never printed
 
 
 def test_offset_clock_follows_its_file(tmp_path: Path) -> None:
