@@ -11,7 +11,7 @@ from bot.background import spawn
 from bot.context import BotContext
 from bot.handlers.common import remove, reply, staff_member
 from bot.render import trainers as trainer_views
-from bot.render.charts import daily_checkins_chart
+from bot.render.charts import DailyChart, daily_checkins_chart
 
 
 async def _scoped(update: Update, context: BotContext) -> tuple[Message, int | None, str] | None:
@@ -50,9 +50,8 @@ async def _send_stats(
 ) -> None:
     services = context.bot_data.services
     stats = await services.stats.community(cohort_id, name)
-    png = await services.heavy.run(
-        daily_checkins_chart, stats.daily_done, trainer_views.chart_title(name)
-    )
+    chart = DailyChart(name, stats.daily_done, stats.daily_active)
+    png = await services.heavy.run(daily_checkins_chart, chart)
     await context.bot.send_photo(
         placeholder.chat_id,
         InputFile(png, filename="stats.png"),

@@ -274,7 +274,3 @@ def scheduled(when: str | None) -> str:
 def on_its_way(broadcast_id: int) -> str:
     return f"📣 Broadcast #{broadcast_id} is on its way."
 
-
-def chart_title(scope: str) -> str:
-    """The title of the /stats chart (plain text: it is drawn, not sent)."""
-    return f"Check-ins per day · {scope}"

@@ -69,6 +69,8 @@ class CommunityStats:
     top_streaks: list[tuple[str, int]] = field(default_factory=list)
     at_risk: list[tuple[str, float, float]] = field(default_factory=list)
     daily_done: list[tuple[date, int]] = field(default_factory=list)
+    # For each day of daily_done: active members whose program had started by then.
+    daily_active: list[int] = field(default_factory=list)
     # Active members whose figures are not yet for their local today (the
     # background refresh is behind, e.g. just after a date rolled over).
     stale: int = 0
@@ -150,6 +152,7 @@ class StatsService:
             async for part in risky.partitions():
                 stats.at_risk += [(name, float(a7), float(a30)) for name, a7, a30 in part]
             stats.daily_done = await self._daily_done(session, now, cohort_id)
+            stats.daily_active = await self._daily_active(session, stats.daily_done, active)
         return stats
 
     async def _daily_done(
@@ -178,6 +181,27 @@ class StatsService:
             (first + timedelta(days=offset), counts.get(first + timedelta(days=offset), 0))
             for offset in range(CHART_DAYS)
         ]
+
+    async def _daily_active(
+        self, session: AsyncSession, days: list[tuple[date, int]], active: list[Any]
+    ) -> list[int]:
+        """Active members whose program had started by each day (one grouped count of
+        the members by start date, summed up day by day)."""
+        if not days:
+            return []
+        rows = await session.execute(
+            select(Member.program_start, func.count())
+            .where(*active, Member.program_start <= days[-1][0])
+            .group_by(Member.program_start)
+        )
+        starts = sorted((start, int(n)) for start, n in rows)
+        out, total, index = [], 0, 0
+        for day, _ in days:
+            while index < len(starts) and starts[index][0] <= day:
+                total += starts[index][1]
+                index += 1
+            out.append(total)
+        return out
 
     # -- /roster ---------------------------------------------------------------------
     async def roster_rows(
