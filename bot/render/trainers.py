@@ -273,4 +273,3 @@ def scheduled(when: str | None) -> str:
 
 def on_its_way(broadcast_id: int) -> str:
     return f"📣 Broadcast #{broadcast_id} is on its way."
-

@@ -194,7 +194,9 @@ class StatsService:
             .where(*active, Member.program_start <= days[-1][0])
             .group_by(Member.program_start)
         )
-        starts = sorted((start, int(n)) for start, n in rows)
+        starts: list[tuple[date, int]] = sorted(
+            (start, int(n)) for start, n in rows if start is not None
+        )
         out, total, index = [], 0, 0
         for day, _ in days:
             while index < len(starts) and starts[index][0] <= day:
