@@ -64,9 +64,7 @@ def _what_was_wrong(raw: str) -> str:
     if clock and int(clock[1]) > 23:
         return f"{int(clock[1])} isn't an hour of the day: hours run from 0 to 23. {_TIME_EXAMPLE}"
     if clock and clock[2] is not None and int(clock[2]) > 59:
-        return (
-            f"{int(clock[2])} isn't a minute: minutes run from 00 to 59. {_TIME_EXAMPLE}"
-        )
+        return f"{int(clock[2])} isn't a minute: minutes run from 00 to 59. {_TIME_EXAMPLE}"
     if clock and clock[2] is not None and len(clock[2]) == 1:
         hour, minute = int(clock[1]), clock[2]
         return f"Minutes take two digits: {hour}:0{minute} or {hour}:{minute}0? {_TIME_EXAMPLE}"
@@ -199,3 +197,14 @@ def describe_zone(name: str) -> str:
     if name.startswith("Etc/"):
         return "UTC"
     return name
+
+
+_GREETING = re.compile(
+    r"(hi+|hello+|hey+|hiya|howdy|yo|hallo|hola|ciao|salut|bonjour|ola|start|begin|"
+    r"good (morning|afternoon|evening|day)|👋)( there| bot| coach)?[\s!.,?👋🙂😊]*",
+)
+
+
+def is_greeting(text: str) -> bool:
+    """'hello', 'Hi there!', 'good morning 👋': a hello, not a question."""
+    return bool(_GREETING.fullmatch(plain(text[:80]) if text.isascii() else text.strip().lower()))
