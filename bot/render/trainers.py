@@ -235,7 +235,11 @@ def stats_caption(stats: CommunityStats) -> str:
 PROMOTE_USAGE = "Tell me who: /promote 123456789, /promote @username, or reply to their message."
 UNKNOWN_PERSON = "I don't know that person yet: ask them to send me /start first."
 NO_SUCH_COHORT = "There is no cohort by that name. /cohort list shows them all."
-BROADCAST_AT_USAGE = "Write the time as <code>/broadcast at 2026-12-01 18:00 Your text</code>."
+BROADCAST_AT_USAGE = (
+    "I could not read a date and a time after <code>at</code>. Write the time as "
+    "<code>/broadcast at tomorrow 18:00 Your text</code>, <code>at fri 6pm …</code> or "
+    "<code>at 24/12 9:00 …</code> (day before month), in your time zone."
+)
 IN_THE_PAST = "That time has already passed. Pick a time in the future."
 MEDIA_TOO = "Photos, videos and documents work too: send them here, then reply with /broadcast."
 PREVIEW_HEADER = "👀 Preview: members will get exactly this."
@@ -261,6 +265,22 @@ def role_changed(name: str, role: Role) -> str:
 
 def no_cohort_called(name: str) -> str:
     return f"There is no cohort called {esc(name[:48])}. /cohort list shows them all."
+
+
+def too_long(length: int, limit: int) -> str:
+    """A broadcast text over Telegram's limit, refused before any preview."""
+    return (
+        f"That text is {length:,} characters long; Telegram takes at most {limit:,} in one "
+        "message. Shorten it or split it in two; nothing was sent."
+    )
+
+
+def read_time(when: str | None) -> str:
+    """How the time after `at` was read, for the trainer to check."""
+    return (
+        f"🗓 I read the time as <b>{esc(when or '')}</b>. If that is wrong, cancel below "
+        "and send the command again."
+    )
 
 
 def refused_by_telegram(reason: str) -> str:

@@ -7,9 +7,9 @@ friendly sentence saying what was expected (plain text, no HTML).
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import UTC, datetime, time
 from functools import lru_cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.config import is_valid_zone
 from bot.services.places import Place, find_city, plain, similar_cities
@@ -208,3 +208,56 @@ _GREETING = re.compile(
 def is_greeting(text: str) -> bool:
     """'hello', 'Hi there!', 'good morning 👋': a hello, not a question."""
     return bool(_GREETING.fullmatch(plain(text[:80]) if text.isascii() else text.strip().lower()))
+
+
+# -- when a broadcast should go ------------------------------------------------------
+# A date and time to read after `/broadcast at`: at most this many words.
+_WHEN_WORDS = 5
+_HAS_TIME = re.compile(
+    r"\d{1,2}\s*(?::\s*\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)"
+    r"|\d{1,2}\s*[:h.]\s*\d{2}|noon|midnight|tonight",
+    re.I,
+)
+_WHEN_START = re.compile(
+    r"\S*(\d|today|tonight|tomorrow|mon|tue|wed|thu|fri|sat|sun|next|in\b)", re.I
+)
+
+
+def looks_like_when(text: str) -> bool:
+    """Whether the words after `/broadcast at` try to name a time (else: plain text)."""
+    return bool(_WHEN_START.match(text.strip()))
+
+
+def parse_when(
+    text: str, zone: str, now: datetime, language: str | None = None
+) -> tuple[datetime, str]:
+    """A date and time at the start of `text` ('tomorrow 18:00', 'fri 6pm',
+    '24/12 9:00', '2026-12-24 18:00'), read in `zone` relative to `now`, and the
+    words after it. Raises InputError when no time can be read there."""
+    import dateparser
+
+    words = text.split()
+    base = now.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    settings = {
+        "RELATIVE_BASE": base,
+        "PREFER_DATES_FROM": "future",
+        "DATE_ORDER": "DMY",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    languages = ["en"] if not language or language == "en" else [language, "en"]
+    for count in range(min(_WHEN_WORDS, len(words)), 0, -1):
+        candidate = " ".join(words[:count])
+        if not _HAS_TIME.search(candidate):
+            continue
+        try:
+            found = dateparser.parse(candidate, languages=languages, settings=settings)
+        except ValueError:  # a language dateparser does not know
+            found = dateparser.parse(candidate, languages=["en"], settings=settings)
+        if found is not None:
+            # Local wall time in the zone; a time skipped by DST moves past the gap.
+            local = found.replace(second=0, microsecond=0, tzinfo=ZoneInfo(zone))
+            instant = local.astimezone(UTC)
+            head = re.match(r"\s*" + r"\S+\s+" * (count - 1) + r"\S+", text)
+            assert head is not None  # the words were split from this text
+            return instant, text[head.end() :].strip()
+    raise InputError("I could not read a date and a time there.")
