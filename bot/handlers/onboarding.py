@@ -14,7 +14,8 @@ from telegram import CallbackQuery, Message, Update
 from bot.config import is_valid_zone
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
-from bot.db.status import Experience, MemberStatus
+from bot.db.status import STAFF_ROLES, Experience, MemberStatus
+from bot.delivery.menus import publish_menu
 from bot.handlers import catalog as lookups
 from bot.handlers import checkins
 from bot.handlers.common import (
@@ -79,6 +80,11 @@ async def start_member(update: Update, context: BotContext) -> None:
     preferences = data.services.preferences
     registration = await data.members.register(_profile(update, message))
     member = registration.member
+    role = data.services.staff.role_of(member.telegram_id, member)
+    if registration.created and role in STAFF_ROLES:
+        # An admin from BOT_ADMIN_IDS talking to the bot for the first time: their
+        # menu now, not only after the next restart.
+        await publish_menu(context.bot, message.chat.id, role)
     code = (context.args or [""])[0][:64]
     if code and code != DEEP_LINK_SETTINGS:
         joined = await preferences.join_cohort(member.telegram_id, code)

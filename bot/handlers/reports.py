@@ -75,11 +75,11 @@ async def _send_roster(context: BotContext, placeholder: Message, cohort_id: int
     today = context.bot_data.clock.now().date()
     with tempfile.TemporaryDirectory(prefix="roster-") as folder:
         path = Path(folder) / f"roster-{today.isoformat()}.csv"
-        await context.bot_data.services.stats.write_roster(path, cohort_id)
+        members = await context.bot_data.services.stats.write_roster(path, cohort_id)
         with path.open("rb") as handle:
             await context.bot.send_document(
                 placeholder.chat_id,
                 InputFile(handle, filename=path.name),
-                caption=trainer_views.ROSTER_CAPTION,
+                caption=trainer_views.roster_caption(members),
             )
     await remove(placeholder)

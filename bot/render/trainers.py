@@ -31,6 +31,16 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
 Button = InlineKeyboardButton
 
 
+def members_count(count: int, *, bold: bool = False) -> str:
+    """'1 member', '3 members', '<b>1</b> member'."""
+    number = f"<b>{count}</b>" if bold else str(count)
+    return f"{number} member{'' if count == 1 else 's'}"
+
+
+def roster_caption(count: int) -> str:
+    return f"📋 Roster · {members_count(count)} (column onboarded: no means no program yet)"
+
+
 def invite_link(bot_username: str | None, code: str) -> str:
     return f"https://t.me/{bot_username or 'your_bot'}?start={code}"
 
@@ -49,14 +59,14 @@ def cohort_list(cohorts: list[CohortInfo], bot_username: str | None) -> str:
     lines = ["👥 <b>Cohorts</b>"]
     for cohort in cohorts:
         lines.append(
-            f"• <b>{esc(cohort.name)}</b>: {cohort.members} members · "
+            f"• <b>{esc(cohort.name)}</b>: {members_count(cohort.members)} · "
             f"{esc(invite_link(bot_username, cohort.code))}"
         )
     return "\n".join(lines)
 
 
 def cohort_members(cohort: CohortInfo, names: list[str]) -> str:
-    lines = [f"👥 <b>{esc(cohort.name)}</b> · {len(names)} members"]
+    lines = [f"👥 <b>{esc(cohort.name)}</b> · {members_count(len(names))}"]
     shown = names[:60]
     lines += [f"• {esc(name)}" for name in shown]
     if len(names) > len(shown):
@@ -104,7 +114,7 @@ def paid_note(count: int, paid_rate: float) -> str:
         f"\n\n⭐ <b>Paid broadcast</b>: it goes out at up to {paid_rate:g} messages/s. "
         f"Telegram charges {PAID_STARS_PER_MESSAGE:g} Stars for each message above the "
         f"free {FREE_RATE}/s, from the bot's Stars balance: at most about {stars:,.0f} Stars "
-        f"for these {count} members."
+        f"for these {members_count(count)}."
     )
 
 
@@ -116,7 +126,7 @@ def confirm(broadcast_id: int, count: int, when: str | None, paid_rate: float = 
     rows = [
         [_press(f"📣 {verb} to {count}", "go", broadcast_id), _press("✖️ Cancel", "x", broadcast_id)]
     ]
-    text = f"Send this to <b>{count}</b> members{timing}?"
+    text = f"Send this to {members_count(count, bold=True)}{timing}?"
     if paid_rate > 0:
         text += paid_note(count, paid_rate)
     return Rendered(text, rows)
@@ -185,7 +195,7 @@ def progress(view: BroadcastView, now: datetime, rate: float) -> Rendered:
     if (pace := pace_line(view, now, rate)) is not None:
         lines.append(pace)
     if view.status == BroadcastStatus.DONE:
-        lines.append(f"Reached {view.sent} of {view.total} members.")
+        lines.append(f"Reached {view.sent} of {members_count(view.total)}.")
     rows = []
     if not view.finished:
         rows = [[_press("✖️ Cancel the rest", "x", view.id)]]
@@ -247,7 +257,6 @@ NUDGE_USAGE = "Send /nudge, or /nudge followed by a number of days from 1 to 60.
 BROADCAST_BUTTON_EXPIRED = "That button has expired. Send /broadcasts to see what is running."
 ON_ITS_WAY = "On its way 📣"
 CANCELLED = "Cancelled"
-ROSTER_CAPTION = "📋 Roster"
 BUILDING_STATS = "⏳ Working out the numbers…"
 BUILDING_ROSTER = "⏳ Writing the roster…"
 COUNTING = "…"

@@ -53,6 +53,7 @@ ROSTER_COLUMNS = (
     "last_note_date",
     "joined",
     "status",
+    "onboarded",
     "figures_as_of",
 )
 
@@ -226,6 +227,7 @@ class StatsService:
                 Member.telegram_id,
                 Cohort.name,
                 Member.program_id,
+                Member.program_start,
                 Member.timezone,
                 Member.created_at,
                 Member.status,
@@ -275,6 +277,8 @@ class StatsService:
                     _text(row.last_note_date),
                     _joined(row.created_at, row.timezone),
                     row.status,
+                    # Never chose a program (or never finished /start's steps).
+                    "yes" if row.program_id and row.program_start else "no (no program yet)",
                     _text(row.as_of),
                 ]
             )

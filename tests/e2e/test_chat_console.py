@@ -65,7 +65,7 @@ def test_scripted_chat_session(tmp_path: Path) -> None:
     # Everyone active counts those who finished onboarding: only You (Coach and
     # the crowd only sent /start).
     assert "Everyone active (1)" in out
-    assert "Send this to 1 members now?" in out
+    assert "Send this to 1 member now?" in out
     assert "Broadcast #1 is on its way." in out
     assert "Traceback" not in out + result.stderr
     assert (tmp_path / "sandbox.db").exists()
