@@ -26,7 +26,7 @@ from bot.handlers.common import (
     private_message,
     reply,
 )
-from bot.render import callbacks
+from bot.render import callbacks, texts
 from bot.render import onboarding as onboarding_views
 from bot.render.message import Rendered, esc
 from bot.render.session import render_session
@@ -86,7 +86,9 @@ async def start_member(update: Update, context: BotContext) -> None:
         # menu now, not only after the next restart.
         await publish_menu(context.bot, message.chat.id, role)
     code = (context.args or [""])[0][:64]
-    if code and code != DEEP_LINK_SETTINGS:
+    if code == texts.DEEP_LINK_HELP:  # from the inline hint
+        await reply(message, texts.INLINE_TIPS)
+    elif code and code != DEEP_LINK_SETTINGS:
         joined = await preferences.join_cohort(member.telegram_id, code)
         member = joined.member
         if joined.cohort_name:
