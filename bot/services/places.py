@@ -58,7 +58,8 @@ class _Gazetteer:
     names: list[str]
 
 
-_lock = threading.Lock()
+_lock = threading.Lock()  # the gazetteer is built once, whoever asks first
+_finder_lock = threading.Lock()  # one lookup at a time in the boundary data
 
 
 @lru_cache(maxsize=1)
@@ -145,6 +146,6 @@ def zone_at(latitude: float, longitude: float) -> str | None:
     """The IANA zone at a point (at sea: the nautical Etc/GMT zone), or None."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
-    with _lock:
+    with _finder_lock:
         zone = _finder().timezone_at(lng=longitude, lat=latitude)
     return zone if isinstance(zone, str) and is_valid_zone(zone) else None

@@ -19,6 +19,8 @@ SCRIPT = """\
 4
 :clock 07:30
 1
+:location 38.72 -9.14
+:location north
 /anatomy gluteus medus
 :admin
 /start
@@ -60,6 +62,9 @@ def test_scripted_chat_session(tmp_path: Path) -> None:
     assert "Day 1 of Defy Gravity" in out
     assert "(bot: Recorded ✅)" in out
     assert "Streak: 1 day" in out
+    assert "keyboard: [📍 Send my location]" in out
+    assert "Time zone: Europe/Lisbon" in out  # from :location, resolved offline
+    assert "(use :location 38.72 -9.14" in out
     assert "Gluteus medius · muscle" in out
     assert "3 members joined" in out
     # Everyone active counts those who finished onboarding: only You (Coach and

@@ -129,3 +129,10 @@ async def test_a_card_posted_through_our_own_inline_mode_is_not_answered(bot: Ha
     other = {"id": 999, "is_bot": True, "first_name": "Other"}
     await bot.send(bot.updates.message(MIA, "what does the gluteus medius do?", via_bot=other))
     assert len(bot.api.sent()) > before
+
+
+async def test_a_location_with_no_zone_asks_for_a_city(bot: Harness) -> None:
+    await at_zone_step(bot)
+    await bot.send(bot.updates.location(MIA, 95.0, 0.0))  # a forged, impossible point
+    assert "Type the nearest city" in bot.api.last("sendMessage").text
+    assert await zone_of(bot) == "Europe/Berlin"

@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import is_valid_zone
-from bot.services.inputs import DidYouMean, InputError, describe_zone, parse_time, parse_zone
+from bot.services.inputs import (
+    DidYouMean,
+    InputError,
+    describe_zone,
+    is_greeting,
+    parse_time,
+    parse_when,
+    parse_zone,
+)
 from bot.services.places import zone_at
 
 # -- parse_time -----------------------------------------------------------------------------
@@ -392,3 +400,42 @@ def test_every_accepted_zone_can_be_described(text: str, expected: str) -> None:
     described = describe_zone(name)
     assert described.startswith(expected)
     assert not any(bad in described for bad in ("UTC- ", "UTC-0", "UTC+ ", "UTC+0"))
+
+
+# -- greetings and broadcast times --------------------------------------------------------
+@pytest.mark.parametrize("text", ["hello", "Hi!", "hey there", "Good morning 👋", "👋", "Bonjour"])
+def test_a_hello_is_a_greeting(text: str) -> None:
+    assert is_greeting(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["hello, what does the glute med do?", "hip thrust", "", "x" * 5000, "hi" * 50]
+)
+def test_a_question_is_no_greeting(text: str) -> None:
+    assert not is_greeting(text)
+
+
+BERLIN_MORNING = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "at", "rest"),
+    [
+        ("tomorrow 18:00 Class!", None, datetime(2026, 3, 3, 17, 0, tzinfo=UTC), "Class!"),
+        ("fri 6pm  Yoga\non the roof", "en", datetime(2026, 3, 6, 17, 0, tzinfo=UTC),
+         "Yoga\non the roof"),
+        ("demain 18:00 Cours", "fr", datetime(2026, 3, 3, 17, 0, tzinfo=UTC), "Cours"),
+        ("tomorrow 18:00 x", "xx", datetime(2026, 3, 3, 17, 0, tzinfo=UTC), "x"),
+        ("9:00", None, datetime(2026, 3, 3, 8, 0, tzinfo=UTC), ""),  # today's 9:00 is past
+    ],
+)  # fmt: skip
+def test_parse_when_reads_the_time_in_the_zone(
+    text: str, language: str | None, at: datetime, rest: str
+) -> None:
+    assert parse_when(text, "Europe/Berlin", BERLIN_MORNING, language) == (at, rest)
+
+
+@pytest.mark.parametrize("text", ["tomorrow", "fri Yoga", "banana 18:99", "", "🍑 " * 10])
+def test_parse_when_refuses_what_names_no_time(text: str) -> None:
+    with pytest.raises(InputError):
+        parse_when(text, "Europe/Berlin", BERLIN_MORNING)
