@@ -11,7 +11,6 @@ from datetime import date
 
 from telegram import CallbackQuery, Message, Update
 
-from bot.config import is_valid_zone
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import STAFF_ROLES, Experience, MemberStatus
@@ -127,11 +126,15 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
         else:
             await edit(message, onboarding_views.program_changed(catalog, change.member))
     elif isinstance(action, callbacks.PickZone):
-        if not is_valid_zone(action.zone):  # forged, or a zone tzdata no longer has
+        try:  # buttons carry IANA names: anything else is forged or from an old tzdata
+            if "/" not in action.zone and action.zone != "UTC":
+                raise InputError(action.zone)
+            zone = parse_zone(action.zone)
+        except InputError:
             await answer(query, onboarding_views.SETTINGS_BUTTON_EXPIRED)
             return
         await answer(query)
-        await save_zone(message, context, member, action.zone, pressed=True)
+        await save_zone(message, context, member, zone, pressed=True)
     elif isinstance(action, callbacks.PickExperience | callbacks.TickAnswer):
         await answer(query)
         await _answer_question(message, context, member, action)

@@ -11,6 +11,7 @@ transcript.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import re
 import secrets
@@ -200,12 +201,16 @@ class Console:
 
     async def _share_location(self, spec: str) -> None:
         parts = spec.replace(",", " ").split()
+        after = max((m.message_id for m in self.sandbox.messages(self.current)), default=0)
         try:
             latitude, longitude = (float(part) for part in parts)
             self.sandbox.send_location(self.current, latitude, longitude)
         except ValueError:  # not two numbers, or off the globe (SandboxError)
             self.write("(use :location 38.72 -9.14: latitude, then longitude)")
             return
+        # The first lookup loads the zone boundaries (a few seconds): wait for the answer.
+        with contextlib.suppress(TimeoutError):
+            await self.sandbox.wait_for_bot_message(self.current, after=after, timeout=WAIT_MAX_S)
         await self._settle()
 
     async def _crowd(self, count: int) -> None:

@@ -61,6 +61,8 @@ async def test_a_forged_zone_button_changes_nothing(bot: Harness) -> None:
     assert "expired" in bot.api.last("answerCallbackQuery").params["text"]
     await bot.send(bot.updates.callback(MIA, "ob:z:Berlni"))
     assert "expired" in bot.api.last("answerCallbackQuery").params["text"]
+    await bot.send(bot.updates.callback(MIA, "ob:z:Factory"))
+    assert "expired" in bot.api.last("answerCallbackQuery").params["text"]
     assert await zone_of(bot) == "Europe/Berlin"  # the default, unchanged
 
 
