@@ -116,6 +116,11 @@ def register(app: BotApplication) -> None:
         ),
         group=GROUP_MAIN,
     )
+    # 📍 Send my location (the time-zone step's reply keyboard): the zone there.
+    app.add_handler(
+        MessageHandler(filters.LOCATION & filters.ChatType.PRIVATE, onboarding.share_location),
+        group=GROUP_MAIN,
+    )
     # Any other button (an old bot version's, or forged data) gets a polite answer.
     app.add_handler(CallbackQueryHandler(core.answer_stale_button), group=GROUP_MAIN)
 

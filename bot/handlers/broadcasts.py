@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
+import asyncio
+import html
 
 from telegram import Message, Update
 from telegram.error import BadRequest
@@ -12,14 +11,31 @@ from telegram.error import BadRequest
 from bot.background import spawn
 from bot.context import BotContext
 from bot.db.status import BroadcastStatus
-from bot.handlers.common import answer, edit, pressing_staff, reply, staff_member
+from bot.handlers.common import answer, edit, pressing_staff, remove, reply, staff_member
 from bot.render import callbacks
 from bot.render import trainers as trainer_views
 from bot.render.message import esc
 from bot.render.rules import MAX_TEXT
 from bot.services.broadcasts import Audience, BroadcastError
+from bot.services.inputs import InputError, looks_like_when, parse_when
 
-_AT = re.compile(r"^at\s+(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*(.*)$", re.S | re.I)
+
+def _length(text: str) -> int:
+    """A text's length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _body_html(message: Message, body: str) -> str:
+    """The trainer's text after the command, with the formatting they typed in
+    Telegram (bold, italics, links) as HTML; plain and escaped if it cannot be
+    cut out of the message's HTML."""
+    text = message.text or ""
+    start = text.rfind(body)
+    prefix = html.escape(text[:start])  # as PTB escapes text outside entities
+    full = message.text_html
+    if start >= 0 and full.startswith(prefix):
+        return full[len(prefix) :].strip()
+    return esc(body)
 
 
 async def start_broadcast(update: Update, context: BotContext) -> None:
@@ -34,17 +50,21 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
     raw = (message.text or "").split(maxsplit=1)
     rest = raw[1].strip() if len(raw) > 1 else ""
     scheduled_at = None
-    if match := _AT.match(rest):
+    if rest[:3].lower() == "at " and looks_like_when(rest[3:]):
+        language = member.language_code if member else None
         try:
-            naive = datetime.strptime(f"{match[1]} {match[2]}", "%Y-%m-%d %H:%M")  # noqa: DTZ007
-        except ValueError:
+            scheduled_at, rest = await asyncio.to_thread(
+                parse_when, rest[3:], zone, data.clock.now(), language
+            )
+        except InputError:
             await reply(message, trainer_views.BROADCAST_AT_USAGE)
             return
-        scheduled_at = naive.replace(tzinfo=ZoneInfo(zone))
         if scheduled_at <= data.clock.now():
             await reply(message, trainer_views.IN_THE_PAST)
             return
-        rest = match[3].strip()
+    if rest and (length := _length(rest)) > MAX_TEXT:
+        await reply(message, trainer_views.too_long(length, MAX_TEXT))
+        return
     replied = message.reply_to_message
     service = data.services.broadcasts
     try:
@@ -60,13 +80,15 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
             broadcast_id = await service.draft(
                 update.effective_user.id,
                 message.chat.id,
-                text=esc(rest) if rest else None,
+                text=_body_html(message, rest) if rest else None,
                 scheduled_at=scheduled_at,
                 update_id=update.update_id,
             )
     except BroadcastError as exc:
         await reply(message, f"{esc(str(exc))} {trainer_views.MEDIA_TOO}")
         return
+    if scheduled_at is not None:  # say how the time was read, before anything is chosen
+        await reply(message, trainer_views.read_time(trainer_views.local_time(scheduled_at, zone)))
     if not await _preview(message, context, broadcast_id):
         return
     cohorts = [(c.id, c.name) for c in await data.services.staff.cohorts()]
@@ -86,17 +108,16 @@ async def _show_counts(
 async def _preview(message: Message, context: BotContext, broadcast_id: int) -> bool:
     """Show the trainer the exact copy; False (and the draft cancelled) if Telegram refuses it."""
     view = await context.bot_data.services.broadcasts.view(broadcast_id)
-    await reply(message, trainer_views.PREVIEW_HEADER)
+    header = await reply(message, trainer_views.PREVIEW_HEADER)
     try:
         if view.text is not None:
-            if len(view.text) > MAX_TEXT:
-                raise BadRequest("message is too long")
             await context.bot.send_message(message.chat.id, view.text)
         elif view.source_chat_id is not None and view.source_message_id is not None:
             await context.bot.copy_message(
                 message.chat.id, view.source_chat_id, view.source_message_id
             )
     except BadRequest as exc:
+        await remove(header)  # no "Preview" above nothing
         await context.bot_data.services.broadcasts.cancel(broadcast_id)
         await reply(message, trainer_views.refused_by_telegram(exc.message))
         return False

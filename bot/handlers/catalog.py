@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineQueryResultArticle, InputTextMessageContent, Message, Update
+from telegram import (
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
 
 from bot.catalog.questions import read_question
 from bot.catalog.search import Match
@@ -155,4 +161,10 @@ async def answer_inline(update: Update, context: BotContext) -> None:
                 reply_markup=rendered.markup,
             )
         )
+    if not results:  # nothing matched: a hint above the empty list, and a way to the tips
+        hint = InlineQueryResultsButton(
+            text=texts.inline_no_match(text), start_parameter=texts.DEEP_LINK_HELP
+        )
+        await inline.answer([], cache_time=30, is_personal=False, button=hint)
+        return
     await inline.answer(results, cache_time=300, is_personal=False)

@@ -191,6 +191,8 @@ async def send_my_data(update: Update, context: BotContext) -> None:
         await reply(message, progress_views.NO_DATA)
         return
     data = await context.bot_data.services.checkins.export(member.telegram_id)
+    program = context.bot_data.library.catalog.programs.get(member.program_id or "")
+    await reply(message, progress_views.my_data_summary(data, program.name if program else None))
     payload = json.dumps(data, indent=2, ensure_ascii=False).encode()
     await message.reply_document(
         InputFile(payload, filename="defy-gravity-my-data.json"),

@@ -29,7 +29,7 @@ def _rendered(content: Rendered | str) -> Rendered:
 async def reply(message: Message, content: Rendered | str) -> Message:
     """Answer in the message's chat (HTML, with the buttons if any)."""
     rendered = _rendered(content)
-    return await message.reply_text(rendered.text, reply_markup=rendered.markup)
+    return await message.reply_text(rendered.text, reply_markup=rendered.reply_markup)
 
 
 async def edit(target: Message | CallbackQuery | None, content: Rendered | str) -> None:

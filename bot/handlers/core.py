@@ -12,15 +12,20 @@ from bot.context import BotContext
 from bot.handlers.common import answer, reply
 from bot.intake.handling import current_handling
 from bot.render import texts
+from bot.render.menus import help_for
 from bot.services.members import NotAMember
 
 log = logging.getLogger(__name__)
 
 
 async def show_help(update: Update, context: BotContext) -> None:
-    """List the commands."""
-    if update.effective_message:
-        await reply(update.effective_message, texts.help_text())
+    """List the commands (trainers and admins also see theirs)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    data = context.bot_data
+    role = data.services.staff.role_of(user.id, await data.members.get(user.id))
+    await reply(message, help_for(role))
 
 
 async def answer_unknown_command(update: Update, context: BotContext) -> None:

@@ -6,23 +6,33 @@ these handlers only show the question it names.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from telegram import CallbackQuery, Message, Update
 
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
-from bot.db.status import Experience, MemberStatus
+from bot.db.status import STAFF_ROLES, Experience, MemberStatus
+from bot.delivery.menus import publish_menu
 from bot.handlers import catalog as lookups
 from bot.handlers import checkins, feedback
-from bot.handlers.common import answer, edit, pressing_member, private_message, reply
-from bot.render import callbacks
+from bot.handlers.common import (
+    answer,
+    edit,
+    known_member,
+    pressing_member,
+    private_message,
+    reply,
+)
+from bot.render import callbacks, texts
 from bot.render import onboarding as onboarding_views
 from bot.render.message import Rendered, esc
 from bot.render.session import render_session
 from bot.services.answers import recommended_program
-from bot.services.inputs import InputError, parse_time, parse_zone
+from bot.services.inputs import DidYouMean, InputError, is_greeting, parse_time, parse_zone
 from bot.services.members import Profile
+from bot.services.places import zone_at
 from bot.services.preferences import Awaiting, Change, Step, expected_input, onboarding_step
 
 DEEP_LINK_SETTINGS = "settings"
@@ -69,8 +79,15 @@ async def start_member(update: Update, context: BotContext) -> None:
     preferences = data.services.preferences
     registration = await data.members.register(_profile(update, message))
     member = registration.member
+    role = data.services.staff.role_of(member.telegram_id, member)
+    if registration.created and role in STAFF_ROLES:
+        # An admin from BOT_ADMIN_IDS talking to the bot for the first time: their
+        # menu now, not only after the next restart.
+        await publish_menu(context.bot, message.chat.id, role)
     code = (context.args or [""])[0][:64]
-    if code and code != DEEP_LINK_SETTINGS:
+    if code == texts.DEEP_LINK_HELP:  # from the inline hint
+        await reply(message, texts.INLINE_TIPS)
+    elif code and code != DEEP_LINK_SETTINGS:
         joined = await preferences.join_cohort(member.telegram_id, code)
         member = joined.member
         if joined.cohort_name:
@@ -105,16 +122,19 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
         change = await preferences.choose_program(member.telegram_id, action.program_id)
         if change.next_step == Step.TIMEZONE:
             await edit(message, onboarding_views.ask_zone(change.member, onboarding=True))
+            await reply(message, onboarding_views.offer_location())
         else:
             await edit(message, onboarding_views.program_changed(catalog, change.member))
     elif isinstance(action, callbacks.PickZone):
-        try:
+        try:  # buttons carry IANA names: anything else is forged or from an old tzdata
+            if "/" not in action.zone and action.zone != "UTC":
+                raise InputError(action.zone)
             zone = parse_zone(action.zone)
         except InputError:
             await answer(query, onboarding_views.SETTINGS_BUTTON_EXPIRED)
             return
         await answer(query)
-        await save_zone(message, context, member, zone)
+        await save_zone(message, context, member, zone, pressed=True)
     elif isinstance(action, callbacks.PickExperience | callbacks.TickAnswer):
         await answer(query)
         await _answer_question(message, context, member, action)
@@ -125,7 +145,7 @@ async def press_onboarding(update: Update, context: BotContext) -> None:
         change = await context.bot_data.services.preferences.set_reminder_time(
             member.telegram_id, action.at
         )
-        await _after_time(message, context, change)
+        await _after_time(message, context, change, pressed=True)
     else:
         await answer(query, onboarding_views.SETTINGS_BUTTON_EXPIRED)
 
@@ -191,11 +211,16 @@ async def answer_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or update.effective_user is None or not message.text:
         return
+    if message.via_bot is not None and message.via_bot.id == context.bot.id:
+        return  # a card the member shared through our own inline mode: not for us
     member = await context.bot_data.members.get(update.effective_user.id)
     if await feedback.relay_reply(update, message, context, member):
         return
     if member is None:
-        await lookups.answer_question(message, context)
+        if is_greeting(message.text):  # "hello" before /start: start, as /start would
+            await start_member(update, context)
+        else:
+            await lookups.answer_question(message, context)
         return
     expected = expected_input(member)
     note_day = checkins.note_day_from_reply(message)
@@ -222,35 +247,66 @@ async def apply_time(message: Message, context: BotContext, member: MemberDTO, t
     await _after_time(message, context, change)
 
 
-async def _after_time(message: Message, context: BotContext, change: Change) -> None:
+async def _after_time(
+    message: Message, context: BotContext, change: Change, *, pressed: bool = False
+) -> None:
+    """What follows a new session time: in place of the picker when it was tapped."""
     catalog = context.bot_data.library.catalog
+    today = context.bot_data.services.checkins.today(change.member)
+    view: Rendered | str
     if change.onboarding_finished:
-        today = context.bot_data.services.checkins.today(change.member)
-        await reply(message, onboarding_views.all_set(catalog, change.member, today))
+        view = onboarding_views.all_set(catalog, change.member, today)
     elif change.next_step == Step.DONE:
-        today = context.bot_data.services.checkins.today(change.member)
-        await reply(
-            message, onboarding_views.time_set(change.member.reminder_time, change.member, today)
-        )
+        view = onboarding_views.time_set(change.member.reminder_time, change.member, today)
     else:
-        await reply(message, _question(context, change.member, change.next_step, first_time=False))
+        view = _question(context, change.member, change.next_step, first_time=False)
+    await (edit(message, view) if pressed else reply(message, view))
 
 
 async def apply_zone(message: Message, context: BotContext, member: MemberDTO, text: str) -> None:
-    """Set the time zone from what the member typed (or say what was wrong)."""
+    """Set the time zone from what the member typed (or offer the cities it may mean)."""
     try:
-        zone = parse_zone(text)
+        # A city name may load the gazetteer (seconds, once): not on the event loop.
+        zone = await asyncio.to_thread(parse_zone, text)
+    except DidYouMean as exc:
+        await reply(message, onboarding_views.did_you_mean(exc.places))
+        return
     except InputError as exc:
         await reply(message, esc(str(exc)))
         return
     await save_zone(message, context, member, zone)
 
 
-async def save_zone(message: Message, context: BotContext, member: MemberDTO, zone: str) -> None:
-    """Store a zone and show what comes next."""
+async def share_location(update: Update, context: BotContext) -> None:
+    """A location shared with 📍 Send my location: the time zone there, found offline."""
+    found = await known_member(update, context)
+    if found is None:
+        return
+    message, member = found
+    location = message.location
+    if location is None:
+        return
+    zone = await asyncio.to_thread(zone_at, location.latitude, location.longitude)
+    if zone is None:
+        await reply(message, onboarding_views.NO_ZONE_THERE)
+        return
+    await save_zone(message, context, member, zone)
+
+
+async def save_zone(
+    message: Message, context: BotContext, member: MemberDTO, zone: str, *, pressed: bool = False
+) -> None:
+    """Store a zone and show what comes next: in place of the picker when it was
+    tapped; typed or shared, the zone is confirmed (and the location button goes)
+    before the next question."""
     change = await context.bot_data.services.preferences.set_timezone(member.telegram_id, zone)
-    if change.next_step == Step.DONE:
-        today = context.bot_data.services.checkins.today(change.member)
-        await reply(message, onboarding_views.zone_set(change.member, today))
-    else:
-        await reply(message, _question(context, change.member, change.next_step, first_time=False))
+    today = context.bot_data.services.checkins.today(change.member)
+    question = None
+    if change.next_step != Step.DONE:
+        question = _question(context, change.member, change.next_step, first_time=False)
+    if pressed:
+        await edit(message, question or onboarding_views.zone_set(change.member, today))
+        return
+    await reply(message, onboarding_views.zone_from_location(change.member, today))
+    if question is not None:
+        await reply(message, question)

@@ -11,7 +11,7 @@ from bot.background import spawn
 from bot.context import BotContext
 from bot.handlers.common import remove, reply, staff_member
 from bot.render import trainers as trainer_views
-from bot.render.charts import daily_checkins_chart
+from bot.render.charts import DailyChart, daily_checkins_chart
 from bot.services.stats import CohortScope
 
 
@@ -58,9 +58,8 @@ async def _send_stats(
 ) -> None:
     services = context.bot_data.services
     stats = await services.stats.community(cohort_id, name)
-    png = await services.heavy.run(
-        daily_checkins_chart, stats.daily_done, trainer_views.chart_title(name)
-    )
+    chart = DailyChart(name, stats.daily_done, stats.daily_active)
+    png = await services.heavy.run(daily_checkins_chart, chart)
     await context.bot.send_photo(
         placeholder.chat_id,
         InputFile(png, filename="stats.png"),
@@ -84,11 +83,11 @@ async def _send_roster(context: BotContext, placeholder: Message, cohort_id: Coh
     today = context.bot_data.clock.now().date()
     with tempfile.TemporaryDirectory(prefix="roster-") as folder:
         path = Path(folder) / f"roster-{today.isoformat()}.csv"
-        await context.bot_data.services.stats.write_roster(path, cohort_id)
+        members = await context.bot_data.services.stats.write_roster(path, cohort_id)
         with path.open("rb") as handle:
             await context.bot.send_document(
                 placeholder.chat_id,
                 InputFile(handle, filename=path.name),
-                caption=trainer_views.ROSTER_CAPTION,
+                caption=trainer_views.roster_caption(members),
             )
     await remove(placeholder)

@@ -52,6 +52,8 @@ async def _set_or_ask(update: Update, context: BotContext, what: Awaiting) -> No
         return
     await context.bot_data.services.preferences.expect(member.telegram_id, Expected(what))
     await reply(message, ask(member, onboarding=not member.onboarded))
+    if what == Awaiting.TIMEZONE:
+        await reply(message, settings_views.offer_location())
 
 
 async def choose_program(update: Update, context: BotContext) -> None:
@@ -142,17 +144,19 @@ async def press_settings(update: Update, context: BotContext) -> None:
     preferences = context.bot_data.services.preferences
     catalog = context.bot_data.library.catalog
     await answer(query)
+    # The picker takes the place of the summary, and its answer the picker's.
     if action.what == "program":
-        await reply(message, settings_views.ask_switch_program(catalog, member))
+        await edit(message, settings_views.ask_switch_program(catalog, member))
     elif action.what == "zone":
         await preferences.expect(member.telegram_id, Expected(Awaiting.TIMEZONE))
-        await reply(message, settings_views.ask_zone(member, onboarding=False))
+        await edit(message, settings_views.ask_zone(member, onboarding=False))
+        await reply(message, settings_views.offer_location())
     elif action.what == "time":
         await preferences.expect(member.telegram_id, Expected(Awaiting.TIME))
-        await reply(message, settings_views.ask_time(member, onboarding=False))
+        await edit(message, settings_views.ask_time(member, onboarding=False))
     elif action.what == "about":
         view = settings_views.ask_experience(member, first_time=False, onboarding=False)
-        await reply(message, view)
+        await edit(message, view)
     else:
         change = await {
             "pause": lambda: preferences.pause(member.telegram_id, None),

@@ -24,6 +24,7 @@ from bot.catalog.training import day_load
 from bot.render import callbacks
 from bot.render.markdown import to_html
 from bot.render.message import Rendered, esc
+from bot.render.rules import visible_length
 
 STOP_ON_PAIN = (
     "⚠️ Stop if anything hurts (sharp, pinching or unusual pain) and check with a professional."
@@ -123,6 +124,12 @@ def _back_row(back: str | None, catalog: Catalog) -> list[list[InlineKeyboardBut
     return [[_button(f"⬅️ Back: {catalog.name(back)}", callbacks.card(back))]]
 
 
+# A card longer than this (characters as Telegram counts them) shows its first
+# SUMMARY_PARTS paragraphs, and the rest folded in an expandable blockquote.
+LONG_CARD = 1200
+SUMMARY_PARTS = 2
+
+
 def render_card(catalog: Catalog, card: Card, back: str | None = None) -> Rendered:
     """Any card, with buttons to the cards it links to and a Back button."""
     if isinstance(card, AnatomyCard):
@@ -131,8 +138,20 @@ def render_card(catalog: Catalog, card: Card, back: str | None = None) -> Render
         rendered = _exercise(catalog, card)
     else:
         rendered = _stretch(catalog, card)
+    rendered.text = fold_details(rendered.text)
     rendered.rows += _back_row(back, catalog)
     return rendered
+
+
+def fold_details(text: str) -> str:
+    """A long card: the head and summary first, the details in a blockquote the
+    reader taps to open (Telegram's expandable quote); a short card as it is."""
+    parts = text.split("\n\n")
+    if visible_length(text) <= LONG_CARD or len(parts) <= SUMMARY_PARTS or "<blockquote" in text:
+        return text
+    head, details = parts[:SUMMARY_PARTS], parts[SUMMARY_PARTS:]
+    folded = "<blockquote expandable>" + "\n\n".join(details) + "</blockquote>"
+    return "\n\n".join([*head, folded])
 
 
 def _anatomy(catalog: Catalog, card: AnatomyCard) -> Rendered:

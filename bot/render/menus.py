@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import BotCommand
 
 from bot.db.status import Role
-from bot.render.texts import COMMANDS
+from bot.render.message import esc
+from bot.render.texts import COMMANDS, help_text
 from bot.render.trainers import ADMIN_COMMANDS, TRAINER_COMMANDS
 
 
@@ -17,3 +18,22 @@ def commands_for(role: Role) -> list[BotCommand]:
     if role == Role.ADMIN:
         entries += ADMIN_COMMANDS
     return [BotCommand(name, description) for name, description in entries]
+
+
+def help_for(role: Role) -> str:
+    """/help: the member commands, and for trainers and admins their own section."""
+    text = help_text()
+    if role not in (Role.TRAINER, Role.ADMIN):
+        return text
+    lines = ["", "", "<b>For trainers</b>"]
+    lines += [f"/{name} — {esc(description)}" for name, description in TRAINER_COMMANDS]
+    lines += [
+        "Reply to any message (a photo, a video, a formatted text) with /broadcast to send "
+        "a copy, or write the text after it; <code>/broadcast at tomorrow 18:00 …</code> "
+        "schedules it in your time zone. <code>/stats Spring</code> and "
+        "<code>/roster Spring</code> take a cohort's name.",
+    ]
+    if role == Role.ADMIN:
+        lines += ["", "<b>For admins</b>"]
+        lines += [f"/{name} — {esc(description)}" for name, description in ADMIN_COMMANDS]
+    return text + "\n".join(lines)

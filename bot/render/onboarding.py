@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton
+from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.catalog import Catalog
 from bot.catalog.schema import Program
@@ -18,6 +18,7 @@ from bot.render.message import Rendered, esc
 from bot.render.texts import DISCLAIMER, display_name
 from bot.services.answers import CONDITION_CHOICES, parsed
 from bot.services.inputs import describe_zone
+from bot.services.places import Place
 from bot.services.preferences import next_session
 
 COMMON_ZONES = (
@@ -205,15 +206,60 @@ def ask_zone(member: MemberDTO, *, onboarding: bool) -> Rendered:
     """Which time zone: common ones as buttons, or type one."""
     step = "<b>Step 2 of 3: your time zone</b>\n" if onboarding else "<b>Your time zone</b>\n"
     text = (
-        f"{step}So that sessions arrive at your local time. Tap one, or type a city "
-        "(<code>Berlin</code>), a zone (<code>Europe/Berlin</code>) or an offset "
-        f"(<code>UTC+2</code>).\nNow: {esc(describe_zone(member.timezone))}"
+        f"{step}So that sessions arrive at your local time. Tap one, or type any city "
+        "(<code>Lisbon</code>, <code>Cluj</code>), a zone (<code>Europe/Berlin</code>) or "
+        f"an offset (<code>UTC+2</code>).\nNow: {esc(describe_zone(member.timezone))}"
     )
     buttons = [
         InlineKeyboardButton(label, callback_data=callbacks.PickZone(zone).encode())
         for label, zone in COMMON_ZONES
     ]
     return Rendered(text, _pairs(buttons))
+
+
+SEND_LOCATION = "📍 Send my location"
+LOCATION_OFFER = (
+    "Or tap <b>📍 Send my location</b> below: I only read the time zone there, "
+    "and I do not keep the location."
+)
+NO_ZONE_THERE = (
+    "I could not find a time zone at that spot. Type the nearest city instead, like "
+    "<code>Lisbon</code>."
+)
+
+
+def offer_location() -> Rendered:
+    """The reply keyboard with the one button that shares the member's location."""
+    keyboard = ReplyKeyboardMarkup(
+        [[KeyboardButton(SEND_LOCATION, request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    return Rendered(LOCATION_OFFER, keyboard=keyboard)
+
+
+def zone_from_location(member: MemberDTO, today: date) -> Rendered:
+    """The zone typed or shared (the location keyboard goes away)."""
+    return Rendered(zone_set(member, today), keyboard=ReplyKeyboardRemove())
+
+
+def did_you_mean(places: list[Place]) -> Rendered:
+    """A typo of a city: the likely ones as buttons."""
+    buttons = [
+        [
+            InlineKeyboardButton(
+                f"📍 {place.name}, {place.country}"[:60] if place.country else place.name,
+                callback_data=callbacks.PickZone(place.zone).encode(),
+            )
+        ]
+        for place in places
+    ]
+    return Rendered(
+        "🤔 I don't know that place. Did you mean one of these? If not, type a bigger "
+        "city near you, a zone like <code>Europe/Berlin</code> or an offset like "
+        "<code>UTC+2</code>.",
+        buttons,
+    )
 
 
 def ask_time(member: MemberDTO, *, onboarding: bool) -> Rendered:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
 from telegram import InlineKeyboardButton
 
@@ -55,6 +57,9 @@ def streak_text(progress: Progress | None) -> str:
 
 
 REST_EXTRA = "That was a rest day 😌 — extra credit noted"
+EFFORT_QUESTION = "How hard was it? Tap 1 (easy) to 5 (max)."
+# The effort buttons: the ends say what the scale means.
+EFFORT_LABELS = {1: "1 easy", 2: "2", 3: "3", 4: "4", 5: "5 max"}
 
 
 def recorded_footer(result: CheckinResult, today: date | None = None) -> str:
@@ -67,6 +72,8 @@ def recorded_footer(result: CheckinResult, today: date | None = None) -> str:
         line = f"✅ <b>Done{when}</b> · {streak_text(result.progress)}"
         if result.effort:
             line += f" · effort {result.effort}/5"
+        else:
+            line += f"\n{EFFORT_QUESTION}"
         if result.note:
             note = result.note if len(result.note) <= 80 else result.note[:79] + "…"
             line += f"\n📝 {esc(note)}"
@@ -90,8 +97,8 @@ def answered_rows(result: CheckinResult) -> list[list[Button]]:
         return [[_press("📝 Add a note", "n", result.day)]]
     if result.status == CheckinStatus.DONE:
         efforts = [
-            _press(f"{'●' if result.effort == n else ''}{n}", "e", result.day, n)
-            for n in range(1, 6)
+            _press(f"{'●' if result.effort == n else ''}{label}", "e", result.day, n)
+            for n, label in EFFORT_LABELS.items()
         ]
         return [
             efforts,
@@ -150,7 +157,45 @@ SESSION_BUTTON_EXPIRED = "That button has expired. Send /today for today's sessi
 NOTE_NEEDS_CHECKIN = "Tap ✅ Done on that day's session first, then add your note."
 NO_DATA = "I have no data about you: you never sent /start."
 NOTHING_TO_DELETE = "I have no data about you: there is nothing to delete."
-MY_DATA_CAPTION = "🗂 Everything I store about you. /forget deletes it all."
+MY_DATA_CAPTION = "🗂 Every row I store about you, as JSON. /forget deletes it all."
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def my_data_summary(data: dict[str, Any], program_name: str | None) -> str:
+    """/mydata in words, before the file: who, where, when, and how much is kept."""
+    member = data["member"]
+    checkins = data.get("checkins", [])
+    by_status = Counter(str(row.get("status")) for row in checkins)
+    notes = sum(1 for row in checkins if row.get("note"))
+    username = f" (@{esc(member['username'])})" if member.get("username") else ""
+    program = esc(program_name or member.get("program_id") or "none yet")
+    since = f" since {member['program_start']}" if member.get("program_start") else ""
+    lines = [
+        "🗂 <b>What I store about you</b>",
+        f"Name: {esc(member.get('first_name') or '')}{username}"
+        f" · language: {esc(member.get('language_code') or 'not given')}",
+        f"Time zone: {esc(member.get('timezone', ''))} · daily session at "
+        f"{str(member.get('reminder_time', ''))[:5]}",
+        f"Program: {program}{since} · status: {esc(str(member.get('status', '')))}",
+    ]
+    if member.get("cohort"):
+        lines.append(f"Cohort: {esc(member['cohort'])}")
+    kinds = (("done", "done"), ("skipped", "skipped"), ("rest", "on rest days"))
+    parts = [f"{by_status[key]} {label}" for key, label in kinds if by_status[key]]
+    detail = f" ({', '.join(parts)})" if parts else ""
+    lines.append(
+        f"Check-ins: {len(checkins)}{detail} · {_count(notes, 'note')} · "
+        f"{_count(len(data.get('pauses', [])), 'pause')}"
+    )
+    lines.append(f"Messages I sent you on my own: {len(data.get('messages', []))}")
+    lines.append(f"Member since {str(member.get('created_at', ''))[:10]}.")
+    lines.append("\nThe file below holds every row. /forget deletes it all.")
+    return "\n".join(lines)
+
+
 NOTHING_DELETED = "Nothing was deleted."
 FORGOTTEN = "🗑 Done: everything about you is deleted. Send /start if you ever want to come back."
 NOTHING_LEFT = "There was nothing left to delete."

@@ -57,6 +57,23 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
+# /start's deep link from the inline hint: the tips, not a cohort's invite code.
+DEEP_LINK_HELP = "help"
+
+
+def inline_no_match(query: str) -> str:
+    """The button above an empty inline answer (plain text, at most 64 characters)."""
+    shown = query if len(query) <= 20 else query[:19] + "…"
+    return f"No card for “{shown}”: tap for tips"[:64]
+
+
+INLINE_TIPS = (
+    "💡 <b>Sharing a card</b>: in any chat type <code>@</code>, my username and a muscle, "
+    "an exercise or a stretch, like <i>glute med</i>, <i>hip thrust</i> or <i>pigeon</i>. "
+    "Typos are fine; /anatomy, /exercise and /stretch list them all."
+)
+
+
 def unknown_command(command: str) -> str:
     """Reply to a command we do not know."""
     shown = command if len(command) <= 32 else command[:31] + "…"

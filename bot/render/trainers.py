@@ -32,6 +32,16 @@ ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
 Button = InlineKeyboardButton
 
 
+def members_count(count: int, *, bold: bool = False) -> str:
+    """'1 member', '3 members', '<b>1</b> member'."""
+    number = f"<b>{count}</b>" if bold else str(count)
+    return f"{number} member{'' if count == 1 else 's'}"
+
+
+def roster_caption(count: int) -> str:
+    return f"📋 Roster · {members_count(count)} (column onboarded: no means no program yet)"
+
+
 def invite_link(bot_username: str | None, code: str) -> str:
     return f"https://t.me/{bot_username or 'your_bot'}?start={code}"
 
@@ -50,14 +60,14 @@ def cohort_list(cohorts: list[CohortInfo], bot_username: str | None) -> str:
     lines = ["👥 <b>Cohorts</b>"]
     for cohort in cohorts:
         lines.append(
-            f"• <b>{esc(cohort.name)}</b>: {cohort.members} members · "
+            f"• <b>{esc(cohort.name)}</b>: {members_count(cohort.members)} · "
             f"{esc(invite_link(bot_username, cohort.code))}"
         )
     return "\n".join(lines)
 
 
 def cohort_members(cohort: CohortInfo, names: list[str]) -> str:
-    lines = [f"👥 <b>{esc(cohort.name)}</b> · {len(names)} members"]
+    lines = [f"👥 <b>{esc(cohort.name)}</b> · {members_count(len(names))}"]
     shown = names[:60]
     lines += [f"• {esc(name)}" for name in shown]
     if len(names) > len(shown):
@@ -105,7 +115,7 @@ def paid_note(count: int, paid_rate: float) -> str:
         f"\n\n⭐ <b>Paid broadcast</b>: it goes out at up to {paid_rate:g} messages/s. "
         f"Telegram charges {PAID_STARS_PER_MESSAGE:g} Stars for each message above the "
         f"free {FREE_RATE}/s, from the bot's Stars balance: at most about {stars:,.0f} Stars "
-        f"for these {count} members."
+        f"for these {members_count(count)}."
     )
 
 
@@ -117,7 +127,7 @@ def confirm(broadcast_id: int, count: int, when: str | None, paid_rate: float = 
     rows = [
         [_press(f"📣 {verb} to {count}", "go", broadcast_id), _press("✖️ Cancel", "x", broadcast_id)]
     ]
-    text = f"Send this to <b>{count}</b> members{timing}?"
+    text = f"Send this to {members_count(count, bold=True)}{timing}?"
     if paid_rate > 0:
         text += paid_note(count, paid_rate)
     return Rendered(text, rows)
@@ -186,7 +196,7 @@ def progress(view: BroadcastView, now: datetime, rate: float) -> Rendered:
     if (pace := pace_line(view, now, rate)) is not None:
         lines.append(pace)
     if view.status == BroadcastStatus.DONE:
-        lines.append(f"Reached {view.sent} of {view.total} members.")
+        lines.append(f"Reached {view.sent} of {members_count(view.total)}.")
     rows = []
     if not view.finished:
         rows = [[_press("✖️ Cancel the rest", "x", view.id)]]
@@ -236,7 +246,11 @@ def stats_caption(stats: CommunityStats) -> str:
 PROMOTE_USAGE = "Tell me who: /promote 123456789, /promote @username, or reply to their message."
 UNKNOWN_PERSON = "I don't know that person yet: ask them to send me /start first."
 NO_SUCH_COHORT = "There is no cohort by that name. /cohort list shows them all."
-BROADCAST_AT_USAGE = "Write the time as <code>/broadcast at 2026-12-01 18:00 Your text</code>."
+BROADCAST_AT_USAGE = (
+    "I could not read a date and a time after <code>at</code>. Write the time as "
+    "<code>/broadcast at tomorrow 18:00 Your text</code>, <code>at fri 6pm …</code> or "
+    "<code>at 24/12 9:00 …</code> (day before month), in your time zone."
+)
 IN_THE_PAST = "That time has already passed. Pick a time in the future."
 MEDIA_TOO = "Photos, videos and documents work too: send them here, then reply with /broadcast."
 PREVIEW_HEADER = "👀 Preview: members will get exactly this."
@@ -244,7 +258,6 @@ NUDGE_USAGE = "Send /nudge, or /nudge followed by a number of days from 1 to 60.
 BROADCAST_BUTTON_EXPIRED = "That button has expired. Send /broadcasts to see what is running."
 ON_ITS_WAY = "On its way 📣"
 CANCELLED = "Cancelled"
-ROSTER_CAPTION = "📋 Roster"
 BUILDING_STATS = "⏳ Working out the numbers…"
 BUILDING_ROSTER = "⏳ Writing the roster…"
 COUNTING = "…"
@@ -264,6 +277,22 @@ def no_cohort_called(name: str) -> str:
     return f"There is no cohort called {esc(name[:48])}. /cohort list shows them all."
 
 
+def too_long(length: int, limit: int) -> str:
+    """A broadcast text over Telegram's limit, refused before any preview."""
+    return (
+        f"That text is {length:,} characters long; Telegram takes at most {limit:,} in one "
+        "message. Shorten it or split it in two; nothing was sent."
+    )
+
+
+def read_time(when: str | None) -> str:
+    """How the time after `at` was read, for the trainer to check."""
+    return (
+        f"🗓 I read the time as <b>{esc(when or '')}</b>. If that is wrong, cancel below "
+        "and send the command again."
+    )
+
+
 def refused_by_telegram(reason: str) -> str:
     return f"Telegram refused that message ({esc(reason)}); nothing was sent."
 
@@ -274,8 +303,3 @@ def scheduled(when: str | None) -> str:
 
 def on_its_way(broadcast_id: int) -> str:
     return f"📣 Broadcast #{broadcast_id} is on its way."
-
-
-def chart_title(scope: str) -> str:
-    """The title of the /stats chart (plain text: it is drawn, not sent)."""
-    return f"Check-ins per day · {scope}"

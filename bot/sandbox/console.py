@@ -11,6 +11,7 @@ transcript.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import re
 import secrets
@@ -49,6 +50,7 @@ A number presses that button of the last message; after an inline query it picks
   :crowd N         add N simulated members who have sent /start
   :clock +1d       move the bot's clock (+30m, +2h, +1d; or HH:MM: the next time
                    the current user's clock reads HH:MM)
+  :location LAT LON  share a location (the 📍 Send my location button)
   :block / :unblock  block or unblock the bot as the current user
   :users           who is here
   :help            this help
@@ -183,6 +185,8 @@ class Console:
             await self._crowd(min(int(rest), 200))
         elif verb == "clock" and rest:
             await self._move_clock(rest)
+        elif verb == "location":
+            await self._share_location(rest)
         elif verb == "block":
             self.sandbox.block(self.current)
             self.write("(you blocked the bot)")
@@ -199,6 +203,20 @@ class Console:
         else:
             self.write("(unknown console command; :help lists them)")
         return True
+
+    async def _share_location(self, spec: str) -> None:
+        parts = spec.replace(",", " ").split()
+        after = max((m.message_id for m in self.sandbox.messages(self.current)), default=0)
+        try:
+            latitude, longitude = (float(part) for part in parts)
+            self.sandbox.send_location(self.current, latitude, longitude)
+        except ValueError:  # not two numbers, or off the globe (SandboxError)
+            self.write("(use :location 38.72 -9.14: latitude, then longitude)")
+            return
+        # The first lookup loads the zone boundaries (a few seconds): wait for the answer.
+        with contextlib.suppress(TimeoutError):
+            await self.sandbox.wait_for_bot_message(self.current, after=after, timeout=WAIT_MAX_S)
+        await self._settle()
 
     async def _crowd(self, count: int) -> None:
         current = self.current
@@ -317,6 +335,10 @@ class Console:
         buttons = [
             b for row in (message.reply_markup or {}).get("inline_keyboard", []) for b in row
         ]
+        keyboard = (message.reply_markup or {}).get("keyboard")
+        if keyboard:
+            labels = "   ".join(f"[{b.get('text', '')}]" for row in keyboard for b in row)
+            self.write(f"   keyboard: {labels}  (:location LAT LON shares a location)")
         if buttons:
             self.choices = []
             for button in buttons:

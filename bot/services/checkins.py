@@ -309,6 +309,9 @@ class CheckinService:
             if member is None:
                 raise NotAMember(telegram_id)
             data: dict[str, Any] = {"member": _columns(member)}
+            if member.cohort_id is not None:
+                cohort = await session.get(Cohort, member.cohort_id)
+                data["member"]["cohort"] = cohort.name if cohort is not None else None
             for name, model in (
                 ("checkins", Checkin),
                 ("pauses", Pause),
@@ -383,9 +386,23 @@ async def _notify(
     await OutboxRepository(session).enqueue([notice])
 
 
+# Bookkeeping of the bot's own, meaningless to the member: row ids, the keys that
+# prevent doubles, who claimed a row and until when, priorities, retries, what a
+# message was composed from, the state of a question being asked.
+INTERNAL_COLUMNS = frozenset({
+    "id", "member_id", "chat_id", "cohort_id", "broadcast_id", "dedupe_key", "claimed_by",
+    "claim_expires_at", "priority", "attempts", "payload", "error", "not_before",
+    "telegram_message_id", "pending_input", "start_code", "version", "updated_at",
+    "next_reminder_at", "uncertain",
+})  # fmt: skip
+
+
 def _columns(row: Any) -> dict[str, Any]:
+    """A row as the member's export shows it: without the bot's bookkeeping."""
     out = {}
     for column in row.__table__.columns:
+        if column.key in INTERNAL_COLUMNS:
+            continue
         value = getattr(row, column.key)
         out[column.key] = value.isoformat() if hasattr(value, "isoformat") else value
     return out

@@ -7,16 +7,27 @@ friendly sentence saying what was expected (plain text, no HTML).
 from __future__ import annotations
 
 import re
-import unicodedata
-from datetime import time
+from datetime import UTC, datetime, time
 from functools import lru_cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.config import is_valid_zone
+from bot.services.places import Place, find_city, plain, similar_cities
 
 
 class InputError(ValueError):
     """The text could not be understood; str() is what to tell the member."""
+
+
+class DidYouMean(InputError):
+    """A place name close to some cities' (a typo): offer them to choose from."""
+
+    def __init__(self, places: list[Place]) -> None:
+        super().__init__(
+            "I don't know that place. Did you mean one of these? If not, send a bigger city "
+            "near you, a zone like Europe/Berlin, or an offset like UTC+2."
+        )
+        self.places = places
 
 
 _TIME_24 = re.compile(r"^([01]?\d|2[0-3])\s*[:.h]\s*([0-5]\d)$")
@@ -38,7 +49,33 @@ def parse_time(text: str) -> time:
         return time(int(match[1]), int(match[2]))
     if re.fullmatch(r"([01]?\d|2[0-3])", raw):
         return time(int(raw), 0)
-    raise InputError(
+    raise InputError(_what_was_wrong(raw))
+
+
+_TIME_EXAMPLE = "Try 07:30, 7am or 6:45 pm."
+
+
+def _what_was_wrong(raw: str) -> str:
+    """The one thing wrong with a time that did not parse, said plainly."""
+    clock = re.fullmatch(r"(\d{1,2})(?:\s*[:.h]\s*(\d{1,2}))?(?:\s*[:.]\s*\d{1,2})?", raw)
+    twelve = re.fullmatch(r"(\d{1,2})(?:\s*[:.]\s*\d{2})?\s*[ap]\.?\s*m?\.?", raw)
+    if clock and raw.count(":") + raw.count(".") > 1:
+        return f"Leave out the seconds: hours and minutes are enough. {_TIME_EXAMPLE}"
+    if clock and int(clock[1]) > 23:
+        return f"{int(clock[1])} isn't an hour of the day: hours run from 0 to 23. {_TIME_EXAMPLE}"
+    if clock and clock[2] is not None and int(clock[2]) > 59:
+        return f"{int(clock[2])} isn't a minute: minutes run from 00 to 59. {_TIME_EXAMPLE}"
+    if clock and clock[2] is not None and len(clock[2]) == 1:
+        hour, minute = int(clock[1]), clock[2]
+        return f"Minutes take two digits: {hour}:0{minute} or {hour}:{minute}0? {_TIME_EXAMPLE}"
+    if twelve and not 1 <= int(twelve[1]) <= 12:
+        return (
+            f"With am or pm, hours run from 1 to 12 ({int(twelve[1])} isn't one of them). "
+            f"{_TIME_EXAMPLE}"
+        )
+    if re.search(r"[a-z]{3}", raw) and not re.search(r"\d", raw):
+        return f"Write the time in digits, please. {_TIME_EXAMPLE}"
+    return (
         "I could not read that as a time. Try 07:30, 7:30, 7am or 6:45 pm "
         "(hours 0 to 23, minutes 00 to 59)."
     )
@@ -56,46 +93,21 @@ _FRACTIONAL = {
     (-9, -30): "Pacific/Marquesas",
 }
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?:\s*:?\s*(\d{2}))?$")
+# Names that are not cities (abbreviations, regions) and the few short forms
+# people use for a city; every other city comes from the gazetteer (places.py).
 _ALIASES = {
     "utc": "UTC", "gmt": "UTC", "z": "UTC", "zulu": "UTC",
-    "new york": "America/New_York", "nyc": "America/New_York", "la": "America/Los_Angeles",
-    "san francisco": "America/Los_Angeles", "washington": "America/New_York",
-    "boston": "America/New_York", "miami": "America/New_York", "dallas": "America/Chicago",
-    "houston": "America/Chicago", "seattle": "America/Los_Angeles", "montreal": "America/Toronto",
-    "beijing": "Asia/Shanghai", "mumbai": "Asia/Kolkata", "delhi": "Asia/Kolkata",
-    "new delhi": "Asia/Kolkata", "bangalore": "Asia/Kolkata", "munich": "Europe/Berlin",
-    "hamburg": "Europe/Berlin", "frankfurt": "Europe/Berlin", "cologne": "Europe/Berlin",
-    "barcelona": "Europe/Madrid", "milan": "Europe/Rome", "geneva": "Europe/Zurich",
-    "st petersburg": "Europe/Moscow", "kiev": "Europe/Kyiv", "cape town": "Africa/Johannesburg",
-    "hanoi": "Asia/Bangkok", "rio": "America/Sao_Paulo", "rio de janeiro": "America/Sao_Paulo",
-    "melbourne": "Australia/Melbourne", "perth": "Australia/Perth",
+    "nyc": "America/New_York", "la": "America/Los_Angeles", "sf": "America/Los_Angeles",
+    "dc": "America/New_York", "washington dc": "America/New_York",
     "eastern": "America/New_York", "central": "America/Chicago", "mountain": "America/Denver",
     "pacific": "America/Los_Angeles", "est": "America/New_York", "cet": "Europe/Berlin",
     "pst": "America/Los_Angeles", "cst": "America/Chicago", "bst": "Europe/London",
-    "osaka": "Asia/Tokyo", "kyoto": "Asia/Tokyo", "chennai": "Asia/Kolkata",
-    "bengaluru": "Asia/Kolkata", "hyderabad": "Asia/Kolkata", "pune": "Asia/Kolkata",
-    "philadelphia": "America/New_York", "atlanta": "America/New_York",
-    "washington dc": "America/New_York", "dc": "America/New_York", "orlando": "America/New_York",
-    "san diego": "America/Los_Angeles", "las vegas": "America/Los_Angeles",
-    "calgary": "America/Edmonton", "ottawa": "America/Toronto", "munchen": "Europe/Berlin",
-    "krakow": "Europe/Warsaw", "cracow": "Europe/Warsaw", "gothenburg": "Europe/Stockholm",
-    "rotterdam": "Europe/Amsterdam", "manchester": "Europe/London", "edinburgh": "Europe/London",
-    "glasgow": "Europe/London", "birmingham": "Europe/London", "marseille": "Europe/Paris",
-    "lyon": "Europe/Paris", "porto": "Europe/Lisbon", "seville": "Europe/Madrid",
-    "valencia": "Europe/Madrid", "naples": "Europe/Rome", "florence": "Europe/Rome",
-    "venice": "Europe/Rome", "tel aviv": "Asia/Jerusalem", "abu dhabi": "Asia/Dubai",
-    "brisbane": "Australia/Brisbane", "auckland": "Pacific/Auckland",
+    "rio": "America/Sao_Paulo",
 }  # fmt: skip
 _ZERO_OFFSET_ZONES = {
     "etc/gmt", "etc/gmt0", "etc/gmt+0", "etc/gmt-0", "etc/utc", "etc/uct", "etc/zulu",
     "etc/greenwich", "etc/universal", "gmt", "utc", "uct", "zulu",
 }  # fmt: skip
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[_/,.'-]+", " ", ascii_only.lower()).split())
 
 
 @lru_cache(maxsize=1)
@@ -107,7 +119,7 @@ def _zone_index() -> tuple[dict[str, str], dict[str, str]]:
         if name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/")) or "/" not in name:
             continue
         by_name[name.lower()] = name
-        city = _plain(name.rsplit("/", 1)[-1])
+        city = plain(name.rsplit("/", 1)[-1])
         # Prefer the canonical continent zones over legacy aliases of the same city.
         by_city.setdefault(city, name)
     return by_name, by_city
@@ -133,21 +145,30 @@ def parse_zone(text: str) -> str:
     compact = raw.lower().replace(" ", "")
     if match := _OFFSET.match(compact):
         return _zone_for_offset(match[1], int(match[2]), int(match[3] or 0))
-    plain = _plain(raw)
-    if plain in _ALIASES:
-        return _ALIASES[plain]
-    if plain in by_city:
-        return by_city[plain]
+    key = plain(raw)
+    if key in _ALIASES:
+        return _ALIASES[key]
+    if key in by_city:
+        return by_city[key]
+    if "/" not in raw and (place := _city(raw)) is not None:
+        return place.zone
     if (
         "/" in raw
         and not raw.lower().startswith(("etc/", "right/", "posix/"))
         and is_valid_zone(raw)
     ):
         return raw
+    if "/" not in raw and (close := similar_cities(raw)):
+        raise DidYouMean(close)
     raise InputError(
         "I don't know that place. Send a big city near you (Berlin, New York, Tokyo), "
         "a zone like Europe/Berlin, or an offset like UTC+2."
     )
+
+
+def _city(raw: str) -> Place | None:
+    """A city by any of its names; 'Berlin, Germany' by the part before the comma."""
+    return find_city(raw) or (find_city(raw.split(",")[0]) if "," in raw else None)
 
 
 def _zone_for_offset(sign: str, hours: int, minutes: int) -> str:
@@ -176,3 +197,67 @@ def describe_zone(name: str) -> str:
     if name.startswith("Etc/"):
         return "UTC"
     return name
+
+
+_GREETING = re.compile(
+    r"(hi+|hello+|hey+|hiya|howdy|yo|hallo|hola|ciao|salut|bonjour|ola|start|begin|"
+    r"good (morning|afternoon|evening|day)|👋)( there| bot| coach)?[\s!.,?👋🙂😊]*",
+)
+
+
+def is_greeting(text: str) -> bool:
+    """'hello', 'Hi there!', 'good morning 👋': a hello, not a question."""
+    return bool(_GREETING.fullmatch(plain(text[:80]) if text.isascii() else text.strip().lower()))
+
+
+# -- when a broadcast should go ------------------------------------------------------
+# A date and time to read after `/broadcast at`: at most this many words.
+_WHEN_WORDS = 5
+_HAS_TIME = re.compile(
+    r"\d{1,2}\s*(?::\s*\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)"
+    r"|\d{1,2}\s*[:h.]\s*\d{2}|noon|midnight|tonight",
+    re.I,
+)
+_WHEN_START = re.compile(
+    r"\S*(\d|today|tonight|tomorrow|mon|tue|wed|thu|fri|sat|sun|next|in\b)", re.I
+)
+
+
+def looks_like_when(text: str) -> bool:
+    """Whether the words after `/broadcast at` try to name a time (else: plain text)."""
+    return bool(_WHEN_START.match(text.strip()))
+
+
+def parse_when(
+    text: str, zone: str, now: datetime, language: str | None = None
+) -> tuple[datetime, str]:
+    """A date and time at the start of `text` ('tomorrow 18:00', 'fri 6pm',
+    '24/12 9:00', '2026-12-24 18:00'), read in `zone` relative to `now`, and the
+    words after it. Raises InputError when no time can be read there."""
+    import dateparser
+
+    words = text.split()
+    base = now.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    settings = {
+        "RELATIVE_BASE": base,
+        "PREFER_DATES_FROM": "future",
+        "DATE_ORDER": "DMY",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    languages = ["en"] if not language or language == "en" else [language, "en"]
+    for count in range(min(_WHEN_WORDS, len(words)), 0, -1):
+        candidate = " ".join(words[:count])
+        if not _HAS_TIME.search(candidate):
+            continue
+        try:
+            found = dateparser.parse(candidate, languages=languages, settings=settings)
+        except ValueError:  # a language dateparser does not know
+            found = dateparser.parse(candidate, languages=["en"], settings=settings)
+        if found is not None:
+            # Local wall time in the zone; a time skipped by DST moves past the gap.
+            local = found.replace(second=0, microsecond=0, tzinfo=ZoneInfo(zone))
+            instant = local.astimezone(UTC)
+            head = re.match(r"\s*" + r"\S+\s+" * (count - 1) + r"\S+", text)
+            assert head is not None  # the words were split from this text
+            return instant, text[head.end() :].strip()
+    raise InputError("I could not read a date and a time there.")

@@ -53,6 +53,7 @@ ROSTER_COLUMNS = (
     "last_note_date",
     "joined",
     "status",
+    "onboarded",
     "figures_as_of",
 )
 
@@ -69,6 +70,8 @@ class CommunityStats:
     top_streaks: list[tuple[str, int]] = field(default_factory=list)
     at_risk: list[tuple[str, float, float]] = field(default_factory=list)
     daily_done: list[tuple[date, int]] = field(default_factory=list)
+    # For each day of daily_done: active members whose program had started by then.
+    daily_active: list[int] = field(default_factory=list)
     # Active members whose figures are not yet for their local today (the
     # background refresh is behind, e.g. just after a date rolled over).
     stale: int = 0
@@ -163,6 +166,7 @@ class StatsService:
             async for part in risky.partitions():
                 stats.at_risk += [(name, float(a7), float(a30)) for name, a7, a30 in part]
             stats.daily_done = await self._daily_done(session, now, cohort_id)
+            stats.daily_active = await self._daily_active(session, stats.daily_done, active)
         return stats
 
     async def _daily_done(
@@ -192,6 +196,29 @@ class StatsService:
             for offset in range(CHART_DAYS)
         ]
 
+    async def _daily_active(
+        self, session: AsyncSession, days: list[tuple[date, int]], active: list[Any]
+    ) -> list[int]:
+        """Active members whose program had started by each day (one grouped count of
+        the members by start date, summed up day by day)."""
+        if not days:
+            return []
+        rows = await session.execute(
+            select(Member.program_start, func.count())
+            .where(*active, Member.program_start <= days[-1][0])
+            .group_by(Member.program_start)
+        )
+        starts: list[tuple[date, int]] = sorted(
+            (start, int(n)) for start, n in rows if start is not None
+        )
+        out, total, index = [], 0, 0
+        for day, _ in days:
+            while index < len(starts) and starts[index][0] <= day:
+                total += starts[index][1]
+                index += 1
+            out.append(total)
+        return out
+
     # -- /roster ---------------------------------------------------------------------
     async def roster_rows(
         self, cohort_id: CohortScope = None, *, batch: int = ROSTER_BATCH
@@ -213,6 +240,7 @@ class StatsService:
                 Member.telegram_id,
                 Cohort.name,
                 Member.program_id,
+                Member.program_start,
                 Member.timezone,
                 Member.created_at,
                 Member.status,
@@ -262,6 +290,8 @@ class StatsService:
                     _text(row.last_note_date),
                     _joined(row.created_at, row.timezone),
                     row.status,
+                    # Never chose a program (or never finished /start's steps).
+                    "yes" if row.program_id and row.program_start else "no (no program yet)",
                     _text(row.as_of),
                 ]
             )

@@ -19,6 +19,8 @@ SCRIPT = """\
 4
 :clock 07:30
 1
+:location 38.72 -9.14
+:location north
 /anatomy gluteus medus
 :admin
 /start
@@ -60,12 +62,15 @@ def test_scripted_chat_session(tmp_path: Path) -> None:
     assert "Day 1 of Defy Gravity" in out
     assert "(bot: Recorded ✅)" in out
     assert "Streak: 1 day" in out
+    assert "keyboard: [📍 Send my location]" in out
+    assert "Time zone: Europe/Lisbon" in out  # from :location, resolved offline
+    assert "(use :location 38.72 -9.14" in out
     assert "Gluteus medius · muscle" in out
     assert "3 members joined" in out
     # Everyone active counts those who finished onboarding: only You (Coach and
     # the crowd only sent /start).
     assert "Everyone active (1)" in out
-    assert "Send this to 1 members now?" in out
+    assert "Send this to 1 member now?" in out
     assert "Broadcast #1 is on its way." in out
     assert "Traceback" not in out + result.stderr
     assert (tmp_path / "sandbox.db").exists()

@@ -189,7 +189,7 @@ async def test_progress_sends_a_png_chart_with_a_summary(bot: Harness) -> None:
     png = photo.uploads["photo"]
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (1200, 540)
+    assert (width, height) == (1080, 900)
 
 
 async def test_history_lists_fourteen_days(bot: Harness) -> None:

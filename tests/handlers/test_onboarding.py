@@ -46,13 +46,20 @@ async def test_onboarding_by_buttons(bot: Harness) -> None:
     assert "Step 2 of 3" in zone_question.text
     assert "ob:z:Europe/Berlin" in data_of(zone_question.buttons())
 
+    offer = bot.api.last("sendMessage")
+    assert offer.reply_markup is not None
+    assert offer.reply_markup["keyboard"] == [
+        [{"text": "📍 Send my location", "request_location": True}]
+    ]
+
+    # Each tap turns the same message into the next step: no picker left behind.
     await tap(bot, LEA, "ob:z:Europe/Berlin")
-    time_question = bot.api.last("sendMessage")
+    time_question = bot.api.last("editMessageText")
     assert "Step 3 of 3" in time_question.text
     assert "ob:t:0730" in data_of(time_question.buttons())
 
     await tap(bot, LEA, "ob:t:0730")
-    done = bot.api.last("sendMessage")
+    done = bot.api.last("editMessageText")
     assert "All set!" in done.text
     assert "Monday 02 March at 07:30" in done.text
     member = await bot.app.bot_data.members.get(LEA.id)
@@ -106,7 +113,8 @@ async def test_deep_link_with_unknown_code_is_polite(bot: Harness) -> None:
     [
         ("07:45", "Daily session at 07:45"),
         ("7pm", "Daily session at 19:00"),
-        ("25:00", "could not read"),
+        ("25:00", "25 isn't an hour of the day"),
+        ("7:60", "60 isn't a minute"),
     ],
 )
 async def test_time_command(bot: Harness, args: str, expected: str) -> None:
@@ -121,7 +129,9 @@ async def test_time_command(bot: Harness, args: str, expected: str) -> None:
         ("America/New_York", "America/New_York"),
         ("berlin", "Europe/Berlin"),
         ("UTC+2", "UTC+2 (fixed, no daylight saving)"),
-        ("Atlantis", "I don't know that place"),
+        ("Atlantis/Lost", "I don't know that place"),
+        ("Lisboa", "Europe/Lisbon"),
+        ("Cluj", "Europe/Bucharest"),
     ],
 )
 async def test_timezone_command(bot: Harness, args: str, expected: str) -> None:
@@ -378,7 +388,7 @@ async def onboard_by_buttons(bot: Harness, user: TgUser) -> Any:
     await tap(bot, user, "ob:p:defy-gravity")
     await tap(bot, user, "ob:z:Europe/Berlin")
     await tap(bot, user, "ob:t:0730")
-    return bot.api.last("sendMessage")
+    return bot.api.last("editMessageText")  # the time picker became the summary
 
 
 async def test_joining_after_the_session_time_offers_to_start_today(bot: Harness) -> None:

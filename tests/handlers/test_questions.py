@@ -105,7 +105,7 @@ async def test_text_the_bot_waits_for_still_goes_where_it_went(bot: Harness) -> 
     await onboard(bot.app, UMA)
     await bot.command(UMA, "time")
     reply = await ask(bot, "how do I do a hip thrust")
-    assert "could not read" in reply.text  # type: ignore[attr-defined]
+    assert "Write the time in digits" in reply.text  # type: ignore[attr-defined]
     await bot.command(UMA, "timezone")
     reply = await ask(bot, "what does the gluteus medius do?")
     assert "I don't know that place" in reply.text  # type: ignore[attr-defined]

@@ -42,7 +42,7 @@ async def finish_setup(bot: Harness, program: str) -> None:
     await tap(bot, f"ob:p:{program}")
     await tap(bot, "ob:z:Europe/Berlin")
     await tap(bot, "ob:t:0730")
-    assert "All set!" in bot.api.last("sendMessage").text
+    assert "All set!" in bot.api.last("editMessageText").text
 
 
 def test_the_buttons_know_every_answer_the_service_takes() -> None:
@@ -141,7 +141,7 @@ async def test_a_member_without_answers_keeps_the_program_and_can_answer_later(
     assert "set:about" in data_of(summary)
 
     await tap(bot, "set:about")
-    question = bot.api.last("sendMessage")
+    question = bot.api.last("editMessageText")  # in place of the settings
     assert "<b>About you</b>: how much have you trained before?" in question.text
     await tap(bot, "ob:x:some")
     await tap(bot, "ob:k:0:ok")

@@ -61,8 +61,11 @@ class UpdateFactory:
         chat: dict[str, Any] | None = None,
         update_id: int | None = None,
         reply_to: dict[str, Any] | None = None,
+        via_bot: dict[str, Any] | None = None,
+        entities: list[dict[str, Any]] | None = None,
     ) -> Update:
-        """A text message; a leading /command gets its bot_command entity."""
+        """A text message; a leading /command gets its bot_command entity.
+        `via_bot`: posted through that bot's inline mode; `entities`: formatting."""
         message: dict[str, Any] = {
             "message_id": next(_message_ids),
             "date": EPOCH,
@@ -79,8 +82,25 @@ class UpdateFactory:
                     "length": len(command.encode("utf-16-le")) // 2,
                 }
             ]
+        if entities:
+            message["entities"] = [*message.get("entities", []), *entities]
         if reply_to is not None:
             message["reply_to_message"] = reply_to
+        if via_bot is not None:
+            message["via_bot"] = via_bot
+        return self._wrap({"message": message}, update_id)
+
+    def location(
+        self, user: TgUser, latitude: float, longitude: float, *, update_id: int | None = None
+    ) -> Update:
+        """A location shared in the private chat (📍 Send my location)."""
+        message: dict[str, Any] = {
+            "message_id": next(_message_ids),
+            "date": EPOCH,
+            "chat": private_chat(user),
+            "from": user.as_dict(),
+            "location": {"latitude": latitude, "longitude": longitude},
+        }
         return self._wrap({"message": message}, update_id)
 
     def command(

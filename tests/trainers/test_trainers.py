@@ -116,7 +116,7 @@ async def test_cohorts_invite_link_join_list_and_show(bot: Harness) -> None:
     await bot.command(TRAINER, "cohort", "new <script>")
     assert "A cohort name is" in bot.api.last().text
     await bot.command(TRAINER, "cohort", "list")
-    assert "Spring 2026</b>: 1 members" in bot.api.last().text
+    assert "Spring 2026</b>: 1 member ·" in bot.api.last().text
     await bot.command(TRAINER, "cohort", "Spring 2026")
     assert "• Nia" in bot.api.last().text
     await bot.command(TRAINER, "cohort", "Winter")

@@ -10,7 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import is_valid_zone
-from bot.services.inputs import InputError, describe_zone, parse_time, parse_zone
+from bot.services.inputs import (
+    DidYouMean,
+    InputError,
+    describe_zone,
+    is_greeting,
+    parse_time,
+    parse_when,
+    parse_zone,
+)
+from bot.services.places import zone_at
 
 # -- parse_time -----------------------------------------------------------------------------
 VALID_TIMES = [
@@ -123,6 +132,26 @@ def test_parse_time_reads_back_every_clock_reading(hour: int, minute: int) -> No
     assert parse_time(f"{twelve}:{minute:02d}{suffix.upper()}") == expected
 
 
+TIME_MISTAKES = [
+    ("25:00", "25 isn't an hour of the day"),
+    ("25", "25 isn't an hour of the day"),
+    ("7:60", "60 isn't a minute"),
+    ("7:3", "7:03 or 7:30?"),
+    ("13pm", "With am or pm, hours run from 1 to 12"),
+    ("12:00:00", "Leave out the seconds"),
+    ("half past six", "in digits"),
+    ("seven", "in digits"),
+]
+
+
+@pytest.mark.parametrize(("text", "said"), TIME_MISTAKES)
+def test_parse_time_says_what_was_wrong(text: str, said: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_time(text)
+    assert said in str(caught.value)
+    assert "07:30" in str(caught.value)
+
+
 # -- parse_zone -----------------------------------------------------------------------------
 VALID_ZONES = [
     # IANA names, any case
@@ -153,7 +182,7 @@ VALID_ZONES = [
     ("Sydney", "Australia/Sydney"),
     ("Zürich", "Europe/Zurich"),
     ("Bogotá", "America/Bogota"),
-    ("Montréal", "America/Toronto"),
+    ("Montréal", "America/Montreal"),  # a link to America/Toronto: the same rules
     ("Munich", "Europe/Berlin"),
     ("Beijing", "Asia/Shanghai"),
     ("buenos aires", "America/Argentina/Buenos_Aires"),
@@ -193,6 +222,19 @@ VALID_ZONES = [
     ("Krakow", "Europe/Warsaw"),
     ("UTC\u22125", "Etc/GMT+5"),
     ("etc/gmt-2", "Etc/GMT-2"),
+    # from the gazetteer: other names, smaller cities, "city, country"
+    ("Cluj", "Europe/Bucharest"),
+    ("Cluj-Napoca", "Europe/Bucharest"),
+    ("Kolozsvár", "Europe/Bucharest"),
+    ("Lisboa", "Europe/Lisbon"),
+    ("Lisbon", "Europe/Lisbon"),
+    ("Tokio", "Asia/Tokyo"),
+    ("Köln", "Europe/Berlin"),
+    ("Lyon", "Europe/Paris"),
+    ("Porto", "Europe/Lisbon"),
+    ("Berlin, Germany", "Europe/Berlin"),
+    ("Paris", "Europe/Paris"),  # not Paris, Texas: the most populous wins
+    ("東京", "Asia/Tokyo"),
 ]
 
 
@@ -204,6 +246,44 @@ def test_parse_zone_accepts(text: str, expected: str) -> None:
     ZoneInfo(got)
 
 
+@pytest.mark.parametrize(
+    ("typo", "first"),
+    [("Berlni", "Berlin"), ("Tokyio", "Tokyo"), ("nwe york", "New York City"), ("Lisbn", "Lisbon")],
+)
+def test_a_typo_gets_the_likely_cities_to_choose_from(typo: str, first: str) -> None:
+    with pytest.raises(DidYouMean) as caught:
+        parse_zone(typo)
+    places = caught.value.places
+    assert places[0].name == first
+    assert 1 <= len(places) <= 3
+    assert len({(p.name, p.country) for p in places}) == len(places)
+    assert all(is_valid_zone(p.zone) for p in places)
+    assert "Did you mean" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "zone"),
+    [
+        (46.77, 23.59, "Europe/Bucharest"),  # Cluj
+        (38.72, -9.14, "Europe/Lisbon"),
+        (-33.87, 151.21, "Australia/Sydney"),
+        (40.71, -74.0, "America/New_York"),
+    ],
+)
+def test_a_shared_location_resolves_to_its_zone_offline(
+    latitude: float, longitude: float, zone: str
+) -> None:
+    assert zone_at(latitude, longitude) == zone
+
+
+def test_a_location_at_sea_or_off_the_globe() -> None:
+    at_sea = zone_at(0.0, -30.0)
+    assert at_sea is not None
+    assert at_sea.startswith("Etc/GMT")
+    assert zone_at(91.0, 0.0) is None
+    assert zone_at(0.0, 181.0) is None
+
+
 def test_parse_zone_offsets_have_the_right_sign() -> None:
     """Etc/GMT-2 is two hours AHEAD of UTC: the sign is the other way round."""
     noon = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -213,7 +293,7 @@ def test_parse_zone_offsets_have_the_right_sign() -> None:
 
 INVALID_ZONES = [
     "Mars/Olympus",
-    "atlantis",
+    "atlantis/lost",
     "UTC+15",
     "UTC-13",
     "UTC+99",
@@ -320,3 +400,42 @@ def test_every_accepted_zone_can_be_described(text: str, expected: str) -> None:
     described = describe_zone(name)
     assert described.startswith(expected)
     assert not any(bad in described for bad in ("UTC- ", "UTC-0", "UTC+ ", "UTC+0"))
+
+
+# -- greetings and broadcast times --------------------------------------------------------
+@pytest.mark.parametrize("text", ["hello", "Hi!", "hey there", "Good morning 👋", "👋", "Bonjour"])
+def test_a_hello_is_a_greeting(text: str) -> None:
+    assert is_greeting(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["hello, what does the glute med do?", "hip thrust", "", "x" * 5000, "hi" * 50]
+)
+def test_a_question_is_no_greeting(text: str) -> None:
+    assert not is_greeting(text)
+
+
+BERLIN_MORNING = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin, a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "at", "rest"),
+    [
+        ("tomorrow 18:00 Class!", None, datetime(2026, 3, 3, 17, 0, tzinfo=UTC), "Class!"),
+        ("fri 6pm  Yoga\non the roof", "en", datetime(2026, 3, 6, 17, 0, tzinfo=UTC),
+         "Yoga\non the roof"),
+        ("demain 18:00 Cours", "fr", datetime(2026, 3, 3, 17, 0, tzinfo=UTC), "Cours"),
+        ("tomorrow 18:00 x", "xx", datetime(2026, 3, 3, 17, 0, tzinfo=UTC), "x"),
+        ("9:00", None, datetime(2026, 3, 3, 8, 0, tzinfo=UTC), ""),  # today's 9:00 is past
+    ],
+)  # fmt: skip
+def test_parse_when_reads_the_time_in_the_zone(
+    text: str, language: str | None, at: datetime, rest: str
+) -> None:
+    assert parse_when(text, "Europe/Berlin", BERLIN_MORNING, language) == (at, rest)
+
+
+@pytest.mark.parametrize("text", ["tomorrow", "fri Yoga", "banana 18:99", "", "🍑 " * 10])
+def test_parse_when_refuses_what_names_no_time(text: str) -> None:
+    with pytest.raises(InputError):
+        parse_when(text, "Europe/Berlin", BERLIN_MORNING)
