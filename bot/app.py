@@ -30,6 +30,7 @@ from bot.intake.dispatcher import Dispatcher
 from bot.net import AiohttpRequest
 from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckinService
+from bot.services.groups import GroupService
 from bot.services.housekeeping import prune_inbox, prune_outbox
 from bot.services.members import MemberService
 from bot.services.planner import SessionPlanner
@@ -106,6 +107,9 @@ async def _open_resources(app: BotApplication) -> None:
     planner = SessionPlanner(database.sessions, clock, catalog)
     preferences = PreferencesService(database.sessions, clock, catalog.programs)
     broadcasts = BroadcastService(database.sessions, clock)
+    groups = GroupService(
+        database.sessions, clock, catalog, default_timezone=settings.default_timezone
+    )
     members = MemberService(
         database.sessions,
         clock,
@@ -121,16 +125,17 @@ async def _open_resources(app: BotApplication) -> None:
         checkins=CheckinService(database.sessions, clock, catalog),
         dispatcher=Dispatcher(app, database.sessions, clock, workers=settings.update_workers),
         heavy=HeavyWork(settings.render_processes),
-        ticker=Ticker(database.sessions, clock, preferences),
+        ticker=Ticker(database.sessions, clock, preferences, groups=groups),
         sender=Sender(
             database.sessions,
             clock,
             app.bot,
-            make_composer(planner, catalog),
+            make_composer(planner, catalog, groups, lambda: app.bot.username),
             members,
             rate=settings.broadcast_rate,
             paid_rate=settings.paid_broadcast_rate,
             send_timeout=settings.send_timeout,
+            groups=groups,
         ),
         staff=StaffService(database.sessions, clock, settings.admin_ids),
         broadcasts=broadcasts,
@@ -142,6 +147,7 @@ async def _open_resources(app: BotApplication) -> None:
             settings.broadcast_rate,
             settings.paid_broadcast_rate,
         ),
+        groups=groups,
     )
     services.sender.busy_answering = lambda: services.dispatcher.pressed
     bot_data.open(services)
@@ -204,7 +210,7 @@ async def _tick(context: BotContext) -> None:
     """Queue every session that is due, then wake the sender."""
     services = context.bot_data.services
     report = await services.ticker.tick()
-    if report.queued:
+    if report.queued or report.group_posts:
         services.sender.wake.set()
 
 

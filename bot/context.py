@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.intake.dispatcher import Dispatcher
     from bot.services.broadcasts import BroadcastService
     from bot.services.checkins import CheckinService
+    from bot.services.groups import GroupService
     from bot.services.members import MemberService
     from bot.services.planner import SessionPlanner
     from bot.services.preferences import PreferencesService
@@ -53,6 +54,7 @@ class Services:
     broadcasts: BroadcastService
     stats: StatsService
     monitor: BroadcastMonitor
+    groups: GroupService
 
 
 class BotData:

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from bot.catalog import Catalog
 from bot.db.dto import OutboxDTO
 from bot.db.status import MemberStatus, OutboxKind
 from bot.delivery.sender import Composer, Outgoing
+from bot.render import groups as group_views
 from bot.render.progress import CELEBRATION_EFFECT, celebrate_program, celebrate_streak
 from bot.render.session import render_finished_reminder, render_session
+from bot.services.groups import GroupService
 from bot.services.planner import SessionPlanner
 
 
-def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
+def make_composer(
+    planner: SessionPlanner,
+    catalog: Catalog,
+    groups: GroupService | None = None,
+    bot_username: Callable[[], str | None] = lambda: None,
+) -> Composer:
     """A composer for the sender, bound to the services it needs."""
 
     async def compose(row: OutboxDTO) -> Outgoing | None:
+        if row.kind == OutboxKind.GROUP:
+            return await _group_post(row)
+        if row.member_id is None:
+            return None
         if row.kind == OutboxKind.REMINDER:
             return await _reminder(row)
         if row.kind == OutboxKind.NOTICE:
@@ -31,7 +43,32 @@ def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
             return Outgoing(copy_from_chat=int(copy_from), copy_message_id=int(copy_id))
         return Outgoing(text=str(text)) if text else None
 
+    async def _group_post(row: OutboxDTO) -> Outgoing | None:
+        """A post to a linked group, if the group (and the member named) still want it."""
+        what = row.payload.get("group_post")
+        if groups is None:
+            return None
+        if what == "daily":
+            post = await groups.daily_post(
+                row.group_id, date.fromisoformat(row.payload["local_date"])
+            )
+            if post is None:
+                return None
+            rendered = group_views.daily_post(post, bot_username())
+            return Outgoing(text=rendered.text, markup=rendered.markup)
+        if what == "leaderboard":
+            board = await groups.leaderboard(
+                row.group_id, date.fromisoformat(row.payload["sunday"])
+            )
+            return Outgoing(text=group_views.leaderboard(board)) if board is not None else None
+        if what == "shoutout":
+            name = await groups.shoutout(row.group_id, int(row.payload["member_id"]))
+            days = int(row.payload["days"])
+            return Outgoing(text=group_views.shoutout(name, days)) if name is not None else None
+        return None
+
     async def _reminder(row: OutboxDTO) -> Outgoing | None:
+        assert row.member_id is not None
         plan = await planner.plan_for_member_id(
             row.member_id, date.fromisoformat(row.payload["local_date"])
         )
@@ -46,6 +83,7 @@ def make_composer(planner: SessionPlanner, catalog: Catalog) -> Composer:
 
     async def _followup(row: OutboxDTO) -> Outgoing | None:
         """The gentle reminder, only if the member has not chosen anything since."""
+        assert row.member_id is not None
         program_id = str(row.payload["program_followup"])
         start = date.fromisoformat(str(row.payload["program_start"]))
         plan = await planner.still_finished(row.member_id, program_id, start)
