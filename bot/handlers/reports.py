@@ -9,7 +9,7 @@ from telegram import InputFile, Message, Update
 
 from bot.background import spawn
 from bot.context import BotContext
-from bot.handlers.common import remove, reply, staff_member
+from bot.handlers.common import private_staff, remove, reply
 from bot.render import trainers as trainer_views
 from bot.render.charts import daily_checkins_chart
 
@@ -17,7 +17,7 @@ from bot.render.charts import daily_checkins_chart
 async def _scoped(update: Update, context: BotContext) -> tuple[Message, int | None, str] | None:
     """A trainer's report command and its scope: (message, cohort id, cohort name)
     from the command's words, (message, None, "everyone") without any."""
-    allowed = await staff_member(update, context, private=False)
+    allowed = await private_staff(update, context)
     if allowed is None:
         return None
     message, _ = allowed

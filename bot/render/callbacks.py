@@ -24,6 +24,9 @@ back into one of them. The forms, all under Telegram's 64 bytes:
   fg:yes, fg:no            /forget: confirm or keep
   pg:<restart|pause|stop|program>[:<YYYYMMDD>]   after the last program day: what
                            next; the date is the start of the run that ended
+  gr:<d|l|s|c>             /group settings: switch the daily post, leaderboard or
+                           shout-outs; the next cohort
+  gr:t:<HHMM>              /group settings: the daily post's time
 Anything else, or anything malformed, parses to None (a stale or forged button).
 """
 
@@ -45,9 +48,10 @@ CHECKIN = "ci"
 BROADCAST = "bc"
 FORGET = "fg"
 AFTER_PROGRAM = "pg"
+GROUP = "gr"
 
 CATALOG = (CARD, MENU, LESSON)
-PREFIXES = (*CATALOG, ONBOARD, SETTINGS, CHECKIN, BROADCAST, FORGET, AFTER_PROGRAM)
+PREFIXES = (*CATALOG, ONBOARD, SETTINGS, CHECKIN, BROADCAST, FORGET, AFTER_PROGRAM, GROUP)
 
 Menu = Literal["an", "ex", "st"]
 SettingsChoice = Literal["program", "zone", "time", "about", "pause", "resume", "stop"]
@@ -58,6 +62,7 @@ TickQuestion = Literal["k", "h"]
 TICK_LETTERS: dict[str, dict[str, str]] = {"k": KIT_LETTERS, "h": HEALTH_LETTERS}
 CheckinChoice = Literal["d", "s", "n", "e"]
 BroadcastChoice = Literal["a", "go", "x"]
+GroupChoice = Literal["d", "l", "s", "c", "t"]
 
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 _FORMS: dict[str, re.Pattern[str]] = {
@@ -73,6 +78,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     BROADCAST: re.compile(r"^(?:a:(\d{1,12}):([a-z0-9]{1,8})|(go|x):(\d{1,12}))$"),
     FORGET: re.compile(r"^(yes|no)$"),
     AFTER_PROGRAM: re.compile(rf"^(restart|pause|stop|{_ID})(?::(\d{{8}}))?$"),
+    GROUP: re.compile(r"^(?:([dlsc])|t:([01]\d|2[0-3])([0-5]\d))$"),
 }
 
 
@@ -234,6 +240,20 @@ class AfterProgram:
         return f"{AFTER_PROGRAM}:{self.choice}{tail}"
 
 
+@dataclass(frozen=True)
+class GroupPress:
+    """d, l, s: switch the daily post, leaderboard, shout-outs; c: the next cohort;
+    t: the daily post at `at`."""
+
+    action: GroupChoice
+    at: time | None = None
+
+    def encode(self) -> str:
+        if self.action == "t" and self.at is not None:
+            return f"{GROUP}:t:{self.at:%H%M}"
+        return f"{GROUP}:{self.action}"
+
+
 Action = (
     OpenCard
     | OpenMenu
@@ -249,6 +269,7 @@ Action = (
     | BroadcastPress
     | ConfirmForget
     | AfterProgram
+    | GroupPress
 )
 
 
@@ -309,6 +330,11 @@ def parse(data: str | None) -> Action | None:
         return BroadcastPress(action, int(other_id))  # type: ignore[arg-type]
     if prefix == FORGET:
         return ConfirmForget(groups[0] == "yes")
+    if prefix == GROUP:
+        switch, hour, minute = groups
+        if switch:
+            return GroupPress(switch)  # type: ignore[arg-type]
+        return GroupPress("t", time(int(hour), int(minute)))
     choice, run_text = groups
     if run_text is None:
         return AfterProgram(choice)

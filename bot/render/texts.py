@@ -104,3 +104,16 @@ def private_only(bot_username: str | None) -> Rendered:
             ]
         ]
     return Rendered("That one is personal: let's do it in our private chat.", rows)
+
+
+def members_data_private(bot_username: str | None) -> Rendered:
+    """In a group: a command that shows member data answers only in private."""
+    rows = []
+    if bot_username:
+        rows = [
+            [InlineKeyboardButton("🔒 Open my private chat", url=f"https://t.me/{bot_username}")]
+        ]
+    return Rendered(
+        "That shows members' data, so I only answer it in our private chat. Send it to me there.",
+        rows,
+    )
