@@ -30,6 +30,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("learn", "Read the Defy Gravity series, part by part"),
     ("pause", "Take a break (/pause 7 for a week)"),
     ("resume", "Back from a break"),
+    ("leaderboard", "Appear on the group's weekly leaderboard (on or off)"),
+    ("shoutouts", "Have your streak milestones cheered in the group (on or off)"),
     ("mydata", "Everything I store about you"),
     ("forget", "Delete all your data"),
     ("help", "What I can do"),

@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.db import keys
 from bot.db.dialect import upsert_statement
 from bot.db.dto import MemberDTO, PauseSpan
+from bot.db.groups import GroupRepository
 from bot.db.member_stats import CheckinFacts, History, MemberStatsRepository
 from bot.db.models import (
     Broadcast,
@@ -338,6 +339,7 @@ class CheckinService:
             await session.execute(
                 update(Cohort).where(Cohort.created_by == telegram_id).values(created_by=None)
             )
+            await GroupRepository(session).forget_linker([telegram_id])
             await session.execute(
                 update(Broadcast)
                 .where(Broadcast.author_id == telegram_id)

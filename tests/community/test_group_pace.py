@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, update
+from telegram.ext import ExtBot
 
 from bot.app import build_application
 from bot.catalog import Catalog
@@ -23,9 +24,17 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.context import BotApplication
 from bot.db.models import Member, MemberOptIn, Outbox
+from bot.delivery.compose import make_composer
+from bot.delivery.limiter import TelegramLimiter
+from bot.delivery.sender import Sender
 from bot.sandbox import Sandbox
 from bot.services.groups import queue_shoutouts
+from tests.community.kit import CREW_ID, community, group_rows, link_crew
+from tests.kit.harness import Harness
 from tests.kit.members import bulk_members
+from tests.kit.recording import TOKEN as TOKEN_OF_RECORDING
+from tests.kit.recording import RecordingRequest
+from tests.kit.virtual_time import VirtualTime
 from tests.sandbox.conftest import BOT_USERNAME, TOKEN
 
 GROUPS = 10
@@ -128,3 +137,37 @@ async def test_ten_groups_never_get_more_than_twenty_a_minute(
     assert busiest >= 15  # the posts did go out at the pace allowed, not a trickle
     # All of a group's burst is out within two minutes of bot time.
     assert max(max(sent) - min(sent) for sent in times.values()) < 120
+
+
+async def test_a_group_over_its_minute_waits_in_the_outbox_not_the_window(bot: Harness) -> None:
+    """With the rate limiter counting a group's minute full, its post is deferred in the
+    outbox until the minute frees up: no send waits inside the sender meanwhile."""
+    await community(bot)
+    await link_crew(bot)
+    time_ = VirtualTime()
+    limiter = TelegramLimiter(monotonic=time_.monotonic, sleep=time_.sleep)
+    request = RecordingRequest()
+    api = ExtBot(TOKEN_OF_RECORDING, request=request, rate_limiter=limiter)
+    await api.initialize()
+    for n in range(19):  # the bot's replies in the group fill its minute
+        await api.send_message(CREW_ID, f"reply {n}")
+    services = bot.services
+    sender = Sender(
+        services.database.sessions, bot.clock, api,
+        make_composer(services.planner, bot.app.bot_data.library.catalog, services.groups),
+        services.members, rate=25, groups=services.groups,
+    )  # fmt: skip
+    bot.clock.set(datetime(2026, 3, 11, 6, 0, tzinfo=UTC))  # 07:00 in Berlin
+    await services.ticker.tick()
+    await sender.drain()
+    [row] = await group_rows(bot)
+    assert row.status == "pending"
+    assert timedelta(seconds=55) < row.not_before - bot.clock.now() <= timedelta(seconds=60)
+    assert len(request.sent("sendMessage", CREW_ID)) == 19
+    await time_.sleep(61)
+    bot.clock.set(row.not_before)
+    await sender.drain()
+    [row] = await group_rows(bot)
+    assert row.status == "sent"
+    assert "Day " in request.sent("sendMessage", CREW_ID)[-1].text
+    await api.shutdown()

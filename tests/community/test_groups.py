@@ -180,6 +180,19 @@ async def test_leaderboard_and_shoutouts_opt_in(bot: Harness) -> None:
     assert b'"group_opt_ins"' in export
 
 
+async def test_forgetting_the_admin_who_linked_keeps_the_link(bot: Harness) -> None:
+    await community(bot)
+    await link_crew(bot)
+    member = await bot.app.bot_data.members.get(MEMBER.id)
+    assert member is not None
+    await bot.services.groups.set_opt_ins(member.id, leaderboard=True)
+    assert await bot.services.checkins.forget(ADMIN.id)
+    assert await bot.services.checkins.forget(MEMBER.id)
+    row = await crew(bot)
+    assert row.linked_by == 0
+    assert await bot.services.groups.opt_ins(member.id) == group_views.OptIns()
+
+
 # -- the daily post ------------------------------------------------------------------
 async def drive(bot: Harness, until: datetime, step: timedelta) -> list[tuple[datetime, str]]:
     """Tick and drain every `step` until `until`; each post to the crew with its time."""
@@ -362,11 +375,20 @@ async def test_removing_the_bot_unlinks_the_group(bot: Harness, status: str) -> 
     assert bot.api.sent(chat_id=CREW_ID) == []
 
 
-async def test_a_send_refused_because_the_bot_was_removed_unlinks_the_group(bot: Harness) -> None:
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        Failure(403, "Forbidden: bot was kicked from the supergroup chat"),
+        Failure(403, "Forbidden: bot is not a member of the supergroup chat"),
+        Failure(400, "Bad Request: chat not found"),
+    ],
+)
+async def test_a_send_refused_because_the_bot_was_removed_unlinks_the_group(
+    bot: Harness, refusal: Failure
+) -> None:
     await community(bot)
     await link_crew(bot)
-    kicked = Failure(403, "Forbidden: bot was kicked from the supergroup chat")
-    bot.api.fail_when(lambda call: call.chat_id == CREW_ID, kicked)
+    bot.api.fail_when(lambda call: call.chat_id == CREW_ID, refusal)
     bot.clock.set(datetime(2026, 3, 11, 6, 1, tzinfo=UTC))
     await run_once(bot)
     assert await bot.services.groups.get(CREW_ID) is None
