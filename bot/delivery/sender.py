@@ -537,7 +537,9 @@ class Sender:
         """The group is a supergroup now: follow it and send there at once."""
         if row.member_id is None and self._groups is not None:
             await self._groups.migrate(row.chat_id, int(exc.new_chat_id))
-            return self._outcome(row, "retry", OutboxStatus.PENDING, error=str(exc)[:500])
+            return self._outcome(
+                row, "retry", OutboxStatus.PENDING, attempts=row.attempts + 1, error=str(exc)[:500]
+            )
         return self._outcome(
             row, "failed", OutboxStatus.FAILED, attempts=row.attempts + 1, error=str(exc)[:500]
         )

@@ -199,12 +199,18 @@ class GroupService:
         return moved
 
     # -- settings ------------------------------------------------------------------
-    async def _change(self, chat_id: int, **values: Any) -> GroupDTO | None:
+    async def _change(
+        self, chat_id: int, *, flip: str | None = None, **values: Any
+    ) -> GroupDTO | None:
+        """Set `values` (and switch the `flip` column) in one transaction, then
+        reschedule both posts from now."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             group = await GroupRepository(session).by_chat(chat_id, lock=True)
             if group is None:
                 return None
+            if flip is not None:
+                values[flip] = not getattr(group, flip)
             for name, value in values.items():
                 setattr(group, name, value)
             group.updated_at = now
@@ -214,11 +220,7 @@ class GroupService:
 
     async def toggle(self, chat_id: int, what: Toggle) -> GroupDTO | None:
         """Switch the daily post, the leaderboard or the shout-outs on or off."""
-        current = await self.get(chat_id)
-        if current is None:
-            return None
-        column = _TOGGLE_COLUMNS[what]
-        return await self._change(chat_id, **{column: not getattr(current, column)})
+        return await self._change(chat_id, flip=_TOGGLE_COLUMNS[what])
 
     async def set_time(self, chat_id: int, at: time) -> GroupDTO | None:
         return await self._change(chat_id, daily_time=at.replace(second=0, microsecond=0))
