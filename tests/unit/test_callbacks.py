@@ -45,6 +45,12 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.AfterProgram("beginner-basics"),
     callbacks.AfterProgram("pause", DAY),
     callbacks.AfterProgram("defy-gravity", DAY),
+    callbacks.GroupPress("d"),
+    callbacks.GroupPress("l"),
+    callbacks.GroupPress("s"),
+    callbacks.GroupPress("c"),
+    callbacks.GroupPress("t", time(0, 0)),
+    callbacks.GroupPress("t", time(23, 59)),
 ]
 
 
