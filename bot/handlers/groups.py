@@ -175,11 +175,13 @@ async def _opt(update: Update, context: BotContext, which: str) -> None:
     if not word:
         await reply(message, group_views.opt_ins(await groups.opt_ins(member.id)))
         return
+    board = which == "leaderboard"
     if word not in ON_WORDS + OFF_WORDS:
-        usage = group_views.LEADERBOARD_USAGE
-        await reply(message, usage if which == "leaderboard" else group_views.SHOUTOUTS_USAGE)
+        await reply(
+            message, group_views.LEADERBOARD_USAGE if board else group_views.SHOUTOUTS_USAGE
+        )
         return
     on = word in ON_WORDS
     await groups.set_opt_ins(member.id, **{which: on})
-    changed = group_views.leaderboard_changed if which == "leaderboard" else None
-    await reply(message, (changed or group_views.shoutouts_changed)(on))
+    changed = group_views.leaderboard_changed if board else group_views.shoutouts_changed
+    await reply(message, changed(on))
