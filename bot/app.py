@@ -34,6 +34,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.checkins import CheckinService
 from bot.services.digests import DigestService
 from bot.services.feedback import FeedbackService
+from bot.services.groups import GroupService
 from bot.services.housekeeping import prune_inbox, prune_outbox
 from bot.services.members import MemberService
 from bot.services.planner import SessionPlanner
@@ -121,6 +122,9 @@ async def _open_resources(app: BotApplication) -> None:
     broadcasts = BroadcastService(database.sessions, clock)
     feedback = FeedbackService(database.sessions, clock)
     digests = DigestService(database.sessions, clock, catalog, feedback)
+    groups = GroupService(
+        database.sessions, clock, catalog, default_timezone=settings.default_timezone
+    )
     members = MemberService(
         database.sessions,
         clock,
@@ -142,17 +146,25 @@ async def _open_resources(app: BotApplication) -> None:
             metrics=bot_data.metrics,
         ),
         heavy=HeavyWork(settings.render_processes),
-        ticker=Ticker(database.sessions, clock, preferences),
+        ticker=Ticker(database.sessions, clock, preferences, groups=groups),
         sender=Sender(
             database.sessions,
             clock,
             app.bot,
-            make_composer(planner, catalog, feedback, digests),
+            make_composer(
+                planner,
+                catalog,
+                feedback=feedback,
+                digests=digests,
+                groups=groups,
+                bot_username=lambda: app.bot.username,
+            ),
             members,
             rate=settings.broadcast_rate,
             paid_rate=settings.paid_broadcast_rate,
             send_timeout=settings.send_timeout,
             metrics=bot_data.metrics,
+            groups=groups,
         ),
         staff=StaffService(database.sessions, clock, settings.admin_ids),
         broadcasts=broadcasts,
@@ -166,6 +178,7 @@ async def _open_resources(app: BotApplication) -> None:
         ),
         feedback=feedback,
         digests=digests,
+        groups=groups,
     )
     services.sender.busy_answering = lambda: services.dispatcher.pressed
     services.sender.listeners.append(make_relay_listener(feedback))
@@ -235,7 +248,7 @@ async def _tick(context: BotContext) -> None:
     metrics.tick_seconds.observe(time.perf_counter() - started)
     metrics.tick_due.inc(report.scanned)
     metrics.tick_queued.inc(report.queued)
-    if report.queued:
+    if report.queued or report.group_posts:
         services.sender.wake.set()
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.services.checkins import CheckinService
     from bot.services.digests import DigestService
     from bot.services.feedback import FeedbackService
+    from bot.services.groups import GroupService
     from bot.services.members import MemberService
     from bot.services.planner import SessionPlanner
     from bot.services.preferences import PreferencesService
@@ -58,6 +59,7 @@ class Services:
     monitor: BroadcastMonitor
     feedback: FeedbackService
     digests: DigestService
+    groups: GroupService
 
 
 class BotData:

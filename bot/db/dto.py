@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.db.models import Member, Outbox
+from bot.db.models import CommunityGroup, Member, Outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +94,14 @@ class OutboxDTO:
 
     id: int
     kind: str
-    member_id: int
+    member_id: int | None  # None: a post to a linked group
     chat_id: int
     broadcast_id: int | None
     payload: dict[str, Any]
     attempts: int
     dedupe_key: str
     uncertain: bool = False  # an earlier send of it timed out
+    group_id: int | None = None
 
     @classmethod
     def from_row(cls, row: Outbox) -> OutboxDTO:
@@ -114,4 +115,30 @@ class OutboxDTO:
             attempts=row.attempts,
             dedupe_key=row.dedupe_key,
             uncertain=bool(row.uncertain),
+            group_id=row.group_id,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDTO:
+    """A linked community group and what the bot posts there."""
+
+    id: int
+    chat_id: int
+    title: str
+    cohort_id: int | None
+    linked_by: int
+    timezone: str
+    daily_enabled: bool
+    daily_time: time
+    leaderboard_enabled: bool
+    shoutouts_enabled: bool
+    next_daily_at: datetime | None
+    next_board_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: CommunityGroup) -> GroupDTO:
+        return cls(**{name: getattr(row, name) for name in _GROUP_FIELDS})
+
+
+_GROUP_FIELDS = tuple(f.name for f in fields(GroupDTO))

@@ -71,6 +71,21 @@ def trainer_digest(member_id: int, week_start: date) -> str:
     return f"dt:{member_id}:{week_start.isoformat()}"
 
 
+def group_daily(group_id: int, day: date) -> str:
+    """A linked group's daily post on its local date."""
+    return f"gd:{group_id}:{day.isoformat()}"
+
+
+def group_leaderboard(group_id: int, sunday: date) -> str:
+    """A linked group's weekly leaderboard, by the Sunday that ends the week."""
+    return f"gl:{group_id}:{sunday.isoformat()}"
+
+
+def group_shoutout(group_id: int, member_id: int, streak_start: date, days: int) -> str:
+    """A member's milestone shouted out in one group: once per streak and length."""
+    return f"gs:{group_id}:{member_id}:{streak_start.isoformat()}:{days}"
+
+
 def request(update_id: int) -> str:
     """What one update asked for (a broadcast draft): the same update twice, one effect."""
     return f"upd:{update_id}"

@@ -69,6 +69,51 @@ class Cohort(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class CommunityGroup(Base):
+    """A Telegram group linked by an admin with /group link: what the bot posts there.
+
+    The daily post goes at `daily_time` in `timezone` (`next_daily_at` is its
+    next instant, UTC); the weekly leaderboard on Sunday evening
+    (`next_board_at`). `next_post_at` paces every post to the group within
+    Telegram's 20 messages a minute. Unlinking deletes the row, and with it
+    whatever the outbox still held for the group.
+    """
+
+    __tablename__ = "community_groups"
+    __table_args__ = (Index("ix_community_groups_next_daily_at", "next_daily_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str] = mapped_column(String(128), default="")
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
+    )
+    linked_by: Mapped[int] = mapped_column(BigInteger)
+    timezone: Mapped[str] = mapped_column(String(64))
+    daily_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    daily_time: Mapped[time] = mapped_column(Time())
+    leaderboard_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    shoutouts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    next_daily_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_board_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MemberOptIn(Base):
+    """What a member agreed to show in the community groups (both off by default)."""
+
+    __tablename__ = "member_optins"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    leaderboard: Mapped[bool] = mapped_column(Boolean, default=False)
+    shoutouts: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Member(Base):
     __tablename__ = "members"
     __table_args__ = (
@@ -239,7 +284,13 @@ class Outbox(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # NULL for a post to a linked group (`group_id` says which).
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community_groups.id", ondelete="CASCADE"), index=True
+    )
     chat_id: Mapped[int] = mapped_column(BigInteger)
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True

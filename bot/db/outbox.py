@@ -26,6 +26,7 @@ PRIORITY = {
     OutboxKind.NOTICE: 0,
     OutboxKind.NUDGE: 5,
     OutboxKind.BROADCAST: 10,
+    OutboxKind.GROUP: 5,
 }
 CLAIM_FOR = timedelta(seconds=60)
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.CANCELLED)
@@ -50,15 +51,17 @@ def _finish_statement() -> Any:
 def outbox_row(
     kind: OutboxKind,
     *,
-    member_id: int,
+    member_id: int | None,
     chat_id: int,
     payload: dict[str, Any],
     dedupe_key: str,
     now: datetime,
     broadcast_id: int | None = None,
     not_before: datetime | None = None,
+    group_id: int | None = None,
 ) -> dict[str, Any]:
-    """The values of one new outbox row, due now (or at `not_before`)."""
+    """The values of one new outbox row, due now (or at `not_before`); a post to a
+    linked group has `group_id` and no member."""
     row: dict[str, Any] = {
         "kind": kind.value,
         "member_id": member_id,
@@ -73,6 +76,8 @@ def outbox_row(
     }
     if broadcast_id is not None:
         row["broadcast_id"] = broadcast_id
+    if group_id is not None:
+        row["group_id"] = group_id
     return row
 
 

@@ -47,6 +47,7 @@ class OutboxKind(StrEnum):
     BROADCAST = "broadcast"
     NUDGE = "nudge"
     NOTICE = "notice"  # milestones and the end of a program
+    GROUP = "group"  # a post to a linked community group (no member)
 
 
 class FeedKind(StrEnum):

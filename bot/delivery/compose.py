@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from bot.catalog import Catalog
@@ -11,11 +11,13 @@ from bot.db.dto import OutboxDTO
 from bot.db.status import MemberStatus, OutboxKind
 from bot.delivery.sender import AfterSend, Composer, Outgoing, SendResult
 from bot.render import digests as digest_views
+from bot.render import groups as group_views
 from bot.render.feedback import relayed
 from bot.render.progress import CELEBRATION_EFFECT, celebrate_program, celebrate_streak
 from bot.render.session import render_finished_reminder, render_session
 from bot.services.digests import DigestService
 from bot.services.feedback import FeedbackService, relay_key
+from bot.services.groups import GroupService
 from bot.services.planner import SessionPlanner
 
 log = logging.getLogger(__name__)
@@ -37,24 +39,33 @@ class OutboxComposer:
         self,
         planner: SessionPlanner,
         catalog: Catalog,
+        *,
         feedback: FeedbackService | None = None,
         digests: DigestService | None = None,
+        groups: GroupService | None = None,
+        bot_username: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._planner = planner
         self._catalog = catalog
         self._feedback = feedback
         self._digests = digests
+        self._groups = groups
+        self._bot_username = bot_username
         self._active: dict[int, bool] = {}  # outbox row id -> member active
 
     async def prepare(self, rows: Sequence[OutboxDTO]) -> None:
-        bulk = [row for row in rows if row.kind in _BULK]
-        active = await self._planner.active_among([row.member_id for row in bulk])
+        bulk = [row for row in rows if row.kind in _BULK and row.member_id is not None]
+        active = await self._planner.active_among([row.member_id for row in bulk])  # type: ignore[misc]
         for row in bulk:
             self._active[row.id] = row.member_id in active
         while len(self._active) > _REMEMBERED:  # rows released before they were composed
             del self._active[next(iter(self._active))]
 
     async def __call__(self, row: OutboxDTO) -> Outgoing | None:
+        if row.kind == OutboxKind.GROUP:
+            return await self._group_post(row)
+        if row.member_id is None:
+            return None
         if row.kind == OutboxKind.REMINDER:
             return await self._reminder(row)
         if row.kind == OutboxKind.NOTICE:
@@ -76,7 +87,33 @@ class OutboxComposer:
             return Outgoing(copy_from_chat=int(copy_from), copy_message_id=int(copy_id))
         return Outgoing(text=str(text)) if text else None
 
+    async def _group_post(self, row: OutboxDTO) -> Outgoing | None:
+        """A post to a linked group, if the group (and the member named) still want it."""
+        what = row.payload.get("group_post")
+        groups = self._groups
+        if groups is None:
+            return None
+        if what == "daily":
+            post = await groups.daily_post(
+                row.group_id, date.fromisoformat(row.payload["local_date"])
+            )
+            if post is None:
+                return None
+            rendered = group_views.daily_post(post, self._bot_username())
+            return Outgoing(text=rendered.text, markup=rendered.markup)
+        if what == "leaderboard":
+            board = await groups.leaderboard(
+                row.group_id, date.fromisoformat(row.payload["sunday"])
+            )
+            return Outgoing(text=group_views.leaderboard(board)) if board is not None else None
+        if what == "shoutout":
+            name = await groups.shoutout(row.group_id, int(row.payload["member_id"]))
+            days = int(row.payload["days"])
+            return Outgoing(text=group_views.shoutout(name, days)) if name is not None else None
+        return None
+
     async def _reminder(self, row: OutboxDTO) -> Outgoing | None:
+        assert row.member_id is not None
         plan = await self._planner.plan_for_member_id(
             row.member_id, date.fromisoformat(row.payload["local_date"])
         )
@@ -91,6 +128,7 @@ class OutboxComposer:
 
     async def _followup(self, row: OutboxDTO) -> Outgoing | None:
         """The gentle reminder, only if the member has not chosen anything since."""
+        assert row.member_id is not None
         program_id = str(row.payload["program_followup"])
         start = date.fromisoformat(str(row.payload["program_start"]))
         plan = await self._planner.still_finished(row.member_id, program_id, start)
@@ -111,7 +149,7 @@ class OutboxComposer:
 
     async def _digest(self, row: OutboxDTO) -> Outgoing | None:
         digests = self._digests
-        if digests is None:
+        if digests is None or row.member_id is None:
             return None
         week = date.fromisoformat(str(row.payload["week"]))
         if row.payload["digest"] == "trainer":
@@ -134,11 +172,17 @@ class OutboxComposer:
 def make_composer(
     planner: SessionPlanner,
     catalog: Catalog,
+    *,
     feedback: FeedbackService | None = None,
     digests: DigestService | None = None,
+    groups: GroupService | None = None,
+    bot_username: Callable[[], str | None] = lambda: None,
 ) -> Composer:
     """A composer for the sender, bound to the services it needs."""
-    return OutboxComposer(planner, catalog, feedback, digests)
+    return OutboxComposer(
+        planner, catalog, feedback=feedback, digests=digests, groups=groups,
+        bot_username=bot_username,
+    )  # fmt: skip
 
 
 def make_relay_listener(feedback: FeedbackService) -> AfterSend:

@@ -26,6 +26,12 @@ Outcomes per row:
   fails with the last error kept;
 - other API errors (bad request, chat not found): failed at once, error kept.
 
+A post to a linked group (no member) differs: Forbidden, or "chat not found",
+means the bot was removed from the group, which is then unlinked; a group that
+became a supergroup (ChatMigrated) is followed to its new id and the post goes
+there at once. A group post whose chat is still over its minute's allowance in
+the rate limiter waits in the outbox, not in the sender's window.
+
 One process sends at a time: the lease (8 s, renewed every 2 s) is checked
 before each batch and each send (also a send already waiting for its turn in
 the pace); a process that loses it stops at once, and the one that takes it
@@ -52,6 +58,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
+    ChatMigrated,
     Forbidden,
     NetworkError,
     RetryAfter,
@@ -67,6 +74,7 @@ from bot.db.status import OutboxKind, OutboxStatus
 from bot.delivery.limiter import Priority, SendArgs
 from bot.metrics import Metrics
 from bot.net import ON_WIRE
+from bot.services.groups import GroupService
 from bot.services.members import MemberService
 
 log = logging.getLogger(__name__)
@@ -89,7 +97,11 @@ KIND_PRIORITY = {
     OutboxKind.NOTICE: Priority.SESSION,
     OutboxKind.NUDGE: Priority.BULK,
     OutboxKind.BROADCAST: Priority.BULK,
+    OutboxKind.GROUP: Priority.BULK,
 }
+# A group post waits in the outbox rather than in the window when its chat
+# needs longer than this before one more message.
+GROUP_WAIT_S = 1.0
 
 
 @dataclass
@@ -359,8 +371,10 @@ class Sender:
         holder: str | None = None,
         max_in_flight: int | None = None,
         metrics: Metrics | None = None,
+        groups: GroupService | None = None,
     ) -> None:
         self._sessions = sessions
+        self._groups = groups
         self._clock = clock
         self._bot = bot
         self._compose = compose
@@ -541,6 +555,12 @@ class Sender:
         message = await self._compose(row)
         if message is None:
             return (*self._outcome(row, "cancelled", OutboxStatus.CANCELLED), None)
+        group_wait = self._group_wait(row)
+        if group_wait > GROUP_WAIT_S:
+            return (*self._outcome(
+                row, "paused", OutboxStatus.PENDING,
+                not_before=self._clock.now() + timedelta(seconds=group_wait),
+            ), None)  # fmt: skip
         paid = self.paid_pacer is not None and row.kind == OutboxKind.BROADCAST
         await (self.paid_pacer if paid and self.paid_pacer else self.pacer).wait()
         if self.lease_lost.is_set():  # another process sends now: this one must not
@@ -558,10 +578,14 @@ class Sender:
                 row, "paused", OutboxStatus.PENDING,
                 not_before=self._clock.now() + timedelta(seconds=wait),
             )  # fmt: skip
+        except ChatMigrated as exc:
+            outcome = await self._migrated(row, exc)
         except Forbidden as exc:
-            await self._members.mark_unreachable(row.member_id)
+            await self._unreachable(row)
             outcome = self._outcome(row, "blocked", OutboxStatus.FAILED, error=str(exc)[:500])
         except BadRequest as exc:
+            if row.member_id is None and "chat not found" in str(exc).lower():
+                await self._unreachable(row)
             outcome = self._outcome(
                 row, "failed", OutboxStatus.FAILED, attempts=row.attempts + 1, error=str(exc)[:500]
             )
@@ -575,6 +599,33 @@ class Sender:
                 telegram_message_id=message_id, sent_at=self._clock.now(), error=None,
             )  # fmt: skip
         return (*outcome, loop.time() - asked)
+
+    def _group_wait(self, row: OutboxDTO) -> float:
+        """Seconds before the rate limiter lets one more message into a group's chat."""
+        limiter = getattr(self._bot, "rate_limiter", None)
+        if row.group_id is None or limiter is None or not hasattr(limiter, "chat_wait"):
+            return 0.0
+        return float(limiter.chat_wait(row.chat_id))
+
+    async def _unreachable(self, row: OutboxDTO) -> None:
+        """Forbidden: a member blocked the bot, or the bot was removed from a group."""
+        if row.member_id is not None:
+            await self._members.mark_unreachable(row.member_id)
+        elif self._groups is not None:
+            await self._groups.unlink(row.chat_id)
+
+    async def _migrated(
+        self, row: OutboxDTO, exc: ChatMigrated
+    ) -> tuple[dict[str, Any], SendResult]:
+        """The group is a supergroup now: follow it and send there at once."""
+        if row.member_id is None and self._groups is not None:
+            await self._groups.migrate(row.chat_id, int(exc.new_chat_id))
+            return self._outcome(
+                row, "retry", OutboxStatus.PENDING, attempts=row.attempts + 1, error=str(exc)[:500]
+            )
+        return self._outcome(
+            row, "failed", OutboxStatus.FAILED, attempts=row.attempts + 1, error=str(exc)[:500]
+        )
 
     async def _deliver(self, row: OutboxDTO, message: Outgoing, *, paid: bool) -> int:
         timeouts: dict[str, Any] = {

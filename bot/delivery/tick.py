@@ -3,8 +3,10 @@
 Members whose `next_reminder_at` has come get one outbox row for that local
 date (dedupe key `rem:<member>:<date>`) and their next occurrence. A session
 more than GRACE late (downtime) is skipped, never sent at the wrong hour.
-Running the tick twice, or in two processes, queues nothing twice: the claim
-uses SKIP LOCKED on PostgreSQL and the outbox insert ignores duplicate keys.
+The same tick queues the posts of linked groups whose time has come
+(`GroupService.queue_due`). Running the tick twice, or in two processes,
+queues nothing twice: the claim uses SKIP LOCKED on PostgreSQL and the
+outbox insert ignores duplicate keys.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.db.dialect import dialect_name
 from bot.db.models import Member
 from bot.db.outbox import OutboxRepository, outbox_row
 from bot.db.status import MemberStatus, OutboxKind
+from bot.services.groups import GroupService
 from bot.services.preferences import PreferencesService
 from bot.services.schedule import GRACE, latest_occurrence, next_occurrence
 
@@ -39,6 +42,7 @@ class TickReport:
     skipped_late: int = 0
     resumed: int = 0
     scanned: int = 0
+    group_posts: int = 0
 
 
 class Ticker:
@@ -52,8 +56,10 @@ class Ticker:
         *,
         batch: int = BATCH,
         grace: timedelta = GRACE,
+        groups: GroupService | None = None,
     ) -> None:
         self._sessions = sessions
+        self._groups = groups
         self._clock = clock
         self._preferences = preferences
         self._batch = batch
@@ -75,6 +81,10 @@ class Ticker:
             claimed = await self._queue_batch(now, report)
             if claimed < self._batch:
                 break
+        if self._groups is not None:
+            report.group_posts = await self._groups.queue_due()
+        if report.group_posts:
+            log.info("tick: %d group posts queued", report.group_posts)
         if report.queued or report.skipped_late:
             log.info(
                 "tick: %d sessions queued, %d skipped as too late",

@@ -29,6 +29,7 @@ from bot.handlers import (
     core,
     digests,
     feedback,
+    groups,
     onboarding,
     reports,
     roles,
@@ -40,6 +41,9 @@ from bot.render import callbacks
 # One handler runs per group, so the fallbacks must sit in GROUP_MAIN, added
 # last: they only see what no command or conversation before them took.
 GROUP_MAIN = 0
+# Runs besides GROUP_MAIN: the bot leaving a group unlinks it, whatever else
+# handles the update.
+GROUP_COMMUNITY = 1
 
 
 def register(app: BotApplication) -> None:
@@ -58,6 +62,8 @@ def register(app: BotApplication) -> None:
         ("progress", checkins.show_progress),
         ("history", checkins.show_history),
         ("mydata", checkins.send_my_data),
+        ("leaderboard", groups.set_leaderboard),
+        (["shoutouts", "shoutout"], groups.set_shoutouts),
         ("forget", checkins.ask_forget),
         # Trainer and admin commands check the sender's role themselves.
         ("promote", roles.promote_trainer),
@@ -66,6 +72,7 @@ def register(app: BotApplication) -> None:
         ("broadcast", broadcasts.start_broadcast),
         ("broadcasts", broadcasts.list_broadcasts),
         ("nudge", broadcasts.send_nudge),
+        ("group", groups.manage_group),
         ("stats", reports.show_stats),
         ("roster", reports.send_roster),
         ("feed", feedback.show_feed),
@@ -86,6 +93,7 @@ def register(app: BotApplication) -> None:
         ((callbacks.FORGET,), checkins.confirm_forget),
         ((callbacks.BROADCAST,), broadcasts.press_broadcast),
         ((callbacks.FEEDBACK,), feedback.press_feedback),
+        ((callbacks.GROUP,), groups.press_group),
         (callbacks.CATALOG, catalog.open_from_button),
     ):
         app.add_handler(
@@ -95,6 +103,13 @@ def register(app: BotApplication) -> None:
     app.add_handler(
         ChatMemberHandler(core.track_private_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
         group=GROUP_MAIN,
+    )
+    app.add_handler(
+        ChatMemberHandler(groups.track_group_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        group=GROUP_COMMUNITY,
+    )
+    app.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, groups.follow_migration), group=GROUP_MAIN
     )
 
     # Fallbacks: keep these last. Only in private chats: in a group, an unknown

@@ -8,6 +8,7 @@ user typed goes through `esc` in the render layer before it reaches `reply`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
@@ -103,13 +104,17 @@ async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool =
 
 
 # -- gates ---------------------------------------------------------------------------
-async def private_message(update: Update, context: BotContext) -> Message | None:
-    """The message, if it was sent in a private chat; in a group, point there."""
+async def private_message(
+    update: Update,
+    context: BotContext,
+    pointer: Callable[[str | None], Rendered] = texts.private_only,
+) -> Message | None:
+    """The message, if it was sent in a private chat; in a group, `pointer` there."""
     message = update.effective_message
     if message is None or update.effective_user is None:
         return None
     if message.chat.type != ChatType.PRIVATE:
-        await reply(message, texts.private_only(context.bot.username))
+        await reply(message, pointer(context.bot.username))
         return None
     return message
 
@@ -161,6 +166,20 @@ async def staff_member(
         await reply(message, texts.STAFF_IN_PRIVATE)
         return None
     return message, member
+
+
+async def private_staff(
+    update: Update, context: BotContext
+) -> tuple[Message, MemberDTO | None] | None:
+    """The privacy gate of every command that shows member data (/roster, /stats,
+    /cohort, ...): the message if a trainer or admin sent it in the private chat.
+
+    In a group it answers, whoever asked, with a button to the private chat and
+    nothing about anyone (not even whether the sender is a trainer).
+    """
+    if await private_message(update, context, texts.members_data_private) is None:
+        return None
+    return await staff_member(update, context)
 
 
 async def pressing_member(

@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import STAFF_ROLES, Role
-from bot.handlers.common import answer, edit, pressing_staff, reply, staff_member
+from bot.handlers.common import answer, edit, pressing_staff, private_staff, reply
 from bot.render import callbacks, texts
 from bot.render import feedback as views
 from bot.services.feedback import Thread
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 async def show_feed(update: Update, context: BotContext) -> None:
     """/feed [page]: the latest notes, notable efforts and questions (private only)."""
-    allowed = await staff_member(update, context)
+    allowed = await private_staff(update, context)
     if allowed is None:
         return
     message, _ = allowed

@@ -28,7 +28,7 @@ from bot.handlers.common import (
 from bot.render import callbacks, texts
 from bot.render import onboarding as onboarding_views
 from bot.render.message import Rendered, esc
-from bot.render.session import render_session
+from bot.render.session import render_answered, render_session
 from bot.services.answers import recommended_program
 from bot.services.inputs import DidYouMean, InputError, is_greeting, parse_time, parse_zone
 from bot.services.members import Profile
@@ -36,6 +36,8 @@ from bot.services.places import zone_at
 from bot.services.preferences import Awaiting, Change, Step, expected_input, onboarding_step
 
 DEEP_LINK_SETTINGS = "settings"
+DEEP_LINK_TODAY = "today"  # the button under a group's daily post
+DEEP_LINKS = (DEEP_LINK_SETTINGS, DEEP_LINK_TODAY)
 
 
 def _profile(update: Update, message: Message) -> Profile:
@@ -70,6 +72,21 @@ def _question(context: BotContext, member: MemberDTO, step: Step, *, first_time:
     )
 
 
+async def show_session(message: Message, context: BotContext, member: MemberDTO) -> None:
+    """Today's session (/today, or the button under a group's daily post); once
+    answered, the answer and how to change it, not ✅/⏭ again."""
+    services = context.bot_data.services
+    catalog = context.bot_data.library.catalog
+    plan = await services.planner.plan(member)
+    answered = None
+    if plan.state in ("training", "rest"):
+        answered = await services.checkins.answer_on(member, plan.local_date)
+    if answered is None:
+        await reply(message, render_session(catalog, plan, on_demand=True))
+    else:
+        await reply(message, render_answered(catalog, plan, answered, plan.local_date))
+
+
 async def start_member(update: Update, context: BotContext) -> None:
     """Register the sender, welcome them, and start (or show) their settings."""
     message = await private_message(update, context)
@@ -87,7 +104,7 @@ async def start_member(update: Update, context: BotContext) -> None:
     code = (context.args or [""])[0][:64]
     if code == texts.DEEP_LINK_HELP:  # from the inline hint
         await reply(message, texts.INLINE_TIPS)
-    elif code and code != DEEP_LINK_SETTINGS:
+    elif code and code not in DEEP_LINKS:
         joined = await preferences.join_cohort(member.telegram_id, code)
         member = joined.member
         if joined.cohort_name:
@@ -99,6 +116,9 @@ async def start_member(update: Update, context: BotContext) -> None:
     step = onboarding_step(member)
     if step != Step.DONE:
         await reply(message, _question(context, member, step, first_time=registration.created))
+        return
+    if code == DEEP_LINK_TODAY:
+        await show_session(message, context, member)
         return
     await reply(message, onboarding_views.welcome_back(data.library.catalog, member))
 

@@ -9,7 +9,7 @@ from telegram import InputFile, Message, Update
 
 from bot.background import spawn
 from bot.context import BotContext
-from bot.handlers.common import remove, reply, staff_member
+from bot.handlers.common import private_staff, remove, reply
 from bot.render import trainers as trainer_views
 from bot.render.charts import DailyChart, daily_checkins_chart
 from bot.services.stats import CohortScope
@@ -18,8 +18,9 @@ from bot.services.stats import CohortScope
 async def _scoped(update: Update, context: BotContext) -> tuple[Message, CohortScope, str] | None:
     """A trainer's report command and its scope: (message, cohort id, cohort name)
     from the command's words; without any, the trainer's own cohorts (admins and
-    trainers without a cohort: (message, None, "everyone"))."""
-    allowed = await staff_member(update, context, private=False)
+    trainers without a cohort: (message, None, "everyone")). Private chats only:
+    in a group the privacy gate answers and nothing about members is posted."""
+    allowed = await private_staff(update, context)
     if allowed is None:
         return None
     message, member = allowed

@@ -8,7 +8,7 @@ from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import STAFF_ROLES, Role
 from bot.delivery.menus import publish_menu
-from bot.handlers.common import reply, staff_member
+from bot.handlers.common import private_staff, reply, staff_member
 from bot.render import feedback as feedback_views
 from bot.render import trainers as trainer_views
 from bot.render.message import esc
@@ -59,7 +59,7 @@ async def _change_role(update: Update, context: BotContext, role: Role) -> None:
 
 async def manage_cohorts(update: Update, context: BotContext) -> None:
     """/cohort new <name>, /cohort list, /cohort <name>."""
-    allowed = await staff_member(update, context, private=False)
+    allowed = await private_staff(update, context)
     if allowed is None:
         return
     message, _ = allowed

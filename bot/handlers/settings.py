@@ -10,10 +10,9 @@ from telegram import Message, Update
 from bot.context import BotContext
 from bot.db.status import MemberStatus
 from bot.handlers.common import answer, edit, known_member, pressing_member, reply
-from bot.handlers.onboarding import apply_time, apply_zone
+from bot.handlers.onboarding import apply_time, apply_zone, show_session
 from bot.render import callbacks
 from bot.render import onboarding as settings_views
-from bot.render.session import render_answered, render_session
 from bot.services.preferences import Awaiting, Expected
 
 
@@ -118,16 +117,7 @@ async def show_today(update: Update, context: BotContext) -> None:
     if found is None:
         return
     message, member = found
-    services = context.bot_data.services
-    catalog = context.bot_data.library.catalog
-    plan = await services.planner.plan(member)
-    answered = None
-    if plan.state in ("training", "rest"):
-        answered = await services.checkins.answer_on(member, plan.local_date)
-    if answered is None:
-        await reply(message, render_session(catalog, plan, on_demand=True))
-    else:  # answered already: show the answer and how to change it, not ✅/⏭ again
-        await reply(message, render_answered(catalog, plan, answered, plan.local_date))
+    await show_session(message, context, member)
 
 
 async def press_settings(update: Update, context: BotContext) -> None:

@@ -27,6 +27,9 @@ back into one of them. The forms, all under Telegram's 64 bytes:
   fb:y:<item>, fb:n:<item> "Send this to a coach?": yes, no
   pg:<restart|pause|stop|program>[:<YYYYMMDD>]   after the last program day: what
                            next; the date is the start of the run that ended
+  gr:<d|l|s|c>             /group settings: switch the daily post, leaderboard or
+                           shout-outs; the next cohort
+  gr:t:<HHMM>              /group settings: the daily post's time
 Anything else, or anything malformed, parses to None (a stale or forged button).
 """
 
@@ -49,9 +52,12 @@ BROADCAST = "bc"
 FORGET = "fg"
 AFTER_PROGRAM = "pg"
 FEEDBACK = "fb"
+GROUP = "gr"
 
 CATALOG = (CARD, MENU, LESSON)
-PREFIXES = (*CATALOG, ONBOARD, SETTINGS, CHECKIN, BROADCAST, FORGET, AFTER_PROGRAM, FEEDBACK)
+PREFIXES = (
+    *CATALOG, ONBOARD, SETTINGS, CHECKIN, BROADCAST, FORGET, AFTER_PROGRAM, FEEDBACK, GROUP,
+)  # fmt: skip
 
 Menu = Literal["an", "ex", "st"]
 SettingsChoice = Literal["program", "zone", "time", "about", "pause", "resume", "stop"]
@@ -63,6 +69,7 @@ TICK_LETTERS: dict[str, dict[str, str]] = {"k": KIT_LETTERS, "h": HEALTH_LETTERS
 CheckinChoice = Literal["d", "s", "n", "e"]
 BroadcastChoice = Literal["a", "go", "x"]
 FeedbackChoice = Literal["p", "r", "y", "n"]
+GroupChoice = Literal["d", "l", "s", "c", "t"]
 
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 _FORMS: dict[str, re.Pattern[str]] = {
@@ -79,6 +86,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     FORGET: re.compile(r"^(yes|no)$"),
     FEEDBACK: re.compile(r"^([pryn]):(\d{1,12})$"),
     AFTER_PROGRAM: re.compile(rf"^(restart|pause|stop|{_ID})(?::(\d{{8}}))?$"),
+    GROUP: re.compile(r"^(?:([dlsc])|t:([01]\d|2[0-3])([0-5]\d))$"),
 }
 
 
@@ -252,6 +260,20 @@ class FeedbackPress:
         return f"{FEEDBACK}:{self.action}:{self.number}"
 
 
+@dataclass(frozen=True)
+class GroupPress:
+    """d, l, s: switch the daily post, leaderboard, shout-outs; c: the next cohort;
+    t: the daily post at `at`."""
+
+    action: GroupChoice
+    at: time | None = None
+
+    def encode(self) -> str:
+        if self.action == "t" and self.at is not None:
+            return f"{GROUP}:t:{self.at:%H%M}"
+        return f"{GROUP}:{self.action}"
+
+
 Action = (
     OpenCard
     | OpenMenu
@@ -268,6 +290,7 @@ Action = (
     | ConfirmForget
     | AfterProgram
     | FeedbackPress
+    | GroupPress
 )
 
 
@@ -330,6 +353,11 @@ def parse(data: str | None) -> Action | None:
         return ConfirmForget(groups[0] == "yes")
     if prefix == FEEDBACK:
         return FeedbackPress(groups[0], int(groups[1]))  # type: ignore[arg-type]
+    if prefix == GROUP:
+        switch, hour, minute = groups
+        if switch:
+            return GroupPress(switch)  # type: ignore[arg-type]
+        return GroupPress("t", time(int(hour), int(minute)))
     choice, run_text = groups
     if run_text is None:
         return AfterProgram(choice)

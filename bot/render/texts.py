@@ -31,6 +31,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("pause", "Take a break (/pause 7 for a week)"),
     ("resume", "Back from a break"),
     ("digest", "Your weekly digest on Sundays (/digest off stops it)"),
+    ("leaderboard", "Appear on the group's weekly leaderboard (on or off)"),
+    ("shoutouts", "Have your streak milestones cheered in the group (on or off)"),
     ("mydata", "Everything I store about you"),
     ("forget", "Delete all your data"),
     ("help", "What I can do"),
@@ -122,3 +124,16 @@ def private_only(bot_username: str | None) -> Rendered:
             ]
         ]
     return Rendered("That one is personal: let's do it in our private chat.", rows)
+
+
+def members_data_private(bot_username: str | None) -> Rendered:
+    """In a group: a command that shows member data answers only in private."""
+    rows = []
+    if bot_username:
+        rows = [
+            [InlineKeyboardButton("🔒 Open my private chat", url=f"https://t.me/{bot_username}")]
+        ]
+    return Rendered(
+        "That shows members' data, so I only answer it in our private chat. Send it to me there.",
+        rows,
+    )

@@ -26,6 +26,7 @@ TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
     ("promote", "Make someone a trainer (id, @username or reply)"),
     ("demote", "Make a trainer a member again"),
+    ("group", "Link the bootcamp's group: send /group link there"),
 )
 
 

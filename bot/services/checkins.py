@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.db import keys
 from bot.db.dialect import upsert_statement
 from bot.db.dto import MemberDTO, PauseSpan
+from bot.db.groups import GroupRepository
 from bot.db.member_stats import CheckinFacts, History, MemberStatsRepository
 from bot.db.models import (
     Broadcast,
@@ -22,6 +23,7 @@ from bot.db.models import (
     Cohort,
     FeedItem,
     Member,
+    MemberOptIn,
     MemberStats,
     Outbox,
     Pause,
@@ -31,6 +33,7 @@ from bot.db.outbox import OutboxRepository, outbox_row
 from bot.db.repositories import MemberRepository
 from bot.db.status import CheckinStatus, OutboxKind
 from bot.services.figures import calendar_of, compute
+from bot.services.groups import queue_shoutouts
 from bot.services.members import NotAMember
 from bot.services.progress import Calendar, Progress, milestone_reached
 from bot.services.schedule import local_date
@@ -228,6 +231,7 @@ class CheckinService:
             keys.milestone(row.id, after.streak_start, reached),
             {"milestone": reached},
         )
+        await queue_shoutouts(session, row, reached, after.streak_start, now)
         return reached
 
     async def _celebrate_program_end(
@@ -325,6 +329,8 @@ class CheckinService:
                 data[name] = [_columns(r) for r in rows]
             stats = await session.get(MemberStats, member.id)
             data["stats"] = _columns(stats) if stats is not None else None
+            opt_in = await session.get(MemberOptIn, member.id)
+            data["group_opt_ins"] = _columns(opt_in) if opt_in is not None else None
             return data
 
     async def forget(self, telegram_id: int) -> bool:
@@ -333,11 +339,12 @@ class CheckinService:
             member = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
             if member is None:
                 return False
-            for model in (MemberStats, Checkin, Pause, ProgramRun, Outbox):
+            for model in (MemberStats, Checkin, Pause, ProgramRun, Outbox, MemberOptIn):
                 await session.execute(delete(model).where(model.member_id == member.id))
             await session.execute(
                 update(Cohort).where(Cohort.created_by == telegram_id).values(created_by=None)
             )
+            await GroupRepository(session).forget_linker([telegram_id])
             await session.execute(
                 update(Broadcast)
                 .where(Broadcast.author_id == telegram_id)

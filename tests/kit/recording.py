@@ -61,11 +61,13 @@ class Call:
 
 @dataclass
 class Failure:
-    """A scripted Telegram error: HTTP status, description, optional retry_after."""
+    """A scripted Telegram error: HTTP status, description, optional retry_after
+    (429) or migrate_to_chat_id (a group that became a supergroup)."""
 
     status: int
     description: str
     retry_after: int | None = None
+    migrate_to_chat_id: int | None = None
 
     def body(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -73,8 +75,16 @@ class Failure:
             "error_code": self.status,
             "description": self.description,
         }
-        if self.retry_after is not None:
-            payload["parameters"] = {"retry_after": self.retry_after}
+        parameters = {
+            name: value
+            for name, value in (
+                ("retry_after", self.retry_after),
+                ("migrate_to_chat_id", self.migrate_to_chat_id),
+            )
+            if value is not None
+        }
+        if parameters:
+            payload["parameters"] = parameters
         return payload
 
 

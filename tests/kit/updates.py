@@ -162,6 +162,19 @@ class UpdateFactory:
         message["edit_date"] = EPOCH + 60
         return self._wrap({"edited_message": message}, update_id)
 
+    def service_message(
+        self, user: TgUser, chat: dict[str, Any], *, update_id: int | None = None, **fields: Any
+    ) -> Update:
+        """A service message in a chat (e.g. migrate_to_chat_id=...) with no text."""
+        message: dict[str, Any] = {
+            "message_id": next(_message_ids),
+            "date": EPOCH,
+            "chat": chat,
+            "from": user.as_dict(),
+            **fields,
+        }
+        return self._wrap({"message": message}, update_id)
+
     def inline_callback(self, user: TgUser, data: str, *, update_id: int | None = None) -> Update:
         """A button press on a message sent through inline mode: no message, no chat."""
         query = {
@@ -190,8 +203,10 @@ class UpdateFactory:
         *,
         old_status: str = "member",
         update_id: int | None = None,
+        chat: dict[str, Any] | None = None,
     ) -> Update:
-        """The user blocked ("kicked") or unblocked ("member") the bot in their private chat."""
+        """The user blocked ("kicked") or unblocked ("member") the bot in their private
+        chat; with `chat` (a group), removed ("left", "kicked") or added the bot there."""
         bot_user = {
             "id": BOT_ID,
             "is_bot": True,
@@ -199,7 +214,7 @@ class UpdateFactory:
             "username": BOT_USERNAME,
         }
         payload = {
-            "chat": private_chat(user),
+            "chat": chat or private_chat(user),
             "from": user.as_dict(),
             "date": EPOCH,
             "old_chat_member": _member_state(bot_user, old_status),

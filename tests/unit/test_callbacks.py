@@ -49,6 +49,12 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.FeedbackPress("r", 123456789012),
     callbacks.FeedbackPress("y", 7),
     callbacks.FeedbackPress("n", 7),
+    callbacks.GroupPress("d"),
+    callbacks.GroupPress("l"),
+    callbacks.GroupPress("s"),
+    callbacks.GroupPress("c"),
+    callbacks.GroupPress("t", time(0, 0)),
+    callbacks.GroupPress("t", time(23, 59)),
 ]
 
 
