@@ -93,9 +93,9 @@ async def test_typed_settings_time_zone_and_cohort(bot: Harness) -> None:
     for words, expected in (
         ("time 7:30pm", "at 19:30 (Europe/Berlin)"),
         ("time", "/group time 07:30"),
-        ("time soon", "could not read that as a time"),
+        ("time soon", "Write the time in digits"),
         ("zone New York", "(America/New_York)"),
-        ("zone Narnia", "Send"),
+        ("zone Narnia", "I don't know that place"),
         ("cohort Spring", "the cohort <b>Spring</b>"),
         ("cohort Autumn", "I know no cohort called <b>Autumn</b>"),
         ("cohort none", "Members: everyone"),
