@@ -21,7 +21,7 @@ from bot.context import BotApplication, BotContext, BotData, Services, Worker
 from bot.db.session import Database
 from bot.db.status import BroadcastStatus, Role
 from bot.delivery.compose import make_composer, make_relay_listener
-from bot.delivery.limiter import DEFAULT_OVERALL_RATE, TelegramLimiter
+from bot.delivery.limiter import DEFAULT_OVERALL_RATE, MAX_OVERALL_RATE, TelegramLimiter
 from bot.delivery.menus import publish_default_menu, publish_menu
 from bot.delivery.monitor import BroadcastMonitor
 from bot.delivery.sender import Sender
@@ -88,7 +88,7 @@ def build_application(
         # The overall grant is never below the configured broadcast rate, or the
         # sender could not reach the rate it was given.
         limiter = TelegramLimiter(
-            overall_rate=max(DEFAULT_OVERALL_RATE, settings.broadcast_rate),
+            overall_rate=max(DEFAULT_OVERALL_RATE, min(settings.broadcast_rate, MAX_OVERALL_RATE)),
             paid_rate=settings.paid_broadcast_rate,
             metrics=metrics,
         )

@@ -726,7 +726,7 @@ async def test_with_a_paid_rate_broadcasts_go_paid_and_nothing_else(
         assert {c.chat_id for c in nudges} == set(ids)
 
 
-@pytest.mark.parametrize(("configured", "overall"), [(25.0, 28.0), (30.0, 30.0)])
+@pytest.mark.parametrize(("configured", "overall"), [(25.0, 28.0), (29.0, 29.0), (30.0, 29.5)])
 def test_the_overall_grant_is_never_below_the_broadcast_rate(
     settings: Settings, catalog: Catalog, configured: float, overall: float
 ) -> None:
