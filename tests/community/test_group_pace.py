@@ -80,6 +80,7 @@ async def live(db_url: str, tmp_path: Path, catalog: Catalog) -> AsyncIterator[
         await sandbox.stop()
 
 
+@pytest.mark.soak  # a real process for tens of seconds: the soak stage runs it
 async def test_ten_groups_never_get_more_than_twenty_a_minute(
     live: tuple[BotApplication, Sandbox, ManualClock],
 ) -> None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = """\
 # A newcomer answers the quick questions (new to training, no equipment, none of
 # the conditions), onboards, gets a session by moving the clock, and checks in.
@@ -36,6 +38,7 @@ SCRIPT = """\
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.soak  # a real process for tens of seconds: the soak stage runs it
 def test_scripted_chat_session(tmp_path: Path) -> None:
     """As in a fresh clone after `cp .env.example .env`: the file's defaults, no token."""
     (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())

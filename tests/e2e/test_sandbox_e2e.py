@@ -88,6 +88,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
         assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
+@pytest.mark.soak  # a real process for tens of seconds: the soak stage runs it
 async def test_a_member_and_a_trainer_through_the_real_process(bot: Bot) -> None:
     sandbox = bot.sandbox
     robin = sandbox.add_user("Robin", "robin")

@@ -310,6 +310,7 @@ def committed(path: Path) -> dict[str, set[tuple[object, ...]]]:
     }
 
 
+@pytest.mark.soak  # a real process for tens of seconds: the soak stage runs it
 async def test_a_backup_taken_mid_broadcast_opens_migrates_and_holds_every_committed_row(
     tmp_path: Path, sandbox: Sandbox
 ) -> None:

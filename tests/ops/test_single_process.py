@@ -71,6 +71,7 @@ def holds_lock(bot: BotProcess, database: Path) -> bool:
     return path.exists() and path.read_text().split()[:1] == [str(bot.pid)]
 
 
+@pytest.mark.soak  # a real process for tens of seconds: the soak stage runs it
 async def test_a_second_process_is_refused_and_a_restart_after_kill_9_is_not(
     sqlite_url: str, sandbox: Sandbox, tmp_path: Path
 ) -> None:
