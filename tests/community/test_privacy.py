@@ -23,6 +23,7 @@ DATA_COMMANDS = [
     ("stats", "Spring"),
     ("cohort", "Spring"),
     ("cohort", "list"),
+    ("feed", ""),
 ]
 PEOPLE = {"member": MEMBER, "trainer": TRAINER, "admin": ADMIN}
 MEMBER_TRACES = ("Max", "max_m", "Ivy", "ivy_i", str(MEMBER.id), str(OTHER.id))
@@ -57,6 +58,8 @@ async def test_privacy_matrix(bot: Harness, command: str, words: str, who: str, 
         assert b"Max" in document.uploads["document"]
     elif command == "stats":
         assert bot.api.last("sendPhoto").chat_id == user.id
+    elif command == "feed":
+        assert bot.api.last().chat_id == user.id  # the coaches' feed, in private
     else:
         reply = bot.api.last()
         assert reply.chat_id == user.id
