@@ -35,15 +35,14 @@ the rate limiter waits in the outbox, not in the sender's window.
 One process sends at a time: the lease (8 s, renewed every 2 s) is checked
 before each batch and each send (also a send already waiting for its turn in
 the pace); a process that loses it stops at once, and the one that takes it
-over settles the rows the other had claimed at once: those whose request had
-gone out (`WireMarker`) count as sent, the rest are pending again.
+over puts the rows the other had claimed back to pending at once (what was in
+flight at a crash goes twice; nothing is lost).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import math
 import os
@@ -73,7 +72,6 @@ from bot.db.outbox import OUTCOME_COLUMNS, OutboxRepository
 from bot.db.status import OutboxKind, OutboxStatus
 from bot.delivery.limiter import Priority, SendArgs
 from bot.metrics import Metrics
-from bot.net import ON_WIRE
 from bot.services.groups import GroupService
 from bot.services.members import MemberService
 
@@ -295,64 +293,6 @@ class OutcomeWriter:
             return 0
 
 
-class WireMarker:
-    """Records, a few at a time, which rows' requests went out to Telegram.
-
-    A send task notes its row as the request's bytes are handed to the socket
-    (`bot.net.ON_WIRE`); the rows noted since the last write are marked in one
-    statement, at most every `every` seconds. If the process dies, the next
-    holder of the lease takes a marked row as sent (it went out, whatever the
-    answer was) and sends only the rest again: what can go twice after a kill
-    is what went out in the last interval before it, not every send in flight.
-    A mark that cannot be written is dropped: at worst that row goes twice
-    after a crash, never zero times.
-    """
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        holder: str,
-        *,
-        every: float = 0.005,
-    ) -> None:
-        self._sessions = sessions
-        self._clock = clock
-        self._holder = holder
-        self._every = every
-        self._noted: list[int] = []
-        self._wake = asyncio.Event()
-
-    def note(self, row_id: int) -> None:
-        if not self._noted:
-            self._wake.set()
-        self._noted.append(row_id)
-
-    def wake(self) -> None:
-        """Look at `stop` now (the drain is over)."""
-        self._wake.set()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Mark what is noted until `stop`, then what is left."""
-        while not stop.is_set():
-            await self._wake.wait()
-            self._wake.clear()
-            await self.flush()
-            if not stop.is_set():
-                await asyncio.sleep(self._every)
-        await self.flush()
-
-    async def flush(self) -> None:
-        batch, self._noted = self._noted, []
-        if not batch:
-            return
-        try:
-            async with self._sessions.begin() as session:
-                await OutboxRepository(session).mark_on_wire(self._holder, batch, self._clock.now())
-        except Exception:
-            log.warning("could not mark %d rows as gone out", len(batch), exc_info=True)
-
-
 class Sender:
     """Drains the outbox through the Bot API, many sends in flight."""
 
@@ -388,7 +328,6 @@ class Sender:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.wake = asyncio.Event()
         self.listeners: list[AfterSend] = []
-        self._marker: WireMarker | None = None
         self.lease_lost = asyncio.Event()
         # True while people are waiting for answers (Dispatcher.pressed):
         # the sender then gives way, one send per GIVE_WAY_S at least, so a
@@ -478,8 +417,6 @@ class Sender:
         writer = OutcomeWriter(self._sessions, self.holder, listeners=self.listeners)
         writing_done = asyncio.Event()
         writing = asyncio.create_task(writer.run(writing_done), name="send-outcomes")
-        marker = self._marker = WireMarker(self._sessions, self._clock, self.holder)
-        marking = asyncio.create_task(marker.run(writing_done), name="send-marks")
         started = 0
 
         def stopping() -> bool:
@@ -515,8 +452,7 @@ class Sender:
             await self.window.idle()
             writing_done.set()
             writer.wake()  # write the last outcomes now, not after the interval
-            marker.wake()
-            await asyncio.gather(writing, marking)
+            await writing
         return started
 
     async def _give_way(self) -> None:
@@ -641,9 +577,6 @@ class Sender:
             )
         if paid:
             timeouts["allow_paid_broadcast"] = True
-        marker = self._marker
-        if marker is not None:  # this task's context only: replies are not marked
-            ON_WIRE.set(functools.partial(marker.note, row.id))
         if message.copy_message_id is not None and message.copy_from_chat is not None:
             copied = await self._bot.copy_message(
                 row.chat_id,
