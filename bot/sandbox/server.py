@@ -9,6 +9,7 @@ buttons, make inline queries, block the bot. See `bot/sandbox/__init__.py`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import random
@@ -32,6 +33,7 @@ from bot.sandbox.model import (
 )
 from bot.sandbox.params import read_params
 from bot.sandbox.state import SandboxError, SandboxState
+from bot.sandbox.wire import Wire
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,7 @@ class Sandbox(SandboxState):
         self._user_ids = itertools.count(100_001)
         self._group_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self._wire: Wire | None = None
         self._url: str | None = None
 
     # -- server ----------------------------------------------------------------------------
@@ -119,11 +122,22 @@ class Sandbox(SandboxState):
             self.build_app(), access_log=None, shutdown_timeout=1.0, handler_cancellation=True
         )
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        # The Bot API listens on a loopback port of its own; bots reach it through
+        # the wire (`bot.sandbox.wire`), which carries what a client sent to the
+        # server even if the client dies right after, as a real network does.
+        site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         self._runner = runner
-        sockname = next(iter(runner.addresses))
-        self._url = f"http://{sockname[0]}:{sockname[1]}"
+        inner = next(iter(runner.addresses))
+        wire = Wire((str(inner[0]), int(inner[1])))
+        try:
+            address = await wire.start(host, port)
+        except BaseException:
+            self._runner = None
+            await runner.cleanup()
+            raise
+        self._wire = wire
+        self._url = f"http://{address[0]}:{address[1]}"
         log.info("sandbox: Bot API listening on %s (bot %d)", self._url, self.bot.id)
 
     @property
@@ -139,6 +153,9 @@ class Sandbox(SandboxState):
         self.touch()
         await self.api.webhook.delete()
         runner, self._runner = self._runner, None
+        wire, self._wire = self._wire, None
+        if wire is not None:
+            await wire.stop()
         if runner is not None:
             await runner.cleanup()
         self._url = None
@@ -217,6 +234,11 @@ class Sandbox(SandboxState):
     async def _arrive_and_answer(
         self, request: web.Request, params: dict[str, Any]
     ) -> web.Response:
+        if request.match_info["method"] != "getUpdates":
+            # What arrived is kept now: had the client died meanwhile, aiohttp would
+            # refuse to hand over a body that is already here.
+            with contextlib.suppress(Exception):  # a body cut short is refused below
+                await request.read()
         if self.latency:
             await asyncio.sleep(self._leg())  # the request on its way to Telegram
         return await self._answer_api(request, params)
