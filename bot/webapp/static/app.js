@@ -25,11 +25,12 @@
       else if (key === "onsubmit") { node.addEventListener("submit", value); }
       else { node.setAttribute(key, value === true ? "" : value); }
     });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child === null || child === undefined) { continue; }
+    function append(child) {
+      if (child === null || child === undefined || child === false || child === "") { return; }
+      if (Array.isArray(child)) { child.forEach(append); return; }
       node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
     }
+    for (var i = 2; i < arguments.length; i++) { append(arguments[i]); }
     return node;
   }
   function field(label, input) {
@@ -50,7 +51,7 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
   function show(nodes) {
-    main.replaceChildren.apply(main, nodes);
+    main.replaceChildren.apply(main, nodes.filter(function (n) { return n; }));
     main.focus();
   }
   function problem(error) { return el("p", { "class": "error", role: "alert", text: error.message || String(error) }); }
@@ -182,7 +183,7 @@
 
   // -- trainer: a member ----------------------------------------------------------
   function calendar(days, today) {
-    var labels = { done: "✓", missed: "✗", skipped: "–", pending: "·", rest: "R", extra: "R✓", paused: "⏸", off: "" };
+    var labels = { done: "✓", missed: "✗", skipped: "–", pending: "·", rest: "R", extra: "R✓", paused: "P", off: "" };
     return el("div", { "class": "cal", role: "list", "aria-label": "Calendar" }, days.map(function (d) {
       var when = d.date.slice(8, 10);
       return el("div", { role: "listitem", "class": d.mark + (d.date === today ? " today" : ""), title: d.date + ": " + d.mark, "aria-label": d.date + " " + d.mark },
@@ -197,9 +198,9 @@
   views.member = function (id) {
     setBack(function () { go("roster"); });
     return api("members/" + id).then(function (m) {
-      var text = el("textarea", { maxlength: "1500", required: true });
-      var status = el("p", { "aria-live": "polite" });
-      var send = el("button", { type: "submit", "class": "primary" }, "Send to " + m.name);
+      var text = el("textarea", { maxlength: "1500", required: true, id: "message-text" });
+      var status = el("p", { "aria-live": "polite", id: "message-status" });
+      var send = el("button", { type: "submit", "class": "primary", id: "message-send" }, "Send to " + m.name);
       var token = requestId();
       var form = el("form", {
         onsubmit: function (event) {
@@ -218,7 +219,7 @@
         el("p", { "class": "hint", text: [m.cohort ? "Cohort " + m.cohort : "No cohort", m.program || "no program", m.status, "sessions at " + m.time + " " + m.timezone].join(" · ") }),
         figures([["Streak", String(m.streak)], ["Longest", String(m.longest)], ["Sessions", String(m.done)], ["7 days", percent(m.adherence_7)], ["30 days", percent(m.adherence_30)]]),
         el("h3", { text: "Last four weeks" }), calendar(m.calendar, today),
-        el("p", { "class": "legend", text: "✓ done · ✗ missed · – skipped · R rest · ⏸ paused" }),
+        el("p", { "class": "legend", text: "✓ done · ✗ missed · – skipped · R rest · P paused" }),
         el("h3", { text: "Notes and efforts" }),
         m.notes.length ? el("ul", {}, m.notes.map(function (n) {
           return el("li", {}, el("b", { text: n.date }), n.effort ? " · effort " + n.effort + "/5" : "", n.text ? " — " + n.text : "");
@@ -332,7 +333,7 @@
       var status = el("div", { "aria-live": "polite", id: "broadcast-status" });
       var token = requestId();
       function body(send) { return { text: text.value, audience: chosen, at: at.value || null, send: send, request: token }; }
-      var sendButton = el("button", { type: "button", "class": "primary", disabled: true }, "Send");
+      var sendButton = el("button", { type: "button", "class": "primary", disabled: true, id: "broadcast-send" }, "Send");
       function doPreview() {
         api("broadcasts", body(false)).then(function (p) {
           var copy = el("div", { "class": "preview" });
@@ -356,7 +357,7 @@
         field("Message (**bold**, *italic*; up to 4,096 characters)", text),
         group,
         field("Send later (your time zone; empty: now)", at),
-        el("div", { "class": "actions" }, el("button", { type: "button", "class": "secondary", onclick: doPreview }, "Preview"), sendButton),
+        el("div", { "class": "actions" }, el("button", { type: "button", "class": "secondary", onclick: doPreview, id: "broadcast-preview-button" }, "Preview"), sendButton),
         preview, status
       ]);
     });
@@ -368,10 +369,10 @@
         ? "Scheduled for " + v.scheduled_at + "."
         : "Sent " + v.sent + " of " + v.total + (v.failed ? ", failed " + v.failed : "") + (v.blocked ? ", blocked " + v.blocked : "") + (v.finished ? " — finished." : "…");
       var bar = el("progress", { max: String(Math.max(v.total, 1)), value: String(done), "aria-label": "Broadcast progress" });
-      var cancel = v.finished || v.status === "scheduled" && false ? null : el("button", {
+      var cancel = v.finished ? null : el("button", {
         type: "button", "class": "secondary", onclick: function () { api("broadcasts/" + id + "/cancel", {}).then(function () { watch(id, target); }); }
       }, "Cancel");
-      target.replaceChildren(el("h3", { text: "Progress" }), bar, el("p", { id: "broadcast-progress", "data-status": v.status, text: line }), v.finished ? null : cancel);
+      target.replaceChildren(el("div", {}, el("h3", { text: "Progress" }), bar, el("p", { id: "broadcast-progress", "data-status": v.status, text: line }), v.finished ? null : cancel));
       if (!v.finished && v.status !== "scheduled") { setTimeout(function () { if (target.isConnected) { watch(id, target); } }, 1000); }
     }).catch(function (error) { target.replaceChildren(problem(error)); });
   }
@@ -405,7 +406,7 @@
         el("h3", { text: "Today" + (m.program ? " · " + m.program + ", day " + m.day + " of " + m.length : "") }), session,
         el("p", { id: "next-session", text: m.next_session ? "Next session: " + m.next_session : "No session planned." }),
         el("h3", { text: "Five weeks" }), calendar(m.calendar, m.today),
-        el("p", { "class": "legend", text: "✓ done · ✗ missed · – skipped · R rest · ⏸ paused; today is outlined" })
+        el("p", { "class": "legend", text: "✓ done · ✗ missed · – skipped · R rest · P paused; today is outlined" })
       ]);
     });
   };

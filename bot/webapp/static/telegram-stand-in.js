@@ -33,10 +33,10 @@
       node.className = id === "tg-main-button" ? "primary" : "secondary";
       node.style.cssText = id === "tg-main-button"
         ? "position:fixed;left:12px;right:12px;bottom:12px;z-index:20;display:none"
-        : "position:fixed;left:12px;top:8px;z-index:20;display:none;min-height:32px;padding:4px 10px";
+        : "display:none;margin:6px 10px 0;min-height:32px;padding:4px 10px";
       node.textContent = label;
       node.addEventListener("click", function () { handlers.slice().forEach(function (h) { h(); }); });
-      document.body.appendChild(node);
+      if (id === "tg-main-button") { document.body.appendChild(node); } else { document.body.insertBefore(node, document.body.firstChild); }
       return node;
     }
     var api = {
