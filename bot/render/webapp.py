@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from telegram import (
     InlineKeyboardButton,
+    InlineKeyboardMarkup,
     MenuButton,
     MenuButtonDefault,
     MenuButtonWebApp,
@@ -35,6 +36,12 @@ def open_button(app_url: str | None, command: str) -> list[InlineKeyboardButton]
         return []
     url = page_url(app_url, VIEWS[command])
     return [InlineKeyboardButton(OPEN_IN_APP, web_app=WebAppInfo(url))]
+
+
+def open_keyboard(app_url: str | None, command: str) -> InlineKeyboardMarkup | None:
+    """The keyboard of that one button, or None without a public address."""
+    row = open_button(app_url, command)
+    return InlineKeyboardMarkup([row]) if row else None
 
 
 def default_menu_button(app_url: str) -> MenuButton:

@@ -289,3 +289,26 @@ async def test_the_library_searches_the_cards(served: Served, community: Communi
     assert card["name"]
     assert card["lists"]
     assert (await served.call("cards/no-such-card", community.members[0]))[0] == 404
+
+
+async def test_chat_answers_end_with_open_in_the_app(
+    served: Served, community: Community, sandbox: Sandbox
+) -> None:
+    """/stats, /roster and /progress keep their answers and add the app's button."""
+    for user_id, command, view in (
+        (ADMIN_ID, "/stats", "adherence"),
+        (ADMIN_ID, "/roster", "roster"),
+        (community.members[0], "/progress", "progress"),
+    ):
+
+        def answered(user_id: int = user_id) -> list[Any]:
+            return [m for m in sandbox.messages(user_id) if m.from_bot and (m.photo or m.document)]
+
+        before = len(answered())
+        sandbox.send_text(user_id, command)
+        await sandbox.wait_for(lambda b=before: len(answered()) > b, timeout=30)  # type: ignore[misc]
+        markup = answered()[-1].reply_markup
+        assert markup is not None
+        button = markup["inline_keyboard"][-1][0]
+        assert button["text"] == "📱 Open in the app"
+        assert button["web_app"]["url"] == f"{served.app_url}?view={view}"
