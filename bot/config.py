@@ -295,7 +295,7 @@ class Settings(BaseSettings):
     def _check_public_url(cls, value: Any) -> str | None:
         if value is None or not str(value).strip():
             return None
-        text = _public_root(str(value).strip())
+        text = _public_root(str(value).strip(), "Telegram opens Mini Apps only over TLS")
         if urlsplit(text).path not in ("", "/"):
             raise ValueError("must be a root without a path (the app is served under /app)")
         return text.rstrip("/")
@@ -384,7 +384,7 @@ def is_valid_zone(name: str) -> bool:
     return True
 
 
-def _public_root(text: str) -> str:
+def _public_root(text: str, tls: str = "Telegram posts only over TLS") -> str:
     """An http(s) URL Telegram may reach: https, or http on this machine only."""
     parts = urlsplit(text)
     try:
@@ -394,7 +394,7 @@ def _public_root(text: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("is not an http(s) URL")
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
-        raise ValueError("must be https:// (Telegram posts only over TLS)")
+        raise ValueError(f"must be https:// ({tls})")
     if parts.query or parts.fragment:
         raise ValueError("must not have a query or a fragment")
     return text
