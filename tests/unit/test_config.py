@@ -155,6 +155,12 @@ BAD_VALUES = [
     ("BOT_WEBHOOK_SECRET", "s3cr3t/with/slashes", "has characters Telegram does not allow"),
     ("BOT_WEBHOOK_SECRET", "Ab1_-" * 52, "or is too long"),
     ("BOT_WEBHOOK_MAX_CONNECTIONS", "101", "'101' is not a whole number from 1 to 100"),
+    ("BOT_PUBLIC_URL", "bot.example.com", "is not an http(s) URL"),
+    ("BOT_PUBLIC_URL", "http://bot.example.com", "must be https:// (Telegram opens Mini Apps"),
+    ("BOT_PUBLIC_URL", "https://bot.example.com/app", "must be a root without a path"),
+    ("BOT_PUBLIC_URL", "https://bot.example.com/?x=1", "must not have a query"),
+    ("BOT_WEBAPP_MAX_AGE", "30", "'30' is not a whole number from 60 to 86400"),
+    ("BOT_WEBAPP_MAX_AGE", "1h", "'1h' is not a whole number from 60 to 86400"),
 ]
 
 
