@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from importlib import resources
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,7 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,40}$")
 TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MAX_BODY = 64 * 1024
 LIBRARY_LIMIT = 20
+ADHERENCE_CACHE_S = 15.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Endpoint = Callable[[web.Request, "Caller"], Awaitable[Any]]
@@ -148,6 +150,10 @@ class MiniApp:
         script = STAND_IN_JS if self._stand_in else TELEGRAM_JS
         self._index = index.replace("{{TELEGRAM_JS}}", script).encode()
         self._dashboard: DashboardService | None = None
+        # The chart's figures per scope, for a few seconds: they come from
+        # member_stats, which the refresh job renews every 30 s anyway, and a
+        # trainer switching tabs should not recount 30 days each time.
+        self._adherence: dict[int | tuple[int, ...] | None, tuple[float, dict[str, Any]]] = {}
 
     @property
     def dashboard(self) -> DashboardService:
@@ -393,8 +399,11 @@ class MiniApp:
         if cohort is not None and scope.cohort_ids is not None and cohort not in scope.cohort_ids:
             raise Refused(403, "That cohort is not one of yours.")
         target = cohort if cohort is not None else scope.cohort_ids
+        cached = self._adherence.get(target)
+        if cached is not None and cached[0] > monotonic():
+            return cached[1]
         stats = await self._data.services.stats.community(target)
-        return {
+        answer = {
             "by_status": stats.by_status,
             "checked_in_today": stats.checked_in_today,
             "adherence_7": stats.adherence_7,
@@ -405,6 +414,8 @@ class MiniApp:
                 for (day, done), active in zip(stats.daily_done, stats.daily_active, strict=False)
             ],
         }
+        self._adherence[target] = (monotonic() + ADHERENCE_CACHE_S, answer)
+        return answer
 
     async def member(self, request: web.Request, caller: Caller) -> dict[str, Any]:
         scope = await self._scope(caller)
