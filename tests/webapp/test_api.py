@@ -312,3 +312,58 @@ async def test_chat_answers_end_with_open_in_the_app(
         button = markup["inline_keyboard"][-1][0]
         assert button["text"] == "📱 Open in the app"
         assert button["web_app"]["url"] == f"{served.app_url}?view={view}"
+
+
+async def test_every_wrong_input_gets_a_short_answer(served: Served, community: Community) -> None:
+    member = community.members[0]
+    spring = f"c{community.spring}"
+    cases: list[tuple[str, int, Any, int, str]] = [
+        ("broadcasts", ADMIN_ID, {"text": "hi", "audience": "nobody"}, 400, "Choose who gets it."),
+        ("broadcasts", ADMIN_ID, {"text": "", "audience": "all"}, 400, "Write something first."),
+        ("broadcasts", ADMIN_ID, {"text": "x" * 4097, "audience": "all"}, 400, "keep it under"),
+        (
+            "broadcasts", ADMIN_ID,
+            {"text": "hi", "audience": spring, "send": True, "at": "2026-03-09T18:00",
+             "request": "past-12345678"},
+            400, "That time has passed",
+        ),
+        (
+            "broadcasts", ADMIN_ID,
+            {"text": "hi", "audience": spring, "send": True, "at": "soon",
+             "request": "soon-12345678"},
+            400, "a date and a time",
+        ),
+        ("broadcasts", ADMIN_ID, {"text": "hi", "audience": "all", "send": 1}, 400, "request id"),
+        ("broadcasts", TRAINER_ID, {"text": "hi", "audience": "all"}, 403, "your own cohorts"),
+        ("my/settings", member, {"pause": 0}, 400, "A break is 1 to 60 days."),
+        ("my/settings", member, {"pause": True}, 400, "A break is 1 to 60 days."),
+        ("my/settings", member, {"program_id": "nope"}, 400, "There is no such program."),
+        ("my/settings", member, [], 400, "not a JSON object"),
+        ("feed/999/reply", ADMIN_ID, {"text": "hi", "request": "r-12345678"}, 404, "gone"),
+        ("broadcasts/999/cancel", ADMIN_ID, {}, 409, ""),
+    ]  # fmt: skip
+    for path, user, body, status, words in cases:
+        got, answer = await served.call(path, user, body)
+        assert got == status, (path, body, answer)
+        assert words in answer["error"], answer
+        assert len(answer["error"]) <= 120, answer
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{served.base}/app/api/my/settings",
+            data="{not json",
+            headers={"X-Telegram-Init-Data": init_data(member, "M", served.clock.now())},
+        ) as response,
+    ):
+        assert response.status == 400
+        assert await response.json() == {"error": "The request is not JSON."}
+    status, scheduled = await served.call(
+        "broadcasts",
+        ADMIN_ID,
+        {"text": "Later", "audience": spring, "send": True, "at": "2026-03-11T18:00",
+         "request": "later-1234567"},
+    )  # fmt: skip
+    assert status == 200
+    assert (scheduled["status"], scheduled["scheduled_at"]) == ("scheduled", "Wed 11 Mar, 18:00")
+    status, cancelled = await served.call(f"broadcasts/{scheduled['id']}/cancel", ADMIN_ID, {})
+    assert (status, cancelled["status"]) == (200, "cancelled")
