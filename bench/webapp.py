@@ -1,7 +1,7 @@
 """Benchmark: the Mini App's API and the dashboard's first load (issue 18).
 
 Fills a fresh database with N members (default 10,000) in two cohorts with 20
-days of history (the kit of tests/webapp: every tenth member at risk), computes
+days of history (the kit of tests/webapp: every fifth member at risk), computes
 their stored figures, and serves the bot with its listener in this process,
 polling a local sandbox. Then:
 

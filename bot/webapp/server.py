@@ -472,6 +472,7 @@ class MiniApp:
         if await feedback.item(item_id, scope) is None:
             raise Refused(404, "That item is gone or not one of yours.")
         token = _token(body)
+        # An item has one member: (request, item) names one message to them.
         outcome = await feedback.to_member(
             0, coach, item_id, _text(body, 1500), key=keys.web_relay(token, item_id)
         )

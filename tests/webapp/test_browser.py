@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,10 +20,12 @@ from sqlalchemy import select
 
 from bot.catalog import Catalog
 from bot.clock import ManualClock
+from bot.db.dto import MemberDTO
 from bot.db.models import Member
 from bot.db.session import Database
 from bot.sandbox import Sandbox
 from bot.sandbox.webhook import free_port
+from bot.services.feedback import FeedbackService
 from bot.services.stats import StatsService
 from tests.kit import live
 from tests.kit.browser import Browser, available, chromium
@@ -58,8 +60,19 @@ class Stage:
 async def stage(db_url: str, tmp_path: Path, catalog: Catalog) -> AsyncIterator[Stage]:
     community = await seed(db_url, COUNT)
     db = Database(db_url)
+    clock = ManualClock(live.at(6, 1))
     try:
-        await StatsService(db.sessions, ManualClock(live.at(6, 1)), catalog).refresh_stale(None)
+        await StatsService(db.sessions, clock, catalog).refresh_stale(None)
+        # Yesterday's note of a Spring member, for the trainer's feed.
+        async with db.sessions() as session:
+            row = await session.scalar(
+                select(Member).where(Member.telegram_id == community.members[2])
+            )
+        assert row is not None
+        yesterday = live.TODAY - timedelta(days=1)
+        await FeedbackService(db.sessions, clock).note(
+            MemberDTO.from_row(row), yesterday, "Felt strong on the bridges"
+        )
     finally:
         await db.dispose()
     # The sandbox signs init data at the bot's time, which the test moves.
@@ -100,6 +113,7 @@ async def test_a_trainer_and_a_member_walk_the_app(stage: Stage, db_url: str) ->
     sandbox = stage.sandbox
     spring = [t for n, t in enumerate(community.members) if n % 2 == 0]
     risky_spring = [t for t in community.at_risk if t in spring]
+    assert risky_spring  # the seed puts members at risk in both cohorts
     async with chromium(shots) as browser:
         # The trainer: her dashboard, the members at risk, one of them.
         await browser.open(stage.launch(TRAINER_ID))
@@ -149,6 +163,22 @@ async def test_a_trainer_and_a_member_walk_the_app(stage: Stage, db_url: str) ->
             if any("Thursday" in (m.text or "") for m in sandbox.messages(t))
         ]
         assert sorted(got) == sorted(spring)
+        await browser.click('button[data-view="adherence"]')
+        await browser.find("svg.chart rect")
+        await browser.screenshot("6b-trainer-adherence")
+        await browser.click('button[data-view="feed"]')
+        await browser.wait_text(".feed-entry", "Felt strong on the bridges")
+        await browser.click(".feed-entry button")
+        await browser.type(".feed-entry textarea", "Lovely: add a second set next time")
+        await browser.click('.feed-entry button[type="submit"]')
+        await browser.wait_text(".feed-entry p[aria-live]", "Sent to Member 2")
+        await browser.screenshot("6c-trainer-feed-reply")
+        assert await live.poll_until(
+            lambda: any(
+                "add a second set" in (m.text or "") for m in sandbox.messages(community.members[2])
+            ),
+            20,
+        ), "the reply never reached the member's chat"
 
         # A member: today's session, then a later session time.
         member = community.members[4]
@@ -159,6 +189,12 @@ async def test_a_trainer_and_a_member_walk_the_app(stage: Stage, db_url: str) ->
         await browser.click('button[data-view="program"]')
         await browser.find("#today")
         await browser.screenshot("8-member-program")
+        await browser.click('button[data-view="library"]')
+        await browser.type('input[type="search"]', "glute med")
+        await browser.wait_text("main ul li", "Gluteus medius")  # the search, not the featured list
+        await browser.click("main ul button")
+        await browser.find(".card-body")
+        await browser.screenshot("8b-member-card")
         await browser.click('button[data-view="settings"]')
         await browser.find("#setting-time")
         await browser.script("document.getElementById('setting-time').value = '21:30';")

@@ -255,7 +255,11 @@
       var title = document.createElementNS(ns, "title");
       title.textContent = d.date + ": " + d.done + " of " + d.active;
       bar.appendChild(title);
-      if (i % 7 === 0) { add("text", { x: left + i * step, y: height - 5 }, d.date.slice(5)); }
+      // A date every week, counted back from today (the last bar), never cut off.
+      if ((days.length - 1 - i) % 7 === 0) {
+        var last = i === days.length - 1;
+        add("text", { x: last ? width : left + i * step + step / 2, y: height - 5, "text-anchor": last ? "end" : "middle" }, d.date.slice(5));
+      }
     });
     add("polyline", { "class": "line", points: days.map(function (d, i) { return (left + i * step + step / 2) + "," + scale(d.active); }).join(" ") });
     add("text", { x: 0, y: 12 }, String(top));
