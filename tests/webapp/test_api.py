@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from bot.catalog import Catalog
+from bot.db.status import Role
 from bot.sandbox import Sandbox
 from bot.webapp.server import MEMBER_ROUTES, TRAINER_ROUTES
 from tests.kit import live
@@ -367,3 +368,16 @@ async def test_every_wrong_input_gets_a_short_answer(served: Served, community: 
     assert (scheduled["status"], scheduled["scheduled_at"]) == ("scheduled", "Wed 11 Mar, 18:00")
     status, cancelled = await served.call(f"broadcasts/{scheduled['id']}/cancel", ADMIN_ID, {})
     assert (status, cancelled["status"]) == (200, "cancelled")
+
+
+async def test_the_role_is_read_at_every_request(served: Served, community: Community) -> None:
+    """Promoted, the member reaches the dashboard at once; demoted, at once not."""
+    person = community.members[5]
+    staff = served.app.bot_data.services.staff
+    assert (await served.call("roster", person))[0] == 403
+    await staff.set_role(person, Role.TRAINER)
+    status, page = await served.call("roster", person)
+    assert status == 200
+    assert page["total"] == COUNT + 2  # a trainer without cohorts sees everyone
+    await staff.set_role(person, Role.MEMBER)
+    assert (await served.call("roster", person))[0] == 403
