@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
@@ -34,10 +37,18 @@ from bot.sandbox.model import (
 from bot.sandbox.params import read_params
 from bot.sandbox.state import SandboxError, SandboxState
 from bot.sandbox.wire import Wire
+from bot.webapp.initdata import fields_for, sign
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD = 60 * 1024 * 1024
+# The theme a Telegram client passes to a Mini App (a light one, as the sandbox shows).
+SANDBOX_THEME = {
+    "bg_color": "#ffffff", "text_color": "#1b1b1f", "hint_color": "#6b6f76",
+    "link_color": "#1d5fb8", "button_color": "#2a73d6", "button_text_color": "#ffffff",
+    "secondary_bg_color": "#f1f2f5", "section_separator_color": "#d9dbe0",
+    "destructive_text_color": "#c0362c",
+}  # fmt: skip
 
 # Which calls to answer late: (method, params) -> bool.
 CallPredicate = Callable[[str, dict[str, Any]], bool]
@@ -759,6 +770,29 @@ class Sandbox(SandboxState):
         )
 
     # -- reading -------------------------------------------------------------------------------
+    def open_web_app(self, user_id: int, url: str) -> str:
+        """The address a Telegram client opens for a Mini App button: `url` with
+        Telegram's launch fragment (init data signed with this sandbox's token
+        for the user, the version, a light theme)."""
+        if self._token is None:
+            raise SandboxError("the sandbox needs its token to sign init data")
+        user = self.user(user_id)
+        fields = fields_for(user.id, user.first_name, datetime.fromtimestamp(self.now(), UTC))
+        launch = {
+            "tgWebAppData": sign(self._token, fields),
+            "tgWebAppVersion": "8.0",
+            "tgWebAppPlatform": "sandbox",
+            "tgWebAppThemeParams": json.dumps(SANDBOX_THEME, separators=(",", ":")),
+        }
+        return f"{url.split('#')[0]}#{urlencode(launch, quote_via=quote)}"
+
+    def menu_button(self, chat_id: int | None = None) -> dict[str, Any]:
+        """The menu button a chat shows (setChatMenuButton), or the default one."""
+        found = self.menu_buttons.get(chat_id)
+        if found is None and chat_id is not None:
+            found = self.menu_buttons.get(None)
+        return found or {"type": "commands"}
+
     def messages(self, chat_id: int) -> list[SandboxMessage]:
         """The chat's messages in order (deleted ones left out)."""
         return [m for m in self.chat(chat_id).messages if not m.deleted]

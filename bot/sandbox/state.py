@@ -87,6 +87,8 @@ class SandboxState:
         self.chats: dict[int, SandboxChat] = {}
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # setChatMenuButton: per chat id, and the default one under None.
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.inline_queries: dict[str, InlineQueryRecord] = {}
         self.inline_messages: dict[str, SandboxMessage] = {}
