@@ -58,6 +58,17 @@ class Wire:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
+        # Cancelled only by `stop`: end quietly (asyncio would log a cancelled
+        # connection callback as an error).
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._carry(client_r, client_w, task)
+
+    async def _carry(
+        self,
+        client_r: asyncio.StreamReader,
+        client_w: asyncio.StreamWriter,
+        task: asyncio.Task[None],
+    ) -> None:
         try:
             try:
                 server_r, server_w = await asyncio.open_connection(*self._upstream)
