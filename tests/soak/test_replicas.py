@@ -264,9 +264,10 @@ async def test_three_replicas_behind_nginx_survive_kills(
         f"peak {sandbox.api.webhook.peak} at once"
     )
     assert forged_stored == 0
-    assert resumed <= 12, resumed
+    assert resumed <= 10, resumed  # the lease's 8 s, then the next holder sends
     assert all(n >= 1 for n in got.values()), "lost broadcast copies"
-    assert duplicates <= IN_FLIGHT, duplicates  # one kill of the sender
+    # One kill of the sender: what went out in its last few ms may go twice.
+    assert duplicates <= 1, f"{duplicates} duplicates ({IN_FLIGHT} were in flight)"
     assert set(sessions.values()) == {1}, Counter(sessions.values())
     assert all(checkins.get(u) == ["done"] for u in pressing), {
         u: checkins.get(u) for u in pressing if checkins.get(u) != ["done"]
