@@ -22,7 +22,7 @@ from bot.db.session import Database
 from bot.db.status import BroadcastStatus, Role
 from bot.delivery.compose import make_composer, make_relay_listener
 from bot.delivery.limiter import DEFAULT_OVERALL_RATE, MAX_OVERALL_RATE, TelegramLimiter
-from bot.delivery.menus import publish_default_menu, publish_menu
+from bot.delivery.menus import publish_default_menu, publish_member_menu
 from bot.delivery.monitor import BroadcastMonitor
 from bot.delivery.sender import Sender
 from bot.delivery.tick import Ticker
@@ -186,7 +186,7 @@ async def _open_resources(app: BotApplication) -> None:
     await services.staff.sync_admins()
     await publish_default_menu(app.bot)
     for person in await services.staff.staff():
-        await publish_menu(app.bot, person.chat_id, Role(person.role))
+        await publish_member_menu(app.bot, person, Role(person.role))
     if bot_data.run_workers:
         _start_workers(app, services)
     log.info("bot @%s ready on %s", app.bot.username, database.dialect)

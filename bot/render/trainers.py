@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton
 
 from bot.db.status import BroadcastStatus, Role
+from bot.i18n import N_, ngettext
 from bot.render.callbacks import BroadcastPress
 from bot.render.message import Rendered, esc
 from bot.services.broadcasts import INACTIVE_CHOICES, BroadcastView
@@ -15,18 +16,18 @@ from bot.services.staff import CohortInfo
 from bot.services.stats import CommunityStats
 
 TRAINER_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("broadcast", "Message all members or a cohort (reply to a message, or add text)"),
-    ("broadcasts", "Scheduled and running broadcasts"),
-    ("nudge", "Remind members inactive for N days (default 3)"),
-    ("stats", "Adherence, streaks and members at risk"),
-    ("feed", "Members' notes, hard efforts and questions, to answer"),
-    ("roster", "Everyone as a CSV file"),
-    ("cohort", "Cohorts with invite links; /cohort <name> trainer @user"),
+    ("broadcast", N_("Message all members or a cohort (reply to a message, or add text)")),
+    ("broadcasts", N_("Scheduled and running broadcasts")),
+    ("nudge", N_("Remind members inactive for N days (default 3)")),
+    ("stats", N_("Adherence, streaks and members at risk")),
+    ("feed", N_("Members' notes, hard efforts and questions, to answer")),
+    ("roster", N_("Everyone as a CSV file")),
+    ("cohort", N_("Cohorts with invite links; /cohort <name> trainer @user")),
 )
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("promote", "Make someone a trainer (id, @username or reply)"),
-    ("demote", "Make a trainer a member again"),
-    ("group", "Link the bootcamp's group: send /group link there"),
+    ("promote", N_("Make someone a trainer (id, @username or reply)")),
+    ("demote", N_("Make a trainer a member again")),
+    ("group", N_("Link the bootcamp's group: send /group link there")),
 )
 
 
@@ -36,7 +37,7 @@ Button = InlineKeyboardButton
 def members_count(count: int, *, bold: bool = False) -> str:
     """'1 member', '3 members', '<b>1</b> member'."""
     number = f"<b>{count}</b>" if bold else str(count)
-    return f"{number} member{'' if count == 1 else 's'}"
+    return ngettext("{number} member", "{number} members", count).format(number=number)
 
 
 def roster_caption(count: int) -> str:

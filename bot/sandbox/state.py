@@ -87,6 +87,8 @@ class SandboxState:
         self.chats: dict[int, SandboxChat] = {}
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # setMyDescription / setMyShortDescription: (kind, language_code) -> text.
+        self.descriptions: dict[tuple[str, str], str] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.inline_queries: dict[str, InlineQueryRecord] = {}
         self.inline_messages: dict[str, SandboxMessage] = {}
