@@ -21,12 +21,12 @@ from bot.handlers.common import answer, edit, reply
 from bot.handlers.feedback import draft_for_coach
 from bot.render import callbacks, texts
 from bot.render.cards import (
-    STALE_CARD_BUTTON,
     render_card,
     render_choices,
     render_lesson,
     render_menu,
     render_suggestions,
+    stale_card_button,
     unknown_part,
 )
 from bot.render.feedback import ask_coach_row
@@ -130,7 +130,7 @@ async def open_from_button(update: Update, context: BotContext) -> None:
         return
     rendered = _render_action(context, query.data)
     if rendered is None:
-        await answer(query, STALE_CARD_BUTTON)
+        await answer(query, stale_card_button())
         return
     await answer(query)
     await edit(query, rendered)

@@ -23,10 +23,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("members") as batch:
-        batch.add_column(sa.Column("language", sa.String(length=8), nullable=True))
+    op.add_column("members", sa.Column("language", sa.String(length=8), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("members") as batch:
-        batch.drop_column("language")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy would turn the members' CHECK
+    # constraints into table constraints that later downgrades cannot drop.
+    op.drop_column("members", "language")
