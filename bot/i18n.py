@@ -125,6 +125,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(current()).ngettext(singular, plural, count)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` in the current language where the same English words need
+    another translation in another place (`context` tells them apart)."""
+    return translations(current()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated with `_` where it is shown."""
     return message

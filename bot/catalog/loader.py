@@ -125,8 +125,7 @@ def load_catalogs(directory: Path) -> dict[str, Catalog]:
             continue
         own = _Collector()
         catalog, sources = _load(folder, language, directory, own)
-        if not own.problems:
-            _check_parity(language, english_sources, sources, own)
+        _check_parity(language, english_sources, sources, own)
         found.problems += own.problems
         catalogs[language] = catalog
     if found.problems:
@@ -178,7 +177,8 @@ def _check_parity(
         other = theirs.get(model_id)
         folder = f"{language}/{source.path}"
         if other is None:
-            found.add(folder, 1, f"missing: the {language} content has no {model_id!r}")
+            if model_id not in found.broken_ids:  # else its own problem is reported
+                found.add(folder, 1, f"missing: the {language} content has no {model_id!r}")
             continue
         if other.path != folder:
             found.add(other.path, 1, f"id {model_id!r}: expected at {folder}")

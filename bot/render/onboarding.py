@@ -12,7 +12,7 @@ from bot.catalog import Catalog
 from bot.catalog.schema import Program
 from bot.db.dto import MemberDTO
 from bot.db.status import Experience, MemberStatus
-from bot.i18n import N_, _, format_day, ngettext
+from bot.i18n import N_, _, format_day, ngettext, pgettext
 from bot.render import callbacks
 from bot.render.cards import REASON_LABELS
 from bot.render.message import Rendered, esc
@@ -140,7 +140,9 @@ def ask_ticks(
                 callback_data=callbacks.TickAnswer(question, frozenset(), True).encode(),
             ),
             InlineKeyboardButton(
-                _("✅ Done"), callback_data=callbacks.TickAnswer(question, chosen, True).encode()
+                # Translators: the button that ends ticking the choices of a quick question.
+                pgettext("tick", "✅ Done"),
+                callback_data=callbacks.TickAnswer(question, chosen, True).encode(),
             ),
         ]
     )
