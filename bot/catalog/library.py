@@ -64,6 +64,11 @@ class Libraries:
         """The languages with content of their own."""
         return tuple(self._by_language)
 
+    @property
+    def catalogs(self) -> dict[str, Catalog]:
+        """The content of each language with its own."""
+        return {language: library.catalog for language, library in self._by_language.items()}
+
     def get(self, language: str) -> Library:
         """The library of `language`, else the English one."""
         return self._by_language.get(language) or self._by_language[i18n.DEFAULT]

@@ -43,6 +43,11 @@ def catalog(language: str) -> Catalog:
         return read_po(source, locale=language)
 
 
+def translations_of(message: object) -> tuple[str, ...]:
+    string = message.string  # type: ignore[attr-defined]
+    return string if isinstance(string, tuple) else (string,)
+
+
 def entries(language: str) -> dict[Key, object]:
     return {
         (message.id if isinstance(message.id, str) else tuple(message.id), message.context): message
@@ -84,7 +89,7 @@ def test_every_entry_is_translated_and_not_fuzzy(language: str) -> None:
         if not message.id:
             continue
         assert not message.fuzzy, message.id
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        strings = translations_of(message)
         wanted = po.num_plurals if message.pluralizable else 1
         assert len(strings) == wanted, message.id
         assert all(strings), f"untranslated: {message.id!r}"
@@ -96,7 +101,7 @@ def test_placeholders_match(language: str) -> None:
         if not message.id:
             continue
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        strings = translations_of(message)
         english = {name for text in ids for name in PLACEHOLDER.findall(text)}
         used = [set(PLACEHOLDER.findall(text)) for text in strings]
         assert all(found <= english for found in used), message.id
@@ -108,8 +113,7 @@ def test_every_translation_is_valid_telegram_html(language: str) -> None:
     for message in catalog(language):
         if not message.id:
             continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        for text in strings:
+        for text in translations_of(message):
             filled = PLACEHOLDER.sub("x" * 12, text)
             assert problems(filled) == [], (message.id, problems(filled))
 
