@@ -17,7 +17,7 @@ import contextvars
 import gettext
 import io
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import cache
@@ -134,6 +134,19 @@ def pgettext(context: str, message: str) -> str:
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated with `_` where it is shown."""
     return message
+
+
+def lazy(table: dict[str, str]) -> Callable[[str], str]:
+    """A module's `__getattr__` that reads the strings of `table` (marked with
+    N_) in the language of the moment: `texts.NOT_STARTED` is then French for
+    a French member, though it is written like a constant."""
+
+    def read(name: str) -> str:
+        if name in table:
+            return _(table[name])
+        raise AttributeError(name)
+
+    return read
 
 
 def name_of(language: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.catalog import Catalog
-from bot.i18n import N_, _, format_day, ngettext
+from bot.i18n import N_, _, format_day, lazy, ngettext
 from bot.render.message import esc
 from bot.services.digests import MemberDigest, TrainerDigest
 
@@ -22,10 +22,7 @@ _SHORT = {
 }
 
 
-def __getattr__(name: str) -> str:
-    if name in _SHORT:
-        return _(_SHORT[name])
-    raise AttributeError(name)
+__getattr__ = lazy(_SHORT)
 
 
 def digest_status(wanted: bool) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from telegram import ForceReply, InlineKeyboardButton
 
+from bot.i18n import N_, _, lazy
 from bot.render.callbacks import FeedbackPress
 from bot.render.message import Rendered, esc
-from bot.render.questions import STOP_AND_CHECK
+from bot.render.questions import stop_and_check
 from bot.services.feedback import FeedEntry, FeedPage, RelayView, Scope
 
 SNIPPET = 300  # characters of a note in the feed
@@ -23,10 +24,18 @@ ITEM_GONE = "That note is no longer in the feed."
 SEND_BUTTON_EXPIRED = "That button has expired."
 REPLY_EMPTY = "Type your reply as text (a reply to my message), or send /feed to pick another."
 MEMBER_UNREACHABLE = "They have stopped or blocked the bot, so your reply can't reach them."
-NO_COACH_YET = "No coach is available right now; I'll keep it in the feed for them."
-SENT_TO_COACH = "📨 Sent to a coach. Their answer will come here."
-KEPT_PRIVATE = "OK, I kept it to ourselves."
-ALREADY_SENT = "That one is already with the coaches."
+# What members are told, translated when read (the module's __getattr__).
+_SHORT = {
+    "NO_COACH_YET": N_("No coach is available right now; I'll keep it in the feed for them."),
+    "SENT_TO_COACH": N_("📨 Sent to a coach. Their answer will come here."),
+    "KEPT_PRIVATE": N_("OK, I kept it to ourselves."),
+    "ALREADY_SENT": N_("That one is already with the coaches."),
+}
+
+
+__getattr__ = lazy(_SHORT)
+
+
 ORIGINAL_GONE = "(The member's photo or video can no longer be shown: they may have deleted it.)"
 
 
@@ -107,10 +116,11 @@ def relayed(view: RelayView) -> Rendered:
     """A relay message as the bot sends it."""
     entry = view.item
     if view.direction == "to_member":
-        coach = esc(_clip(view.coach_name, 40)) or "your coach"
+        coach = esc(_clip(view.coach_name, 40)) or _("your coach")
         return Rendered(
-            f"💬 <b>Coach {coach}:</b> {esc(view.text or '')}\n\n"
-            "<i>Reply to this message to answer.</i>"
+            _("💬 <b>Coach {coach}:</b> {text}").format(coach=coach, text=esc(view.text or ""))
+            + "\n\n"
+            + _("<i>Reply to this message to answer.</i>")
         )
     member = esc(_clip(view.member_name, 40)) or "A member"
     reply = [[InlineKeyboardButton("💬 Reply", callback_data=_data("r", entry.id))]]
@@ -130,19 +140,25 @@ def relayed(view: RelayView) -> Rendered:
 
 def note_alerted(coaches: int) -> str:
     """Told to a member whose note reads like pain, after the note is saved."""
-    who = "A coach will see this note" if coaches else "Your note is kept for the coaches"
-    return f"{who} and can answer you here.\n\n{STOP_AND_CHECK}"
+    if coaches:
+        said = _("A coach will see this note and can answer you here.")
+    else:
+        said = _("Your note is kept for the coaches, who can answer you here.")
+    return f"{said}\n\n{stop_and_check()}"
 
 
 def ask_send(item_id: int, media: str | None) -> Rendered:
     """ "Send this to a coach?" under a photo, video or question."""
-    what = {"photo": "photo", "video": "video"}.get(media or "", "question")
+    asked = {
+        "photo": _("Send this photo to a coach? They can answer you here."),
+        "video": _("Send this video to a coach? They can answer you here."),
+    }.get(media or "", _("Send this question to a coach? They can answer you here."))
     return Rendered(
-        f"Send this {what} to a coach? They can answer you here.",
+        asked,
         [
             [
-                InlineKeyboardButton("📨 Yes, send it", callback_data=_data("y", item_id)),
-                InlineKeyboardButton("No", callback_data=_data("n", item_id)),
+                InlineKeyboardButton(_("📨 Yes, send it"), callback_data=_data("y", item_id)),
+                InlineKeyboardButton(_("No"), callback_data=_data("n", item_id)),
             ]
         ],
     )
@@ -150,8 +166,8 @@ def ask_send(item_id: int, media: str | None) -> Rendered:
 
 def relay_queued(recipients: int, rerouted: bool) -> str:
     if rerouted:
-        return "📨 Sent. That coach isn't coaching here any more, so I passed it to the team."
-    return "📨 Sent to your coach." if recipients == 1 else "📨 Sent to the coaches."
+        return _("📨 Sent. That coach isn't coaching here any more, so I passed it to the team.")
+    return _("📨 Sent to your coach.") if recipients == 1 else _("📨 Sent to the coaches.")
 
 
 def reply_sent(member_name: str) -> str:
@@ -180,4 +196,4 @@ TRAINER_USAGE = "Like this: /cohort Spring 2026 trainer @username"
 
 def ask_coach_row(item_id: int) -> list[InlineKeyboardButton]:
     """Under an answer to a question: send the question itself to a coach."""
-    return [InlineKeyboardButton("📨 Send this to a coach?", callback_data=_data("y", item_id))]
+    return [InlineKeyboardButton(_("📨 Send this to a coach?"), callback_data=_data("y", item_id))]

@@ -12,7 +12,7 @@ from bot.catalog import Catalog
 from bot.catalog.schema import Program
 from bot.db.dto import MemberDTO
 from bot.db.status import Experience, MemberStatus
-from bot.i18n import N_, _, format_day, ngettext, pgettext
+from bot.i18n import N_, _, format_day, lazy, ngettext, pgettext
 from bot.render import callbacks
 from bot.render.cards import REASON_LABELS
 from bot.render.message import Rendered, esc
@@ -496,10 +496,7 @@ _SHORT: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> str:
-    if name in _SHORT:
-        return _(_SHORT[name])
-    raise AttributeError(name)
+__getattr__ = lazy(_SHORT)
 
 
 def paused(member: MemberDTO) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardButton
 
 from bot.db.status import CheckinStatus
-from bot.i18n import N_, _, format_day, ngettext
+from bot.i18n import N_, _, format_day, lazy, ngettext
 from bot.render.callbacks import CheckinChoice, CheckinPress, ConfirmForget
 from bot.render.message import Rendered, esc
 from bot.services.checkins import CheckinResult, DayRecord
@@ -191,10 +191,7 @@ _SHORT: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> str:
-    if name in _SHORT:
-        return _(_SHORT[name])
-    raise AttributeError(name)
+__getattr__ = lazy(_SHORT)
 
 
 def my_data_summary(data: dict[str, Any], program_name: str | None) -> str:

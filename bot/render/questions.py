@@ -30,6 +30,13 @@ STOP_AND_CHECK = N_(
     "straight away after a fall or a pop, with swelling, numbness or tingling, or pain "
     "that spreads down a leg."
 )
+
+
+def stop_and_check() -> str:
+    """Stop on pain, and when to see a professional."""
+    return _(STOP_AND_CHECK)
+
+
 TELL_ME = N_(
     "Tell me in /settings (🧰 About you) and every daily session makes these swaps for you."
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, lazy
 from bot.render.message import Rendered, esc
 
 
@@ -123,10 +123,7 @@ _SHORT: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> str:
-    if name in _SHORT:
-        return _(_SHORT[name])
-    raise AttributeError(name)
+__getattr__ = lazy(_SHORT)
 
 
 def private_only(bot_username: str | None) -> Rendered:

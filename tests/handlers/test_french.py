@@ -222,3 +222,21 @@ def test_the_libraries_fall_back_to_english(catalog: Catalog) -> None:
     libraries = Libraries({"en": catalog})
     with i18n.speaking("fr"):
         assert libraries.current().catalog is catalog
+
+
+async def test_a_french_member_types_times_the_french_way(bilingual: Harness) -> None:
+    bot = bilingual
+    bot.clock.set(MONDAY)
+    await onboard(bot.app, AMELIE)
+    await bot.command(AMELIE, "time", "18h45")
+    assert bot.api.last().text.startswith("⏰ Séance quotidienne à 18:45")
+    await bot.command(AMELIE, "time", "7h")
+    assert bot.api.last().text.startswith("⏰ Séance quotidienne à 07:00")
+    await bot.command(AMELIE, "time", "midi")
+    assert bot.api.last().text.startswith("⏰ Séance quotidienne à 12:00")
+    await bot.command(AMELIE, "time", "25h")
+    assert f"25 n’est pas une heure de la journée{NB}: les heures vont de 0 à 23" in (
+        bot.api.last().text
+    )
+    await bot.command(AMELIE, "timezone", "Qqxzv Wwyk")
+    assert "Je ne connais pas cet endroit" in bot.api.last().text
