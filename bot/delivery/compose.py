@@ -16,6 +16,7 @@ from bot.render import groups as group_views
 from bot.render.feedback import relayed
 from bot.render.progress import CELEBRATION_EFFECT, celebrate_program, celebrate_streak
 from bot.render.session import render_finished_reminder, render_session
+from bot.render.trainers import NUDGE_SOURCE, nudge_text
 from bot.services.digests import DigestService
 from bot.services.feedback import FeedbackService, relay_key
 from bot.services.groups import GroupService
@@ -69,14 +70,17 @@ class OutboxComposer:
         while len(self._active) > _REMEMBERED:  # rows released before they were composed
             del self._active[next(iter(self._active))]
         personal = [
-            row.member_id for row in rows if row.member_id is not None and row.kind not in _BULK
+            row.member_id
+            for row in rows
+            if row.member_id is not None and row.kind != OutboxKind.BROADCAST
         ]
         self._languages = await self._planner.languages_among(personal)
 
     async def __call__(self, row: OutboxDTO) -> Outgoing | None:
         """The message a row becomes, in its recipient's language."""
         language = i18n.DEFAULT
-        if row.member_id is not None and row.kind not in _BULK:
+        # A broadcast goes as its trainer wrote it; everything else in the member's language.
+        if row.member_id is not None and row.kind != OutboxKind.BROADCAST:
             known = self._languages.get(row.member_id)
             if known is None:
                 known = (await self._planner.languages_among([row.member_id])).get(row.member_id)
@@ -105,6 +109,8 @@ class OutboxComposer:
         if not active:
             return None  # stopped, paused or blocked since the broadcast was queued
         text = row.payload.get("text")
+        if row.kind == OutboxKind.NUDGE and text == NUDGE_SOURCE:
+            text = nudge_text()  # the bot's own words: in the member's language
         copy_from, copy_id = row.payload.get("copy_from_chat"), row.payload.get("copy_message_id")
         if copy_from is not None and copy_id is not None:
             return Outgoing(copy_from_chat=int(copy_from), copy_message_id=int(copy_id))

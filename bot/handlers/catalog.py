@@ -161,10 +161,12 @@ async def answer_inline(update: Update, context: BotContext) -> None:
                 reply_markup=rendered.markup,
             )
         )
+    # Personal: the cards are in the asker's language, so Telegram must not hand
+    # one person's cached answer to someone who reads another language.
     if not results:  # nothing matched: a hint above the empty list, and a way to the tips
         hint = InlineQueryResultsButton(
             text=texts.inline_no_match(text), start_parameter=texts.DEEP_LINK_HELP
         )
-        await inline.answer([], cache_time=30, is_personal=False, button=hint)
+        await inline.answer([], cache_time=30, is_personal=True, button=hint)
         return
-    await inline.answer(results, cache_time=300, is_personal=False)
+    await inline.answer(results, cache_time=300, is_personal=True)

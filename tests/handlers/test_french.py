@@ -240,3 +240,38 @@ async def test_a_french_member_types_times_the_french_way(bilingual: Harness) ->
     )
     await bot.command(AMELIE, "timezone", "Qqxzv Wwyk")
     assert "Je ne connais pas cet endroit" in bot.api.last().text
+
+
+async def test_inline_mode_answers_in_the_askers_language(bilingual: Harness) -> None:
+    bot = bilingual
+    await bot.send(bot.updates.inline_query(AMELIE, "fessier moyen"))
+    answer = bot.api.last("answerInlineQuery")
+    assert answer.params["is_personal"] is True  # no French answer cached for others
+    results = answer.params["results"]
+    assert results[0]["id"] == "gluteus-medius"
+    assert f"<b>Origine{NB}:</b>" in results[0]["input_message_content"]["message_text"]
+    await bot.send(bot.updates.inline_query(BEN, "gluteus medius"))
+    results = bot.api.last("answerInlineQuery").params["results"]
+    assert "<b>Origin:</b>" in results[0]["input_message_content"]["message_text"]
+
+
+async def test_a_nudge_reaches_each_member_in_their_language(bilingual: Harness) -> None:
+    from tests.conftest import ADMIN
+
+    bot = bilingual
+    bot.clock.set(MONDAY)
+    await onboard(bot.app, ADMIN)
+    await onboard(bot.app, AMELIE)
+    await onboard(bot.app, BEN)
+    bot.clock.set(datetime(2026, 3, 6, 10, 0, tzinfo=UTC))  # four days without a check-in
+    await bot.command(ADMIN, "nudge", "3")
+    press = next(b for b in bot.api.last().buttons() if str(b["callback_data"]).startswith("bc:go"))
+    await tap(bot, ADMIN, str(press["callback_data"]))
+    await bot.settle()
+    for _ in range(3):
+        await bot.services.broadcasts.resume_due()
+        await bot.services.sender.drain()
+    french = [c.text for c in bot.api.sent("sendMessage", chat_id=AMELIE.id)]
+    english = [c.text for c in bot.api.sent("sendMessage", chat_id=BEN.id)]
+    assert any(text.startswith("👋 Coucou") for text in french)
+    assert any(text.startswith("👋 Hi! It has been a few days") for text in english)
