@@ -11,7 +11,7 @@ from bot.context import BotContext
 from bot.db.status import Role
 from bot.delivery.menus import publish_member_menu
 from bot.handlers.common import answer, edit, known_member, pressing_member, reply
-from bot.render import callbacks
+from bot.render import callbacks, texts
 from bot.render import language as views
 
 
@@ -53,7 +53,7 @@ async def press_language(update: Update, context: BotContext) -> None:
     query, member = pressed
     action = callbacks.parse(query.data)
     if not isinstance(action, callbacks.PickLanguage) or action.code not in i18n.LANGUAGES:
-        await answer(query, views.unknown_language(getattr(action, "code", "?")))
+        await answer(query, texts.stale_button())  # a language this version no longer speaks
         return
     await _switch(context, member.telegram_id, action.code)
     await answer(query)

@@ -280,7 +280,7 @@ def daily_checkins_figure(data: DailyChart) -> Figure:
     figure = _new_figure(5.0)
     axes = figure.add_axes((0.1, 0.22, 0.86, 0.64))
     positions = list(range(len(days)))
-    counts = [count for _, count in days]
+    counts = [count for _day, count in days]
     axes.bar(positions, counts, color=OKABE_ITO["blue"], width=0.8, label="check-ins", zorder=2)
     if data.active:
         axes.plot(

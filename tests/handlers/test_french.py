@@ -160,6 +160,11 @@ async def test_language_switches_both_ways_and_moves_the_menu(bilingual: Harness
     assert member is not None
     assert member.language == "en"
 
+    await tap(bot, BEN, "lg:de")  # a language the bot does not speak (forged or old)
+    assert bot.api.last("answerCallbackQuery").params.get("text") == (
+        "That button has expired. Send /help to see what you can do now."
+    )
+
     stranger = TgUser(id=7099, first_name="Zoé", language_code="fr-FR")
     await bot.command(stranger, "language")
     assert "On ne se connaît pas encore" in bot.api.last().text
