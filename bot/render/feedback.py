@@ -98,9 +98,9 @@ def feed_page(page: FeedPage, scope: Scope) -> Rendered:
         flag = "🚩 " if entry.alert else ""
         answered = ""
         if entry.replies:
-            answered = " · " + ngettext("{count} answer", "{count} answers", entry.replies).format(
-                count=entry.replies
-            )
+            answered = " · " + ngettext(
+                "{count} answered", "{count} answered", entry.replies
+            ).format(count=entry.replies)
         name = esc(_clip(entry.member_name, 40)) or _("A member")
         lines.append(f"{number}. {flag}<b>{name}</b>, {_when(entry)}{answered}\n{_what(entry)}")
         label = _("💬 Reply {number}: {name}").format(
