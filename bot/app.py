@@ -192,9 +192,9 @@ async def _open_resources(app: BotApplication) -> None:
     services.sender.listeners.append(make_relay_listener(feedback))
     bot_data.open(services)
     await services.staff.sync_admins()
-    await publish_default_menu(app.bot)
+    await publish_default_menu(app.bot, settings.app_url)
     for person in await services.staff.staff():
-        await publish_member_menu(app.bot, person, Role(person.role))
+        await publish_member_menu(app.bot, person, Role(person.role), settings.app_url)
     if bot_data.run_workers:
         _start_workers(app, services)
     log.info("bot @%s ready on %s", app.bot.username, database.dialect)

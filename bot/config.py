@@ -67,6 +67,9 @@ EXPECTED = {
     "`openssl rand -hex 32`)",
     "BOT_WEBHOOK_MAX_CONNECTIONS": "how many updates Telegram may post at once, from 1 to 100",
     "BOT_HTTP_LISTEN": "host:port for /healthz and /metrics, like 127.0.0.1:9090, or empty (off)",
+    "BOT_PUBLIC_URL": "the public https:// root the Mini App is served under, like "
+    "https://bot.example.com (http:// only on 127.0.0.1 or localhost)",
+    "BOT_WEBAPP_MAX_AGE": "seconds a Mini App's init data stays valid, from 60 to 86400",
 }
 
 
@@ -81,6 +84,7 @@ WHOLE_RANGES: dict[str, tuple[int, int]] = {
     "update_workers": (1, 256),
     "render_processes": (0, 8),
     "webhook_max_connections": (1, 100),
+    "webapp_max_age": (60, 86400),
 }
 
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -153,6 +157,10 @@ class Settings(BaseSettings):
     webhook_max_connections: int = Field(default=40, alias="BOT_WEBHOOK_MAX_CONNECTIONS")
     # Polling mode only: where /healthz and /metrics listen (None: nowhere).
     http_listen: str | None = Field(default=None, alias="BOT_HTTP_LISTEN")
+    # The Mini App: its public root (default: the webhook URL's origin), and how
+    # long the init data Telegram signs stays good.
+    public_url: str | None = Field(default=None, alias="BOT_PUBLIC_URL")
+    webapp_max_age: int = Field(default=3600, alias="BOT_WEBAPP_MAX_AGE")
     # For the sandbox and end-to-end tests only: a file holding a clock offset.
     sandbox_clock_file: Path | None = Field(default=None, alias="BOT_SANDBOX_CLOCK_FILE")
 
@@ -280,19 +288,17 @@ class Settings(BaseSettings):
     def _check_webhook_url(cls, value: Any) -> str | None:
         if value is None or not str(value).strip():
             return None
-        text = str(value).strip()
-        parts = urlsplit(text)
-        try:
-            parts.port  # noqa: B018 - raises on a port that is not a number
-        except ValueError:
-            raise ValueError("has a bad port") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("is not an http(s) URL")
-        if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
-            raise ValueError("must be https:// (Telegram posts only over TLS)")
-        if parts.query or parts.fragment:
-            raise ValueError("must not have a query or a fragment")
-        return text
+        return _public_root(str(value).strip())
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _check_public_url(cls, value: Any) -> str | None:
+        if value is None or not str(value).strip():
+            return None
+        text = _public_root(str(value).strip(), "Telegram opens Mini Apps only over TLS")
+        if urlsplit(text).path not in ("", "/"):
+            raise ValueError("must be a root without a path (the app is served under /app)")
+        return text.rstrip("/")
 
     @field_validator("webhook_listen", "http_listen", mode="before")
     @classmethod
@@ -325,6 +331,16 @@ class Settings(BaseSettings):
     def webhook_path(self) -> str:
         """The path of BOT_WEBHOOK_URL, where the listener takes updates."""
         return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def app_url(self) -> str | None:
+        """The Mini App's public address (`BOT_PUBLIC_URL` or the webhook URL's
+        origin, then /app); None when neither is set."""
+        root = self.public_url
+        if root is None and self.webhook_url:
+            parts = urlsplit(self.webhook_url)
+            root = f"{parts.scheme}://{parts.netloc}"
+        return f"{root}/app/" if root else None
 
     @property
     def listen_address(self) -> tuple[str, int] | None:
@@ -366,6 +382,22 @@ def is_valid_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, IsADirectoryError, OSError):
         return False
     return True
+
+
+def _public_root(text: str, tls: str = "Telegram posts only over TLS") -> str:
+    """An http(s) URL Telegram may reach: https, or http on this machine only."""
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ValueError("has a bad port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("is not an http(s) URL")
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+        raise ValueError(f"must be https:// ({tls})")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query or a fragment")
+    return text
 
 
 def split_listen(text: str) -> tuple[str, int]:

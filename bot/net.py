@@ -12,6 +12,8 @@ PTB parses the answers and raises its own errors.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
@@ -20,6 +22,24 @@ from telegram.request import BaseRequest, RequestData
 
 # PTB marks "not given, use the default" with instances of this class.
 _Default = type(BaseRequest.DEFAULT_NONE)
+
+# Set by the outbox sender, per send task: called as the request's bytes are
+# handed to the socket, in the same step of the event loop (nothing else runs
+# in between), so whoever records it afterwards knows the request went out.
+ON_WIRE: ContextVar[Callable[[], None] | None] = ContextVar("on_wire", default=None)
+
+
+def note_on_wire() -> None:
+    """Tell the current send task's hook, if any, that its request is going out."""
+    hook = ON_WIRE.get()
+    if hook is not None:
+        hook()
+
+
+async def _chunk_sent(*_: Any) -> None:
+    # aiohttp awaits this just before it writes each chunk of the request (the
+    # first carries the headers); it must not suspend, or the write would wait.
+    note_on_wire()
 
 
 class AiohttpRequest(BaseRequest):
@@ -48,8 +68,13 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
+            tracing = aiohttp.TraceConfig()
+            tracing.on_request_chunk_sent.append(_chunk_sent)
             self._session = aiohttp.ClientSession(
-                connector=connector, json_serialize=json.dumps, raise_for_status=False
+                connector=connector,
+                json_serialize=json.dumps,
+                raise_for_status=False,
+                trace_configs=[tracing],
             )
 
     async def shutdown(self) -> None:

@@ -1,4 +1,5 @@
-"""The one HTTP listener of a bot process (aiohttp.web): the webhook, /healthz, /metrics.
+"""The one HTTP listener of a bot process (aiohttp.web): the webhook, /healthz,
+/metrics and the Mini App under /app (`bot.webapp.server`).
 
 In webhook mode it listens on BOT_WEBHOOK_LISTEN and takes updates at the path
 of BOT_WEBHOOK_URL (`bot.intake.webhook`); in polling mode it runs only when
@@ -23,6 +24,7 @@ from bot import __version__
 from bot.context import BotApplication
 from bot.intake.webhook import WebhookReceiver
 from bot.services.health import Health, read_health
+from bot.webapp.server import MiniApp
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class WebListener:
         web_app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         web_app.router.add_get("/healthz", self._healthz)
         web_app.router.add_get("/metrics", self._metrics)
+        MiniApp(self._app).mount(web_app)
         if self._webhook:
             config = data.config
             assert config.webhook_secret is not None  # required by the settings

@@ -89,3 +89,14 @@ def group_shoutout(group_id: int, member_id: int, streak_start: date, days: int)
 def request(update_id: int) -> str:
     """What one update asked for (a broadcast draft): the same update twice, one effect."""
     return f"upd:{update_id}"
+
+
+def web_request(token: str) -> str:
+    """What one Mini App request asked for (its client-made token, 8-40 of
+    [A-Za-z0-9_-]): the same request sent twice, one effect."""
+    return f"web:{token}"
+
+
+def web_relay(token: str, recipient_id: int) -> str:
+    """A message a coach sent from the Mini App, to one recipient."""
+    return f"wr:{token}:{recipient_id}"

@@ -129,6 +129,21 @@ class OutboxRepository:
         )
         return int(count or 0)
 
+    async def mark_on_wire(self, holder: str, row_ids: Sequence[int], now: datetime) -> None:
+        """Note that these rows' requests went out to Telegram (`sent_at` on a row
+        still `sending`), so a sender that dies before their answers are written
+        is not followed by a second copy. Only the holder's own claims."""
+        if row_ids:
+            await self._s.execute(
+                update(Outbox)
+                .where(
+                    Outbox.id.in_(row_ids),
+                    Outbox.status == OutboxStatus.SENDING,
+                    Outbox.claimed_by == holder,
+                )
+                .values(sent_at=now)
+            )
+
     async def reclaim_expired(self, now: datetime, holder: str | None = None) -> int:
         """Rows claimed by a sender that died, past their claim: settled (see
         `_settle_abandoned`).
@@ -150,14 +165,23 @@ class OutboxRepository:
         return await self._settle_abandoned(Outbox.claimed_by != holder)
 
     async def _settle_abandoned(self, *where: Any) -> int:
-        """Claimed rows whose sender is gone: pending again (those that went out
-        before the sender died go twice; nothing is lost). How many."""
-        result = await self._s.execute(
+        """Claimed rows whose sender is gone: a row whose request went out
+        (`sent_at` set) is taken as sent, counted uncertain, never sent again;
+        every other row is pending again. How many rows were settled."""
+        abandoned = (Outbox.status == OutboxStatus.SENDING, *where)
+        went_out = await self._s.execute(
             update(Outbox)
-            .where(Outbox.status == OutboxStatus.SENDING, *where)
+            .where(*abandoned, Outbox.sent_at.is_not(None))
+            .values(
+                status=OutboxStatus.SENT, uncertain=True, claimed_by=None, claim_expires_at=None
+            )
+        )
+        back = await self._s.execute(
+            update(Outbox)
+            .where(*abandoned, Outbox.sent_at.is_(None))
             .values(status=OutboxStatus.PENDING, claimed_by=None, claim_expires_at=None)
         )
-        return int(getattr(result, "rowcount", 0))
+        return int(getattr(went_out, "rowcount", 0)) + int(getattr(back, "rowcount", 0))
 
     async def finish(self, row_id: int, **values: Any) -> None:
         """Record the outcome of one row (status, message id, error, next attempt)."""

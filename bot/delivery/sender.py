@@ -35,14 +35,16 @@ the rate limiter waits in the outbox, not in the sender's window.
 One process sends at a time: the lease (8 s, renewed every 2 s) is checked
 before each batch and each send (also a send already waiting for its turn in
 the pace); a process that loses it stops at once, and the one that takes it
-over puts the rows the other had claimed back to pending at once (what was in
-flight at a crash goes twice; nothing is lost).
+over settles the rows the other had claimed at once: those whose request had
+gone out (`WireMarker`) and got no "not delivered" answer count as sent
+(uncertain), the rest are pending again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import os
@@ -72,6 +74,7 @@ from bot.db.outbox import OUTCOME_COLUMNS, OutboxRepository
 from bot.db.status import OutboxKind, OutboxStatus
 from bot.delivery.limiter import Priority, SendArgs
 from bot.metrics import Metrics
+from bot.net import ON_WIRE
 from bot.services.groups import GroupService
 from bot.services.members import MemberService
 
@@ -89,6 +92,9 @@ SEND_TIMEOUT_S = 30.0
 GIVE_WAY_S = 1.0  # the longest one send waits for the update workers
 GIVE_WAY_STEP_S = 0.02
 RELEASED = "released"  # a row not sent because the lease was lost: no outcome to write
+# Outcomes after which Telegram has (or may have) the message; any other answer
+# says it was not delivered.
+LANDED = frozenset({"sent", "uncertain"})
 # Priority of each kind in the rate limiter's overall budget.
 KIND_PRIORITY = {
     OutboxKind.REMINDER: Priority.SESSION,
@@ -293,6 +299,76 @@ class OutcomeWriter:
             return 0
 
 
+class WireMarker:
+    """Records, a few at a time, which rows' requests went out to Telegram.
+
+    A send task notes its row as the request's bytes are handed to the socket
+    (`bot.net.ON_WIRE`); the rows noted since the last write are marked in one
+    statement, at most every `every` seconds. If the process dies, the next
+    holder of the lease takes a marked row as sent (it went out, whatever the
+    answer was) and sends only the rest again: what can go twice after a kill
+    is what went out in the last interval before it, not every send in flight.
+    A mark that cannot be written is dropped: at worst that row goes twice
+    after a crash, never zero times.
+
+    An answer that says "not delivered" (429, an error) must undo the mark
+    before a kill could read it: the row's outcome, which clears `sent_at`, is
+    then written at once instead of with the next batch, and a mark still
+    waiting here is dropped. What a kill can still cost is a message whose
+    429 came in the few milliseconds before it (the write was not done).
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        holder: str,
+        *,
+        every: float = 0.005,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._holder = holder
+        self._every = every
+        self._noted: list[int] = []
+        self._wake = asyncio.Event()
+
+    def note(self, row_id: int) -> None:
+        if not self._noted:
+            self._wake.set()
+        self._noted.append(row_id)
+
+    def forget(self, row_id: int) -> None:
+        """The row's answer came: a mark not yet written is no longer needed
+        (its outcome, which clears any mark, is on its way)."""
+        if row_id in self._noted:
+            self._noted = [noted for noted in self._noted if noted != row_id]
+
+    def wake(self) -> None:
+        """Look at `stop` now (the drain is over)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Mark what is noted until `stop`, then what is left."""
+        while not stop.is_set():
+            await self._wake.wait()
+            self._wake.clear()
+            await self.flush()
+            if not stop.is_set():
+                await asyncio.sleep(self._every)
+        await self.flush()
+
+    async def flush(self) -> None:
+        batch, self._noted = self._noted, []
+        if not batch:
+            return
+        try:
+            async with self._sessions.begin() as session:
+                await OutboxRepository(session).mark_on_wire(self._holder, batch, self._clock.now())
+        except Exception:
+            log.warning("could not mark %d rows as gone out", len(batch), exc_info=True)
+
+
 class Sender:
     """Drains the outbox through the Bot API, many sends in flight."""
 
@@ -325,9 +401,11 @@ class Sender:
         self.window = Window(max(rate, paid_rate), ceiling=max_in_flight or 2000)
         self.send_timeout = send_timeout
         self._batch = batch
+        self.outcome_every = 0.05  # seconds between outcome writes (sooner when asked)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.wake = asyncio.Event()
         self.listeners: list[AfterSend] = []
+        self._marker: WireMarker | None = None
         self.lease_lost = asyncio.Event()
         # True while people are waiting for answers (Dispatcher.pressed):
         # the sender then gives way, one send per GIVE_WAY_S at least, so a
@@ -384,7 +462,11 @@ class Sender:
             async with self._sessions.begin() as session:
                 freed = await OutboxRepository(session).release_others(self.holder)
             if freed:
-                log.warning("took the sender over; %d messages it had claimed go again", freed)
+                log.warning(
+                    "took the sender over; settled the %d messages it had claimed "
+                    "(those that had gone out count as sent, the rest go now)",
+                    freed,
+                )
             self.lease_lost.clear()
         self._holding = held
         return held
@@ -414,9 +496,13 @@ class Sender:
         Returns when every send it started has an answer and its outcome is
         written.
         """
-        writer = OutcomeWriter(self._sessions, self.holder, listeners=self.listeners)
+        writer = OutcomeWriter(
+            self._sessions, self.holder, every=self.outcome_every, listeners=self.listeners
+        )
         writing_done = asyncio.Event()
         writing = asyncio.create_task(writer.run(writing_done), name="send-outcomes")
+        marker = self._marker = WireMarker(self._sessions, self._clock, self.holder)
+        marking = asyncio.create_task(marker.run(writing_done), name="send-marks")
         started = 0
 
         def stopping() -> bool:
@@ -452,7 +538,8 @@ class Sender:
             await self.window.idle()
             writing_done.set()
             writer.wake()  # write the last outcomes now, not after the interval
-            await writing
+            marker.wake()
+            await asyncio.gather(writing, marking)
         return started
 
     async def _give_way(self) -> None:
@@ -485,6 +572,13 @@ class Sender:
             return
         self.metrics.sent(row.kind, result.status, latency)
         writer.add(values, result)
+        if self._marker is not None:
+            self._marker.forget(row.id)
+        if result.status not in LANDED:
+            # Telegram said it did not deliver (429, an error) while the row may
+            # carry the mark that a kill would read as "sent": the outcome, which
+            # clears the mark, is written now, not at the end of the interval.
+            writer.wake()
 
     async def _attempt(self, row: OutboxDTO) -> tuple[dict[str, Any], SendResult, float | None]:
         """One try at one row: the outcome to write, and how long Telegram took."""
@@ -577,6 +671,9 @@ class Sender:
             )
         if paid:
             timeouts["allow_paid_broadcast"] = True
+        marker = self._marker
+        if marker is not None:  # this task's context only: replies are not marked
+            ON_WIRE.set(functools.partial(marker.note, row.id))
         if message.copy_message_id is not None and message.copy_from_chat is not None:
             copied = await self._bot.copy_message(
                 row.chat_id,

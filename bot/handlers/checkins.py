@@ -19,6 +19,7 @@ from bot.render import feedback as feedback_views
 from bot.render import progress as progress_views
 from bot.render.charts import progress_chart, progress_chart_data
 from bot.render.session import render_answered
+from bot.render.webapp import open_keyboard
 from bot.services.checkins import NOTE_LIMIT
 from bot.services.members import NotAMember
 from bot.services.preferences import Awaiting, Expected
@@ -164,6 +165,7 @@ async def _send_progress(context: BotContext, member: MemberDTO, placeholder: Me
         placeholder.chat_id,
         InputFile(png, filename="progress.png"),
         caption=progress_views.progress_caption(member.first_name[:40] or "Your", progress),
+        reply_markup=open_keyboard(context.bot_data.config.app_url, "progress"),
     )
     await remove(placeholder)
 

@@ -67,4 +67,4 @@ async def _switch(context: BotContext, telegram_id: int, code: str) -> None:
     i18n.activate(code)
     if changed is not None:
         role = data.services.staff.role_of(changed.telegram_id, changed)
-        await publish_member_menu(context.bot, changed, Role(role))
+        await publish_member_menu(context.bot, changed, Role(role), data.config.app_url)

@@ -100,7 +100,7 @@ async def start_member(update: Update, context: BotContext) -> None:
     if registration.created and role in STAFF_ROLES:
         # An admin from BOT_ADMIN_IDS talking to the bot for the first time: their
         # menu now, not only after the next restart.
-        await publish_member_menu(context.bot, member, role)
+        await publish_member_menu(context.bot, member, role, data.config.app_url)
     code = (context.args or [""])[0][:64]
     if code == texts.DEEP_LINK_HELP:  # from the inline hint
         await reply(message, texts.INLINE_TIPS)

@@ -12,6 +12,7 @@ from bot.context import BotContext
 from bot.handlers.common import private_staff, remove, reply
 from bot.render import trainers as trainer_views
 from bot.render.charts import DailyChart, daily_checkins_chart
+from bot.render.webapp import open_keyboard
 from bot.services.stats import CohortScope
 
 
@@ -65,6 +66,7 @@ async def _send_stats(
         placeholder.chat_id,
         InputFile(png, filename="stats.png"),
         caption=trainer_views.stats_caption(stats),
+        reply_markup=open_keyboard(context.bot_data.config.app_url, "stats"),
     )
     await remove(placeholder)
 
@@ -90,5 +92,6 @@ async def _send_roster(context: BotContext, placeholder: Message, cohort_id: Coh
                 placeholder.chat_id,
                 InputFile(handle, filename=path.name),
                 caption=trainer_views.roster_caption(members),
+                reply_markup=open_keyboard(context.bot_data.config.app_url, "roster"),
             )
     await remove(placeholder)

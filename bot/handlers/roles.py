@@ -52,7 +52,7 @@ async def _change_role(update: Update, context: BotContext, role: Role) -> None:
     except StaffError as exc:
         await reply(message, esc(str(exc)))
         return
-    await publish_member_menu(context.bot, changed, role)
+    await publish_member_menu(context.bot, changed, role, context.bot_data.config.app_url)
     name = changed.first_name or str(changed.telegram_id)
     await reply(message, trainer_views.role_changed(name, role))
 

@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.render import rules
 from bot.sandbox import errors as E
@@ -30,6 +31,7 @@ Method = Callable[[Params], Awaitable[Any]]
 MAX_CALLBACK_ANSWER = 200
 CALLBACK_ANSWER_WINDOW_S = 15.0  # how long Telegram waits for the answer to a button press
 MAX_INLINE_RESULTS = 50
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _INLINE_ACTIONS = (
     "url", "callback_data", "web_app", "login_url", "switch_inline_query",
     "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
@@ -111,6 +113,8 @@ def check_markup(markup: Any) -> dict[str, Any] | None:
                 raise bad_request(
                     'can\'t parse inline keyboard button: Field "text" must be of type String'
                 )
+            if "web_app" in button:
+                check_web_app_url((button.get("web_app") or {}).get("url"))
             if not any(
                 button.get(key) not in (None, "")
                 or (key.startswith("switch_inline") and key in button)
@@ -122,6 +126,16 @@ def check_markup(markup: Any) -> dict[str, Any] | None:
     for problem in rules.markup_problems(markup):
         raise rule_error(problem)
     return markup
+
+
+def check_web_app_url(url: Any) -> None:
+    """Telegram opens Mini Apps over HTTPS only (http:// on this machine: the sandbox's own)."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    local = parts is not None and parts.scheme == "http" and parts.hostname in _LOOPBACK
+    if parts is None or not parts.hostname or (parts.scheme != "https" and not local):
+        raise bad_request(
+            f"inline keyboard button Web App URL {url!r} is invalid: Only HTTPS links are allowed"
+        )
 
 
 def _paid(params: Params) -> bool:
@@ -157,6 +171,8 @@ class BotApi:
                 "getMyDescription": self.get_my_description,
                 "setMyShortDescription": self.set_my_short_description,
                 "getMyShortDescription": self.get_my_short_description,
+                "setChatMenuButton": self.set_chat_menu_button,
+                "getChatMenuButton": self.get_chat_menu_button,
                 "sendMessage": self.send_message,
                 "sendPhoto": self.send_photo,
                 "sendDocument": self.send_document,
@@ -401,6 +417,34 @@ class BotApi:
         language = params.opt_str("language_code") or ""
         found = self.state.descriptions
         return found.get((kind, language)) or found.get((kind, ""), "")
+
+    async def set_chat_menu_button(self, params: Params) -> Any:
+        """One private chat's menu button, or (no chat_id) everyone's default."""
+        chat_id = params.opt_int("chat_id")
+        if chat_id is not None and self.state.chat_for(chat_id).user is None:
+            raise bad_request("chat not found")
+        button = params.opt_obj("menu_button") or {"type": "default"}
+        kind = button.get("type")
+        if kind == "web_app":
+            text = button.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise bad_request("BUTTON_TEXT_INVALID")
+            check_web_app_url((button.get("web_app") or {}).get("url"))
+        elif kind not in ("default", "commands"):
+            raise bad_request("unsupported menu button type")
+        if kind == "default":
+            self.state.menu_buttons.pop(chat_id, None)
+        else:
+            self.state.menu_buttons[chat_id] = dict(button)
+        self.state.touch()
+        return True
+
+    async def get_chat_menu_button(self, params: Params) -> Any:
+        chat_id = params.opt_int("chat_id")
+        found = self.state.menu_buttons.get(chat_id)
+        if found is None and chat_id is not None:
+            found = self.state.menu_buttons.get(None)
+        return found or {"type": "commands"}
 
     # -- sending ---------------------------------------------------------------------------
     async def send_message(self, params: Params) -> Any:

@@ -32,7 +32,7 @@ from bot.db.migrate import upgrade
 from bot.runner import serve
 from bot.sandbox import Sandbox
 from bot.sandbox.model import SandboxMessage
-from bot.sandbox.webhook import local_webhook
+from bot.sandbox.webhook import free_port, local_webhook
 from bot.services.schedule import next_occurrence
 
 BOT_ID = 7_100_000_001
@@ -53,6 +53,7 @@ A number presses that button of the last message; after an inline query it picks
   :location LAT LON  share a location (the 📍 Send my location button)
   :block / :unblock  block or unblock the bot as the current user
   :users           who is here
+  :app             the Mini App's address for the current user (open it in a browser)
   :help            this help
   :quit            leave"""
 
@@ -94,8 +95,12 @@ class Console:
         self.clock = ShiftedClock()
         token = f"{BOT_ID}:{secrets.token_urlsafe(26)[:35]}"
         self.token = token
+        # Init data for the Mini App is signed at the bot's (movable) time.
         self.sandbox = Sandbox(
-            token, bot_username="defy_gravity_bot", bot_first_name="Defy Gravity"
+            token,
+            bot_username="defy_gravity_bot",
+            bot_first_name="Defy Gravity",
+            now=lambda: self.clock.now().timestamp(),
         )
         self.app: BotApplication | None = None
         self.current = FIRST_MEMBER_ID
@@ -115,6 +120,8 @@ class Console:
                 "api_base_url": self.sandbox.url,
                 "admin_ids": tuple(sorted({*self.settings.admin_ids, ADMIN_ID})),
                 "tick_seconds": 2.0,
+                # The Mini App on a local port, unless a listener is configured.
+                **self._app_listener(),
                 # Updates come as webhook posts from the sandbox, not getUpdates.
                 **(local_webhook() if self.webhook else {}),
             }
@@ -133,6 +140,18 @@ class Console:
         self.sandbox.add_user("Coach", "coach", user_id=ADMIN_ID)
         self.names["coach"] = ADMIN_ID
         self._make_user("You")
+
+    def _app_listener(self) -> dict[str, Any]:
+        if self.webhook or self.settings.http_listen:
+            return {}
+        port = free_port()
+        return {"http_listen": f"127.0.0.1:{port}", "public_url": f"http://127.0.0.1:{port}"}
+
+    def _show_app(self, url: str) -> None:
+        if not url:
+            self.write("(the Mini App has no address: set BOT_PUBLIC_URL)")
+            return
+        self.write(f"(open in a browser: {self.sandbox.open_web_app(self.current, url)})")
 
     async def stop(self) -> None:
         self._stop.set()
@@ -195,6 +214,9 @@ class Console:
             self.sandbox.unblock(self.current)
             self.write("(you unblocked the bot)")
             await self._settle()
+        elif verb == "app":
+            button = self.sandbox.menu_button(self.current)
+            self._show_app(button.get("web_app", {}).get("url", ""))
         elif verb == "users":
             for user in self.sandbox.users.values():
                 mark = " ← you" if user.id == self.current else ""
@@ -266,6 +288,8 @@ class Console:
                 self.write(f"(bot: {answer.text})")
         elif kind == "url":
             self.write(f"(that button opens {args[0]})")
+        elif kind == "app":
+            self._show_app(args[0])
         elif kind == "inline":
             self.sandbox.choose_inline_result(self.current, self.current, args[0])
             await self._settle()
@@ -349,6 +373,8 @@ class Console:
                         message.message_id,
                         button["callback_data"],
                     )
+                elif "web_app" in button:
+                    action = ("app", button["web_app"].get("url", ""))
                 else:
                     action = ("url", button.get("url", ""))
                 self.choices.append((str(button.get("text", "")), action))

@@ -150,7 +150,7 @@ async def read_params(request: web.Request) -> Params:
     """Every parameter of a Bot API request: query string first, then the body."""
     values: dict[str, Any] = dict(request.query)
     files: dict[str, Upload] = {}
-    if request.method != "POST" or not request.can_read_body:
+    if request.method != "POST" or not request.body_exists:
         return Params(values, files)
     content_type = request.content_type
     if content_type == "application/json":

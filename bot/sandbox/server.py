@@ -9,13 +9,17 @@ buttons, make inline queries, block the bot. See `bot/sandbox/__init__.py`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import json
 import logging
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
@@ -32,10 +36,19 @@ from bot.sandbox.model import (
 )
 from bot.sandbox.params import read_params
 from bot.sandbox.state import SandboxError, SandboxState
+from bot.sandbox.wire import Wire
+from bot.webapp.initdata import fields_for, sign
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD = 60 * 1024 * 1024
+# The theme a Telegram client passes to a Mini App (a light one, as the sandbox shows).
+SANDBOX_THEME = {
+    "bg_color": "#ffffff", "text_color": "#1b1b1f", "hint_color": "#6b6f76",
+    "link_color": "#1d5fb8", "button_color": "#2a73d6", "button_text_color": "#ffffff",
+    "secondary_bg_color": "#f1f2f5", "section_separator_color": "#d9dbe0",
+    "destructive_text_color": "#c0362c",
+}  # fmt: skip
 
 # Which calls to answer late: (method, params) -> bool.
 CallPredicate = Callable[[str, dict[str, Any]], bool]
@@ -97,6 +110,7 @@ class Sandbox(SandboxState):
         self._user_ids = itertools.count(100_001)
         self._group_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self._wire: Wire | None = None
         self._url: str | None = None
 
     # -- server ----------------------------------------------------------------------------
@@ -119,11 +133,22 @@ class Sandbox(SandboxState):
             self.build_app(), access_log=None, shutdown_timeout=1.0, handler_cancellation=True
         )
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        # The Bot API listens on a loopback port of its own; bots reach it through
+        # the wire (`bot.sandbox.wire`), which carries what a client sent to the
+        # server even if the client dies right after, as a real network does.
+        site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         self._runner = runner
-        sockname = next(iter(runner.addresses))
-        self._url = f"http://{sockname[0]}:{sockname[1]}"
+        inner = next(iter(runner.addresses))
+        wire = Wire((str(inner[0]), int(inner[1])))
+        try:
+            address = await wire.start(host, port)
+        except BaseException:
+            self._runner = None
+            await runner.cleanup()
+            raise
+        self._wire = wire
+        self._url = f"http://{address[0]}:{address[1]}"
         log.info("sandbox: Bot API listening on %s (bot %d)", self._url, self.bot.id)
 
     @property
@@ -139,6 +164,9 @@ class Sandbox(SandboxState):
         self.touch()
         await self.api.webhook.delete()
         runner, self._runner = self._runner, None
+        wire, self._wire = self._wire, None
+        if wire is not None:
+            await wire.stop()
         if runner is not None:
             await runner.cleanup()
         self._url = None
@@ -217,6 +245,11 @@ class Sandbox(SandboxState):
     async def _arrive_and_answer(
         self, request: web.Request, params: dict[str, Any]
     ) -> web.Response:
+        if request.match_info["method"] != "getUpdates":
+            # What arrived is kept now: had the client died meanwhile, aiohttp would
+            # refuse to hand over a body that is already here.
+            with contextlib.suppress(Exception):  # a body cut short is refused below
+                await request.read()
         if self.latency:
             await asyncio.sleep(self._leg())  # the request on its way to Telegram
         return await self._answer_api(request, params)
@@ -737,6 +770,29 @@ class Sandbox(SandboxState):
         )
 
     # -- reading -------------------------------------------------------------------------------
+    def open_web_app(self, user_id: int, url: str) -> str:
+        """The address a Telegram client opens for a Mini App button: `url` with
+        Telegram's launch fragment (init data signed with this sandbox's token
+        for the user, the version, a light theme)."""
+        if self._token is None:
+            raise SandboxError("the sandbox needs its token to sign init data")
+        user = self.user(user_id)
+        fields = fields_for(user.id, user.first_name, datetime.fromtimestamp(self.now(), UTC))
+        launch = {
+            "tgWebAppData": sign(self._token, fields),
+            "tgWebAppVersion": "8.0",
+            "tgWebAppPlatform": "sandbox",
+            "tgWebAppThemeParams": json.dumps(SANDBOX_THEME, separators=(",", ":")),
+        }
+        return f"{url.split('#')[0]}#{urlencode(launch, quote_via=quote)}"
+
+    def menu_button(self, chat_id: int | None = None) -> dict[str, Any]:
+        """The menu button a chat shows (setChatMenuButton), or the default one."""
+        found = self.menu_buttons.get(chat_id)
+        if found is None and chat_id is not None:
+            found = self.menu_buttons.get(None)
+        return found or {"type": "commands"}
+
     def messages(self, chat_id: int) -> list[SandboxMessage]:
         """The chat's messages in order (deleted ones left out)."""
         return [m for m in self.chat(chat_id).messages if not m.deleted]

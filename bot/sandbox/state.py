@@ -89,6 +89,8 @@ class SandboxState:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         # setMyDescription / setMyShortDescription: (kind, language_code) -> text.
         self.descriptions: dict[tuple[str, str], str] = {}
+        # setChatMenuButton: per chat id, and the default one under None.
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.inline_queries: dict[str, InlineQueryRecord] = {}
         self.inline_messages: dict[str, SandboxMessage] = {}

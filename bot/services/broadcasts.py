@@ -142,12 +142,14 @@ class BroadcastService:
         scheduled_at: datetime | None = None,
         nudge_days: int | None = None,
         update_id: int | None = None,
+        request_key: str | None = None,
     ) -> int:
         """A new draft: a text, or a message to copy (chat id, message id).
 
         `update_id` is the update that asked for it, kept as the draft's request
         key: the same update handled again, after a crash mid-handler, finds its
-        draft instead of making a second one.
+        draft instead of making a second one; `request_key` is the same for a
+        request that is not an update (the Mini App's, `keys.web_request`).
         """
         if text is None and source is None:
             raise BroadcastError(
@@ -156,7 +158,8 @@ class BroadcastService:
         now = self._clock.now()
         audience = Audience("inactive", days=nudge_days) if nudge_days else Audience("all")
         async with self._sessions.begin() as session:
-            request_key = keys.request(update_id) if update_id is not None else None
+            if request_key is None and update_id is not None:
+                request_key = keys.request(update_id)
             if request_key is not None:
                 existing = await session.scalar(
                     select(Broadcast.id).where(Broadcast.request_key == request_key)

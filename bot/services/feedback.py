@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,6 +37,7 @@ from bot.db.status import (
     RelayDirection,
     Role,
 )
+from bot.services.schedule import local_date
 
 FEED_PAGE = 5
 # Efforts worth a coach's look: very easy (1) and very hard (5).
@@ -398,8 +400,11 @@ class FeedbackService:
                 item.source_message_id,
             )
 
-    async def to_member(self, update_id: int, coach: MemberDTO, item_id: int, text: str) -> Relayed:
-        """A coach's answer, queued for the member of the item."""
+    async def to_member(
+        self, update_id: int, coach: MemberDTO, item_id: int, text: str, *, key: str | None = None
+    ) -> Relayed:
+        """A coach's answer, queued for the member of the item. `key`: the dedupe
+        key of a request that is not an update (the Mini App's)."""
         now = self._now()
         async with self._sessions.begin() as session:
             found = (
@@ -416,7 +421,31 @@ class FeedbackService:
                 return Relayed("unreachable")
             await self._queue(
                 session, item_id, coach, RelayDirection.TO_MEMBER, text[:RELAY_LIMIT],
-                keys.relay(update_id, member.id), now, recipient=member,
+                key or keys.relay(update_id, member.id), now, recipient=member,
+            )  # fmt: skip
+        return Relayed("queued", 1)
+
+    async def message_member(
+        self, token: str, coach: MemberDTO, member_id: int, scope: Scope, text: str
+    ) -> Relayed:
+        """A coach's message to a member from the dashboard, in the thread of the
+        member's day (their check-in item of today, made if need be): the member
+        answers by replying, as to any coach message."""
+        now = self._now()
+        async with self._sessions.begin() as session:
+            row = await session.get(Member, member_id)
+            if row is None or (
+                scope.cohort_ids is not None and row.cohort_id not in scope.cohort_ids
+            ):
+                return Relayed("not_yours")
+            member = MemberDTO.from_row(row)
+            if member.status not in REACHABLE:
+                return Relayed("unreachable")
+            day = local_date(now, ZoneInfo(member.timezone))
+            item_id = await self._checkin_item(session, member, day, now)
+            await self._queue(
+                session, item_id, coach, RelayDirection.TO_MEMBER, text[:RELAY_LIMIT],
+                keys.web_relay(token, member.id), now, recipient=member,
             )  # fmt: skip
         return Relayed("queued", 1)
 

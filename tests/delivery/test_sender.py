@@ -4,8 +4,6 @@ queries it relies on, pruning and paid broadcasts. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
@@ -30,7 +28,6 @@ from bot.delivery.limiter import TelegramLimiter
 from bot.delivery.sender import (
     LEASE_NAME,
     LEASE_TTL,
-    OutcomeWriter,
     Pacer,
     Sender,
     Window,
@@ -45,7 +42,7 @@ from tests.conftest import ADMIN
 from tests.kit.asserts import assert_all_valid
 from tests.kit.harness import Harness, running_bot
 from tests.kit.members import bulk_members, onboard
-from tests.kit.recording import TIMED_OUT, TOKEN, Failure, RecordingRequest
+from tests.kit.recording import HANGS, TIMED_OUT, TOKEN, Failure, RecordingRequest
 from tests.kit.updates import TgUser
 from tests.kit.virtual_time import VirtualTime
 
@@ -227,7 +224,7 @@ async def test_outcomes_are_written_many_per_transaction(
     assert await sender.drain() == 300
     elapsed = loop.time() - started
     assert sum(batches) == 300
-    every = inspect.signature(OutcomeWriter).parameters["every"].default  # the flush interval
+    every = sender.outcome_every  # the flush interval
     assert len(batches) <= elapsed / every + 300 / 200 + 2, batches
     assert len(batches) < 300 / 2, batches
     assert (await bot.services.broadcasts.view(broadcast_id)).sent == 300
@@ -242,8 +239,7 @@ async def test_a_full_batch_of_outcomes_is_written_at_once(
     sender = bot.services.sender
     virtual_pacing(sender)
     batches = record_batches(monkeypatch)
-    slow_flush = functools.partial(OutcomeWriter, every=60.0)  # only full batches, and the end
-    monkeypatch.setattr(sender_module, "OutcomeWriter", slow_flush)
+    sender.outcome_every = 60.0  # only full batches, and the end
     assert await sender.drain() == 300
     assert batches == [200, 100]
 
@@ -453,26 +449,132 @@ async def test_a_second_sender_waits_for_the_lease_then_frees_the_rows_of_the_fi
     assert_all_valid(second_api.sent())
 
 
+async def test_after_a_crash_what_went_out_is_never_sent_again(
+    bot: Harness, running: Running
+) -> None:
+    """The first sender's requests went out and it died before any answer came:
+    the next holder takes those rows as sent (counted uncertain) and sends only
+    the rows that never went out."""
+    ids = await bulk_members(bot.app, 8)
+    broadcast_id = await queued_broadcast(bot, "Once only")
+    first, first_api = await own_sender(bot, "first")
+    second, second_api = await own_sender(bot, "second")
+    virtual_pacing(first)
+    first_api.fail_when(lambda call: call.method == "sendMessage", HANGS)
+    assert await first._take_lease()
+    draining = asyncio.create_task(first.drain(limit=3))
+    sessions = bot.services.database.sessions
+
+    async def marked() -> int:
+        async with sessions() as session:
+            found = await session.scalars(select(Outbox).where(Outbox.sent_at.is_not(None)))
+            return len(list(found))
+
+    for _ in range(200):
+        if await marked() == 3:
+            break
+        await asyncio.sleep(0.01)
+    assert await marked() == 3
+    async with sessions.begin() as session:  # claimed as well, never sent
+        assert len(await OutboxRepository(session).claim("first", bot.clock.now(), 2)) == 2
+    went_out = {call.chat_id for call in first_api.sent("sendMessage")}
+    assert len(went_out) == 3
+
+    bot.clock.advance(LEASE_TTL + timedelta(seconds=1))  # it died: never renewed
+    start(second, running)
+    await until(lambda: len(copies(second_api, "Once only")) == 5, 5)
+    await asyncio.sleep(0.2)
+
+    assert set(copies(second_api, "Once only")) == set(ids) - went_out
+    assert max(copies(second_api, "Once only").values()) == 1
+    rows = await rows_by_chat(bot)
+    assert {chat for chat, row in rows.items() if row.uncertain} == went_out
+    assert {row.status for row in rows.values()} == {"sent"}
+    view = await bot.services.broadcasts.view(broadcast_id)
+    assert (view.sent, view.uncertain) == (8, 3)
+
+    for task in list(first._tasks):  # what was left of the first process
+        task.cancel()
+    assert await draining == 3
+    assert {row.status for row in (await rows_by_chat(bot)).values()} == {"sent"}
+
+
+async def test_a_send_answered_429_loses_its_mark_before_a_kill_could_read_it(
+    bot: Harness,
+) -> None:
+    """A marked row whose answer says "not delivered" is written back to pending
+    at once, not with the next batch of outcomes: a kill right after the answer
+    must not leave it looking sent (it would never go out)."""
+    await bulk_members(bot.app, 4)
+    await queued_broadcast(bot, "Not yet")
+    first, first_api = await own_sender(bot, "first")
+    virtual_pacing(first)
+    first.outcome_every = 60.0  # the batch write would come far too late
+    is_send = lambda call: call.method == "sendMessage"  # noqa: E731
+    first_api.fail_when(is_send, Failure(429, "Too Many Requests: retry after 30", 30), times=3)
+    first_api.fail_when(is_send, HANGS)  # keeps the drain busy, as a live sender is
+    assert await first._take_lease()
+    draining = asyncio.create_task(first.drain(limit=4))
+    sessions = bot.services.database.sessions
+
+    later = bot.clock.now() + timedelta(seconds=20)
+
+    async def settled() -> list[Outbox]:
+        """Rows whose 429 is written: pending again, unmarked, for 30 s from now."""
+        async with sessions() as session:
+            rows = list(await session.scalars(select(Outbox)))
+        return [
+            row
+            for row in rows
+            if row.status == "pending" and row.sent_at is None and row.not_before > later
+        ]
+
+    await until(lambda: sum(map(is_send, first_api.calls)) == 4)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 1.0
+    while len(await settled()) < 3:
+        assert loop.time() < deadline, "the 429 answers were not written at once"
+        await asyncio.sleep(0.01)
+
+    async with sessions.begin() as session:  # the process dies here; a takeover
+        await OutboxRepository(session).release_others("second")
+    rows = await rows_by_chat(bot)
+    refused = [row for row in rows.values() if row.sent_at is None and row.not_before > later]
+    assert [(row.status, row.uncertain) for row in refused] == [("pending", False)] * 3
+    hung = [row for row in rows.values() if row not in refused]
+    assert [(row.status, row.uncertain) for row in hung] == [("sent", True)]  # it went out
+
+    for task in list(first._tasks):  # what was left of the first process
+        task.cancel()
+    await draining
+
+
 async def test_a_stalled_sender_cannot_undo_what_the_next_holder_settled(bot: Harness) -> None:
-    """Outcomes are written only for rows the writer's sender still holds: after a
-    takeover put them back to pending, a late answer to the old holder changes
-    nothing (else a row could be marked sent while the new holder sends it)."""
+    """Outcomes are written only for rows the writer's sender still holds."""
     ids = await bulk_members(bot.app, 2)
     await queued_broadcast(bot, "Settled")
     sessions = bot.services.database.sessions
     now = bot.clock.now()
     async with sessions.begin() as session:
-        claimed = await OutboxRepository(session).claim("first", now, 2)
+        repo = OutboxRepository(session)
+        claimed = await repo.claim("first", now, 2)
+        await repo.mark_on_wire("first", [claimed[0].id], now)
+        await repo.mark_on_wire("other", [claimed[1].id], now)  # not its claim: no effect
     async with sessions.begin() as session:
         assert await OutboxRepository(session).release_others("second") == 2
-    late = {
-        "row_id": claimed[0].id, "status": "sent", "attempts": 1, "not_before": now,
-        "error": None, "telegram_message_id": 99, "sent_at": now, "uncertain": False,
+    rows = await rows_by_chat(bot)
+    assert (rows[claimed[0].chat_id].status, rows[claimed[0].chat_id].uncertain) == ("sent", True)
+    assert (rows[claimed[1].chat_id].status, rows[claimed[1].chat_id].uncertain) == (
+        "pending",
+        False,
+    )
+    stale = {
+        "row_id": claimed[0].id, "status": "pending", "attempts": 1, "not_before": now,
+        "error": "late answer", "telegram_message_id": None, "sent_at": None, "uncertain": False,
     }  # fmt: skip
     async with sessions.begin() as session:
-        await OutboxRepository(session).finish_many([late], "first")
-    rows = await rows_by_chat(bot)
-    assert {row.status for row in rows.values()} == {"pending"}
+        await OutboxRepository(session).finish_many([stale], "first")
+    assert (await rows_by_chat(bot))[claimed[0].chat_id].status == "sent"
     assert sorted(rows) == sorted(ids)
 
 

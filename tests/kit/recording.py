@@ -18,6 +18,8 @@ from typing import Any
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.net import note_on_wire
+
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "defy_gravity_test_bot"
 TOKEN = f"{BOT_ID}:AAHq3x9Lk2vW8pZr4tYb6nMc1dFg7hJs5eQ"
@@ -141,6 +143,7 @@ class RecordingRequest(BaseRequest):
                 )
         call = Call(api_method, params, files, uploads, self.monotonic())
         self.calls.append(call)
+        note_on_wire()  # the request has gone out, as aiohttp tells the sender
         failure = self._scripted_failure(call)
         if failure is not None:
             call.refused = failure

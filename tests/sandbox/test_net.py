@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
@@ -51,3 +55,44 @@ async def test_telegram_errors_come_back_as_ptb_errors(fast: Bot, sandbox: Sandb
     robin = sandbox.add_user("Robin")
     with pytest.raises(BadRequest, match="text is empty"):
         await fast.send_message(robin.id, "")
+
+
+async def test_a_request_that_arrived_is_carried_out_when_its_client_dies(
+    sandbox: Sandbox,
+) -> None:
+    """A kill -9 right after a request went out: its bytes reach Telegram, which
+    delivers it; only the answer has nobody to go to. The sandbox, answering
+    after a latency, does the same (and logs no error of its own)."""
+    robin = sandbox.add_user("Robin")
+    sandbox.set_latency(0.4, 0.0, seed=1)
+    url = f"{sandbox.url}/bot{TOKEN}/sendMessage"
+    async with aiohttp.ClientSession() as client:
+        posting = asyncio.create_task(client.post(url, json={"chat_id": robin.id, "text": "Hi"}))
+        await asyncio.sleep(0.1)  # on its way: the body has arrived, no answer yet
+        posting.cancel()  # the client goes, and its connection with it
+        with contextlib.suppress(asyncio.CancelledError):
+            await posting
+    await asyncio.sleep(0.6)
+    assert [message.text for message in sandbox.messages(robin.id)] == ["Hi"]
+    assert sandbox.errors() == []
+
+
+async def test_a_request_written_just_before_a_kill_is_carried_out(sandbox: Sandbox) -> None:
+    """The whole request and the end of the connection arrive together (the
+    client wrote, then died): Telegram still has the request and delivers it."""
+    members = [sandbox.add_user(f"Member {n}") for n in range(5)]
+    host, port = sandbox.url.removeprefix("http://").split(":")
+    for member in members:
+        body = json.dumps({"chat_id": member.id, "text": "Written, then killed"}).encode()
+        _, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            f"POST /bot{TOKEN}/sendMessage HTTP/1.1\r\nHost: {host}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        writer.close()  # at once: no answer awaited
+        await writer.wait_closed()
+    await asyncio.sleep(0.5)
+    for member in members:
+        assert [m.text for m in sandbox.messages(member.id)] == ["Written, then killed"]
+    assert sandbox.errors() == []

@@ -52,8 +52,10 @@ FIRST_ID = 6_000_000
 RATE = 30  # BOT_BROADCAST_RATE at its maximum
 LATENCY, JITTER = 0.15, 0.05
 # The most sends the sender has awaiting answers at 30/s when Telegram takes up
-# to 200 ms: what a kill -9 can leave delivered but not yet recorded.
+# to 200 ms: what a kill -9 would send twice if the marks did not say which of
+# them had gone out.
 IN_FLIGHT = Window(RATE, latency=LATENCY + JITTER).size
+SETTLE_S = 0.5  # after a kill, what had arrived before it has been answered
 
 
 def copies(sandbox: Sandbox, user_ids: Sequence[int], text: str) -> Counter[int]:
@@ -242,6 +244,24 @@ def processes(migrated_url: str, sandbox: Sandbox, tmp_path: Path) -> Iterator[P
         print((tmp_path / "bot.log").read_text()[-3000:])  # noqa: T201 - shown on failure
 
 
+async def outbox_rows(url: str, chat_ids: Sequence[int]) -> str:
+    """What the outbox says of these chats (for a failure's message)."""
+    db = Database(url)
+    try:
+        async with db.sessions() as session:
+            rows = await session.scalars(
+                select(Outbox).where(Outbox.chat_id.in_(list(chat_ids)[:20]))
+            )
+            shown = [
+                f"{row.chat_id}: {row.status} attempts={row.attempts} uncertain={row.uncertain} "
+                f"sent_at={row.sent_at} error={row.error}"
+                for row in rows
+            ]
+    finally:
+        await db.dispose()
+    return f"{len(chat_ids)} members got nothing; their rows:\n" + "\n".join(shown)
+
+
 def delivered(sandbox: Sandbox, ids: Sequence[int], text: str) -> int:
     return sum(1 for n in copies(sandbox, ids, text).values() if n)
 
@@ -250,7 +270,8 @@ async def test_kill_9_mid_broadcast_twice(
     migrated_url: str, sandbox: Sandbox, processes: Processes
 ) -> None:
     """A new process resumes within 10 s of each kill; nothing is lost, and what
-    goes twice is at most what was in flight at the kill."""
+    goes twice is what went out in the last milliseconds before a kill (its
+    mark not yet written): one at most per kill, not every send in flight."""
     ids = await community(migrated_url, "Survives kill -9")
     for user_id in ids:
         sandbox.add_user(f"Member {user_id}", user_id=user_id)
@@ -261,21 +282,30 @@ async def test_kill_9_mid_broadcast_twice(
         await poll(lambda mark=mark: delivered(sandbox, ids, text) >= mark, 120)
         os.kill(process.pid, signal.SIGKILL)
         await poll(lambda process=process: process.poll() is not None, 10)
-        at_kill = sum(copies(sandbox, ids, text).values())
         process = processes.start()  # a supervisor restarts it at once
+        # What had reached the sandbox before the kill is still carried out
+        # (the answer's way back takes up to 100 ms); only then do new copies
+        # mean that the new process sends.
+        await asyncio.sleep(SETTLE_S)
+        at_kill = sum(copies(sandbox, ids, text).values())
         resumed.append(
-            await poll(
+            SETTLE_S
+            + await poll(
                 lambda at_kill=at_kill: sum(copies(sandbox, ids, text).values()) > at_kill, 30
             )
         )
-    await poll(lambda: delivered(sandbox, ids, text) == MEMBERS, 120, every=0.5)
+    try:
+        await poll(lambda: delivered(sandbox, ids, text) == MEMBERS, 120, every=0.5)
+    except AssertionError:
+        missing = [user_id for user_id, n in copies(sandbox, ids, text).items() if not n]
+        raise AssertionError(await outbox_rows(migrated_url, missing)) from None
     await asyncio.sleep(3)  # anything still to come would come now
     got = copies(sandbox, ids, text)
     duplicates = sum(n - 1 for n in got.values() if n > 1)
     print(f"resumed after {resumed} s; {duplicates} duplicates")  # noqa: T201
     assert all(n >= 1 for n in got.values()), "lost messages"
     assert max(got.values()) <= 2
-    assert duplicates <= 2 * IN_FLIGHT, f"{duplicates} duplicates after two kills"
+    assert duplicates <= 2, f"{duplicates} duplicates after two kills ({IN_FLIGHT} in flight)"
     assert max(resumed) <= 10, resumed
 
 

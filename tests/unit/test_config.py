@@ -18,7 +18,7 @@ ALL_VARS = (
     "LOG_LEVEL", "BOT_AUTO_MIGRATE", "BOT_TICK_SECONDS", "BOT_SANDBOX_CLOCK_FILE",
     "BOT_PAID_BROADCAST_RATE", "BOT_SEND_TIMEOUT", "BOT_OUTBOX_RETENTION_DAYS", "LOG_FORMAT",
     "BOT_WEBHOOK_URL", "BOT_WEBHOOK_LISTEN", "BOT_WEBHOOK_SECRET", "BOT_WEBHOOK_MAX_CONNECTIONS",
-    "BOT_HTTP_LISTEN",
+    "BOT_HTTP_LISTEN", "BOT_PUBLIC_URL", "BOT_WEBAPP_MAX_AGE",
 )  # fmt: skip
 
 
@@ -155,6 +155,12 @@ BAD_VALUES = [
     ("BOT_WEBHOOK_SECRET", "s3cr3t/with/slashes", "has characters Telegram does not allow"),
     ("BOT_WEBHOOK_SECRET", "Ab1_-" * 52, "or is too long"),
     ("BOT_WEBHOOK_MAX_CONNECTIONS", "101", "'101' is not a whole number from 1 to 100"),
+    ("BOT_PUBLIC_URL", "bot.example.com", "is not an http(s) URL"),
+    ("BOT_PUBLIC_URL", "http://bot.example.com", "must be https:// (Telegram opens Mini Apps"),
+    ("BOT_PUBLIC_URL", "https://bot.example.com/app", "must be a root without a path"),
+    ("BOT_PUBLIC_URL", "https://bot.example.com/?x=1", "must not have a query"),
+    ("BOT_WEBAPP_MAX_AGE", "30", "'30' is not a whole number from 60 to 86400"),
+    ("BOT_WEBAPP_MAX_AGE", "1h", "'1h' is not a whole number from 60 to 86400"),
 ]
 
 

@@ -1,0 +1,1 @@
+"""The Telegram Mini App served under /app: init-data checks, JSON API, static pages."""

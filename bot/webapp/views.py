@@ -1,0 +1,147 @@
+"""The JSON the Mini App's pages read: DTOs and content turned into plain data.
+
+Card bodies are the content's small Markdown turned into Telegram HTML
+(`render.markdown.to_html`: everything escaped, then <b> and <i> only), so the
+page may show them as HTML; every other string is text the page escapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.catalog import Catalog
+from bot.catalog.personalise import Profile, Section, personalise
+from bot.catalog.schema import AnatomyCard, ExerciseCard, Program, ProgramDay, StretchCard
+from bot.render.cards import format_dose
+from bot.render.markdown import to_html
+from bot.services.dashboard import MemberPage, RosterPage
+
+SECTIONS: tuple[tuple[Section, str], ...] = (
+    ("warmup", "Warm-up"),
+    ("exercises", "Exercises"),
+    ("cooldown", "Cool-down"),
+    ("mobility", "Mobility"),
+)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def roster_json(page: RosterPage) -> dict[str, Any]:
+    return {
+        "total": page.total,
+        "page": page.page,
+        "pages": page.pages,
+        "rows": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "username": r.username,
+                "cohort": r.cohort,
+                "status": r.status,
+                "program_day": r.program_day,
+                "streak": r.current_streak,
+                "adherence_7": r.adherence_7,
+                "adherence_30": r.adherence_30,
+                "last_checkin": _iso(r.last_checkin),
+            }
+            for r in page.rows
+        ],
+    }
+
+
+def member_page_json(
+    page: MemberPage, programs: Mapping[str, Program], upcoming: datetime | None
+) -> dict[str, Any]:
+    member = page.member
+    program = programs.get(member.program_id or "")
+    progress = page.progress
+    return {
+        "id": member.id,
+        "name": member.first_name,
+        "username": member.username,
+        "cohort": page.cohort,
+        "status": member.status,
+        "program": program.name if program else None,
+        "timezone": member.timezone,
+        "time": member.reminder_time.strftime("%H:%M"),
+        "joined": member.created_at.date().isoformat(),
+        "next_session": upcoming.isoformat() if upcoming else None,
+        "streak": progress.current_streak,
+        "longest": progress.longest_streak,
+        "done": progress.total_done,
+        "adherence_7": progress.adherence_7,
+        "adherence_30": progress.adherence_30,
+        "calendar": [{"date": d.day.isoformat(), "mark": d.mark} for d in page.days],
+        "notes": [
+            {"date": n.day.isoformat(), "effort": n.effort, "text": n.text} for n in page.notes
+        ],
+    }
+
+
+def day_json(
+    catalog: Catalog, day: ProgramDay, profile: Profile | None, mark: str | None, today: bool
+) -> dict[str, Any]:
+    """One program day as the member does it (their swaps when they answered the
+    quick questions), with how it went."""
+    sections = []
+    if not day.rest:
+        personal = personalise(catalog, day, profile) if profile is not None else None
+        for name, label in SECTIONS:
+            if personal is not None:
+                items = [(i.id, format_dose(i.dose)) for i in personal.section(name)]
+            else:
+                items = [(i.id, format_dose(catalog.dose_of(i))) for i in getattr(day, name)]
+            if items:
+                sections.append(
+                    {
+                        "label": label,
+                        "items": [
+                            {"id": card, "name": catalog.name(card), "dose": dose}
+                            for card, dose in items
+                        ],
+                    }
+                )
+    return {
+        "day": day.day,
+        "title": day.title,
+        "rest": day.rest,
+        "focus": catalog.name(day.focus) if day.focus else None,
+        "note": day.note,
+        "today": today,
+        "mark": mark,
+        "sections": sections,
+    }
+
+
+def card_json(catalog: Catalog, card_id: str, *, brief: bool) -> dict[str, Any]:
+    """A card of the library: its name and kind, and unless `brief` its whole text."""
+    card = catalog.card(card_id)
+    assert card is not None
+    kind = card.kind if isinstance(card, (AnatomyCard, ExerciseCard, StretchCard)) else "card"
+    out: dict[str, Any] = {"id": card.id, "name": card.name, "kind": kind}
+    if isinstance(card, AnatomyCard):
+        out["summary"] = card.summary
+    elif isinstance(card, (ExerciseCard, StretchCard)):
+        out["summary"] = format_dose(card.dose)
+    if brief:
+        return out
+    out["html"] = to_html(card.body) if card.body else ""
+    if isinstance(card, AnatomyCard):
+        out["lists"] = [
+            ("What it does", list(card.actions)),
+            ("In everyday life", list(card.everyday)),
+            ("When it is weak", list(card.when_weak)),
+        ]
+    elif isinstance(card, (ExerciseCard, StretchCard)):
+        out["lists"] = [
+            ("Steps", list(card.steps)),
+            ("Cues", list(card.cues)),
+            ("Common mistakes", list(card.mistakes)),
+            ("Safety", list(card.safety)),
+        ]
+    out["lists"] = [{"title": t, "items": items} for t, items in out["lists"] if items]
+    return out
