@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import cast
 
@@ -12,9 +13,10 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot import i18n
 from bot.background import HeavyWork, settle
-from bot.catalog import Catalog, load_catalog
-from bot.catalog.library import Library
+from bot.catalog import Catalog, load_catalogs
+from bot.catalog.library import Libraries
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import BotApplication, BotContext, BotData, Services, Worker
@@ -22,7 +24,7 @@ from bot.db.session import Database
 from bot.db.status import BroadcastStatus, Role
 from bot.delivery.compose import make_composer, make_relay_listener
 from bot.delivery.limiter import DEFAULT_OVERALL_RATE, MAX_OVERALL_RATE, TelegramLimiter
-from bot.delivery.menus import publish_default_menu, publish_menu
+from bot.delivery.menus import publish_default_menu, publish_member_menu
 from bot.delivery.monitor import BroadcastMonitor
 from bot.delivery.sender import Sender
 from bot.delivery.tick import Ticker
@@ -58,17 +60,21 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     catalog: Catalog | None = None,
+    catalogs: Mapping[str, Catalog] | None = None,
     workers: bool = True,
     rate_limiter: bool = True,
 ) -> BotApplication:
     """Build the bot. `request`/`updates_request` replace the HTTP layer (tests).
 
-    The content is loaded and validated here, before anything connects: a bad
-    content directory raises ContentError with every problem.
+    The content of every language is loaded and validated here, before anything
+    connects: a bad content directory raises ContentError with every problem.
+    `catalog` (English only) or `catalogs` (by language) replace the loading.
     """
     if settings.bot_token is None:
         raise ValueError("a bot token is needed to build the application")
-    library = Library(catalog or load_catalog(settings.content_dir))
+    if catalogs is None:
+        catalogs = {i18n.DEFAULT: catalog} if catalog else load_catalogs(settings.content_dir)
+    libraries = Libraries(catalogs)
     builder = (
         Application.builder()
         .token(settings.bot_token.get_secret_value())
@@ -104,7 +110,7 @@ def build_application(
     app.bot_data.config = settings
     app.bot_data.metrics = metrics
     app.bot_data.clock = clock or SystemClock()
-    app.bot_data.library = library
+    app.bot_data.libraries = libraries
     app.bot_data.run_workers = workers
     register(app)
     return app
@@ -115,7 +121,8 @@ async def _open_resources(app: BotApplication) -> None:
     bot_data: BotData = app.bot_data
     settings = bot_data.config
     clock = bot_data.clock
-    catalog = bot_data.library.catalog
+    # The services work with ids and program days, the same in every language.
+    catalog = bot_data.libraries.catalog(i18n.DEFAULT)
     database = Database(settings.effective_database_url)
     planner = SessionPlanner(database.sessions, clock, catalog)
     preferences = PreferencesService(database.sessions, clock, catalog.programs)
@@ -158,6 +165,7 @@ async def _open_resources(app: BotApplication) -> None:
                 digests=digests,
                 groups=groups,
                 bot_username=lambda: app.bot.username,
+                catalogs=bot_data.libraries.catalog,
             ),
             members,
             rate=settings.broadcast_rate,
@@ -186,7 +194,7 @@ async def _open_resources(app: BotApplication) -> None:
     await services.staff.sync_admins()
     await publish_default_menu(app.bot, settings.app_url)
     for person in await services.staff.staff():
-        await publish_menu(app.bot, person.chat_id, Role(person.role), settings.app_url)
+        await publish_member_menu(app.bot, person, Role(person.role), settings.app_url)
     if bot_data.run_workers:
         _start_workers(app, services)
     log.info("bot @%s ready on %s", app.bot.username, database.dialect)

@@ -146,24 +146,34 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _content(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.catalog import ContentError, load_catalog
+    from bot import i18n
+    from bot.catalog import ContentError, load_catalogs
     from bot.render.check import render_problems
 
     directory = args.dir or settings.content_dir
     try:
-        catalog = load_catalog(directory)
+        catalogs = load_catalogs(directory)
     except ContentError as exc:
         print(exc.report())  # noqa: T201
         return EXIT_CONTENT
-    problems = render_problems(catalog)
+    problems = [
+        problem
+        for language, catalog in catalogs.items()
+        for problem in render_problems(catalog, language)
+    ]
     if problems:
         for problem in problems:
             print(problem)  # noqa: T201
         print(f"{len(problems)} problem(s) in the content")  # noqa: T201
         return EXIT_CONTENT
     print(f"content in {directory} is valid:")  # noqa: T201
-    for kind, count in catalog.counts().items():
+    for kind, count in catalogs[i18n.DEFAULT].counts().items():
         print(f"  {count:4d} {kind}")  # noqa: T201
+    for language in i18n.LANGUAGES:
+        if language == i18n.DEFAULT:
+            continue
+        state = "the same items" if language in catalogs else "no folder: English content"
+        print(f"  {language}: {state}")  # noqa: T201
     return 0
 
 

@@ -14,7 +14,7 @@ from bot.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.background import HeavyWork
-    from bot.catalog.library import Library
+    from bot.catalog.library import Libraries, Library
     from bot.db.session import Database
     from bot.delivery.monitor import BroadcastMonitor
     from bot.delivery.sender import Sender
@@ -75,7 +75,7 @@ class BotData:
         self.run_workers = True
         # The process's counters for /metrics (bot.metrics), shared by every part.
         self.metrics = Metrics()
-        self._library: Library | None = None
+        self._libraries: Libraries | None = None
         self._services: Services | None = None
         # Tasks started in post_init (the outbox sender), stopped in post_stop.
         self.workers: list[Worker] = []
@@ -94,15 +94,20 @@ class BotData:
         return self._services
 
     @property
-    def library(self) -> Library:
-        """The validated content and its search indexes."""
-        if self._library is None:
+    def libraries(self) -> Libraries:
+        """The validated content and its search indexes, one per language."""
+        if self._libraries is None:
             raise RuntimeError("the content is not loaded")
-        return self._library
+        return self._libraries
 
-    @library.setter
-    def library(self, value: Library) -> None:
-        self._library = value
+    @libraries.setter
+    def libraries(self, value: Libraries) -> None:
+        self._libraries = value
+
+    @property
+    def library(self) -> Library:
+        """The content in the language of the update being handled."""
+        return self.libraries.current()
 
     @property
     def database(self) -> Database:

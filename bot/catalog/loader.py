@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot import i18n
 from bot.catalog.catalog import Catalog
 from bot.catalog.schema import (
     AnatomyCard,
@@ -96,28 +97,137 @@ class _Collector:
         self.problems.append(Problem(path, line, message))
 
 
-def load_catalog(directory: Path) -> Catalog:
-    """Read every content file under `directory`; raise ContentError on any problem."""
+def load_catalog(
+    directory: Path, *, language: str = i18n.DEFAULT, base: Path | None = None
+) -> Catalog:
+    """Read every content file under `directory`; raise ContentError on any problem.
+
+    `language` decides the words the safety notes are checked for; problems are
+    located relative to `base` (the English root, for a language folder)."""
     found = _Collector()
+    catalog, _sources = _load(directory, language, base or directory, found)
+    if found.problems:
+        raise ContentError(found.problems)
+    return catalog
+
+
+def load_catalogs(directory: Path) -> dict[str, Catalog]:
+    """The English content at `directory` and each language's in `directory/<code>`
+    (the same ids, kinds and structure, checked against the English). A language
+    without a folder of its own reads the English content. Every problem of every
+    language is raised together."""
+    found = _Collector()
+    english, english_sources = _load(directory, i18n.DEFAULT, directory, found)
+    catalogs = {i18n.DEFAULT: english}
+    for language in i18n.LANGUAGES:
+        folder = directory / language
+        if language == i18n.DEFAULT or not folder.is_dir():
+            continue
+        own = _Collector()
+        catalog, sources = _load(folder, language, directory, own)
+        _check_parity(language, english_sources, sources, own)
+        found.problems += own.problems
+        catalogs[language] = catalog
+    if found.problems:
+        raise ContentError(found.problems)
+    return catalogs
+
+
+def _load(
+    directory: Path, language: str, base: Path, found: _Collector
+) -> tuple[Catalog, list[_Source]]:
     if not directory.is_dir():
         raise ContentError([Problem(str(directory), 0, "content directory not found")])
     sources: list[_Source] = []
     for folder, (model, kinds) in CARD_FOLDERS.items():
         for path in sorted((directory / folder).glob("*.md")):
-            source = _load_card(directory, path, model, kinds, found)
+            source = _load_card(base, path, model, kinds, found, language)
             if source is not None:
                 sources.append(source)
     for path in sorted((directory / PROGRAM_FOLDER).glob("*.y*ml")):
-        source = _load_program(directory, path, found)
+        source = _load_program(base, path, found, language)
         if source is not None:
             sources.append(source)
     for stray in _stray_files(directory):
-        found.add(stray, 1, "not a content file (cards are .md, programs .yaml)")
+        found.add(str((directory / stray).relative_to(base)), 1,
+                  "not a content file (cards are .md, programs .yaml)")  # fmt: skip
+    return _assemble(sources, found), sources
 
-    catalog = _assemble(sources, found)
-    if found.problems:
-        raise ContentError(found.problems)
-    return catalog
+
+# -- languages ----------------------------------------------------------------------
+# Words a translation writes its own way: only whether they are there must match.
+# Every other value (ids, references, kinds, doses, days, flags) must be equal,
+# and every list as long as the English one, except the aliases.
+TEXT_FIELDS = frozenset({
+    "name", "body", "summary", "origin", "insertion", "nerve", "title", "text", "note",
+    "regression_note", "progression_note", "regression_why", "progression_why",
+    "actions", "everyday", "when_weak", "steps", "cues", "mistakes", "safety",
+})  # fmt: skip
+FREE_LISTS = frozenset({"aliases"})
+IGNORED = frozenset({"line"})  # where a lesson section starts in its file
+
+
+def _check_parity(
+    language: str, english: list[_Source], translated: list[_Source], found: _Collector
+) -> None:
+    """Report every id missing from either side and every structural difference."""
+    theirs = {source.model.id: source for source in translated}
+    ours = {source.model.id: source for source in english}
+    for model_id, source in ours.items():
+        other = theirs.get(model_id)
+        folder = f"{language}/{source.path}"
+        if other is None:
+            if model_id not in found.broken_ids:  # else its own problem is reported
+                found.add(folder, 1, f"missing: the {language} content has no {model_id!r}")
+            continue
+        if other.path != folder:
+            found.add(other.path, 1, f"id {model_id!r}: expected at {folder}")
+            continue
+        difference = _first_difference(_dumped(source.model), _dumped(other.model), ())
+        if difference is not None:
+            loc, message = difference
+            found.add(other.path, other.line(*loc), f"{_dotted(loc)}: {message}")
+    for model_id, source in theirs.items():
+        if model_id not in ours:
+            found.add(
+                source.path, source.line("id"), f"id: {model_id!r} is not in the English content"
+            )
+
+
+def _dumped(model: Any) -> Any:
+    return model.model_dump(mode="python")
+
+
+def _first_difference(
+    ours: Any, theirs: Any, loc: tuple[str | int, ...]
+) -> tuple[tuple[str | int, ...], str] | None:
+    key = next((part for part in reversed(loc) if isinstance(part, str)), "")
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        for name in ours:
+            if name in IGNORED:
+                continue
+            found = _first_difference(ours[name], theirs.get(name), (*loc, name))
+            if found is not None:
+                return found
+        return None
+    if isinstance(ours, list) and isinstance(theirs, list):
+        if key in FREE_LISTS:
+            return None
+        if len(ours) != len(theirs):
+            return loc, f"{len(theirs)} entries where the English has {len(ours)}"
+        for index, (mine, other) in enumerate(zip(ours, theirs, strict=True)):
+            found = _first_difference(mine, other, (*loc, index))
+            if found is not None:
+                return found
+        return None
+    if key in TEXT_FIELDS and (isinstance(ours, str) or ours is None):
+        if (ours is None) != (theirs is None):
+            said = "missing" if theirs is None else "not in the English"
+            return loc, f"{said} (the English {'has' if ours is not None else 'has no'} it)"
+        return None
+    if ours != theirs:
+        return loc, f"{theirs!r} where the English has {ours!r}"
+    return None
 
 
 # -- reading ------------------------------------------------------------------------
@@ -160,6 +270,7 @@ def _load_card(
     model: type[BaseModel],
     kinds: tuple[str, ...],
     found: _Collector,
+    language: str = i18n.DEFAULT,
 ) -> _Source | None:
     rel = str(path.relative_to(root))
     # Until the file validates, references to its id are not reported as unknown.
@@ -192,7 +303,7 @@ def _load_card(
     else:
         data["body"] = body
     try:
-        source.model = model.model_validate(data)
+        source.model = model.model_validate(data, context={"language": language})
     except ValidationError as exc:
         _report_validation(exc, source, found, body_line=body_line)
         found.broken_ids.add(str(data.get("id")))
@@ -204,7 +315,9 @@ def _load_card(
     return source
 
 
-def _load_program(root: Path, path: Path, found: _Collector) -> _Source | None:
+def _load_program(
+    root: Path, path: Path, found: _Collector, language: str = i18n.DEFAULT
+) -> _Source | None:
     rel = str(path.relative_to(root))
     parsed = _parse_yaml(path.read_text(encoding="utf-8"), rel, 1, found)
     if parsed is None:
@@ -212,7 +325,7 @@ def _load_program(root: Path, path: Path, found: _Collector) -> _Source | None:
     data, node = parsed
     source = _Source(rel, None, node, 1)
     try:
-        source.model = Program.model_validate(data)
+        source.model = Program.model_validate(data, context={"language": language})
     except ValidationError as exc:
         _report_validation(exc, source, found, body_line=1)
         found.broken_ids.add(str(data.get("id")))

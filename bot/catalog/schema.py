@@ -10,9 +10,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+
+from bot import i18n
 
 # Ids travel in callback data ("c:<id>:<back id>" must fit 64 bytes), so they stay short.
 MAX_ID = 30
@@ -190,6 +193,26 @@ class Swaps(_Strict):
         return [(reason, swap) for reason in SWAP_REASONS if (swap := self.get(reason))]
 
 
+def safety_words(language: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The words a safety note of `language` says "pain" and "stop" with, from
+    the interface catalog: "pain / stop", or the translation of that line."""
+    with i18n.speaking(language):
+        # Translators: the words for pain, then for stop, that a content safety note
+        # must contain (forms separated by commas), like "douleur / arrête, arrêter, stop".
+        line = i18n._("pain / stop")
+    pain, _sep, stop = line.partition("/")
+    return _forms(pain), _forms(stop)
+
+
+def _forms(text: str) -> tuple[str, ...]:
+    return tuple(form.strip().lower() for form in text.split(",") if form.strip())
+
+
+def _has_any(text: str, forms: tuple[str, ...]) -> bool:
+    lowered = text.lower()
+    return any(form in lowered for form in forms)
+
+
 class _Practice(_Card):
     """What exercises and stretches share: equipment, dose and instructions."""
 
@@ -204,9 +227,14 @@ class _Practice(_Card):
 
     @field_validator("safety")
     @classmethod
-    def _says_stop_on_pain(cls, value: list[str]) -> list[str]:
-        if not any("pain" in item.lower() and "stop" in item.lower() for item in value):
-            raise ValueError("the safety notes must tell the member to stop on pain")
+    def _says_stop_on_pain(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        language = (info.context or {}).get("language", i18n.DEFAULT)
+        pain, stop = safety_words(language)
+        if not any(_has_any(item, pain) and _has_any(item, stop) for item in value):
+            words = ""
+            if language != i18n.DEFAULT:
+                words = f" (one note with {' or '.join(pain)} and {' or '.join(stop)})"
+            raise ValueError(f"the safety notes must tell the member to stop on pain{words}")
         return value
 
     @model_validator(mode="after")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,12 +45,17 @@ class Match:
 class CardIndex:
     """Search over a set of cards."""
 
-    def __init__(self, cards: Iterable[Card]) -> None:
+    def __init__(
+        self, cards: Iterable[Card], extra: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """`extra`: more names per card id (another language's names and aliases)."""
         self._terms: list[tuple[str, str]] = []  # (normalised term, card id)
         self._order: dict[str, int] = {}
+        more = extra or {}
         for position, card in enumerate(cards):
             self._order[card.id] = position
-            for term in (card.name, card.id.replace("-", " "), *card.aliases):
+            names = (card.name, card.id.replace("-", " "), *card.aliases, *more.get(card.id, ()))
+            for term in dict.fromkeys(names):
                 normalised = normalise(term)
                 if normalised:
                     self._terms.append((normalised, card.id))

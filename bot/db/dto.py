@@ -31,6 +31,7 @@ class MemberDTO:
     username: str | None
     first_name: str
     language_code: str | None
+    language: str | None
     timezone: str
     reminder_time: time
     program_id: str | None
@@ -67,6 +68,7 @@ class MemberDTO:
             username=row.username,
             first_name=row.first_name,
             language_code=row.language_code,
+            language=row.language,
             timezone=row.timezone,
             reminder_time=row.reminder_time,
             program_id=row.program_id,

@@ -132,6 +132,8 @@ class Member(Base):
     first_name: Mapped[str] = mapped_column(String(128), default="")
     last_name: Mapped[str | None] = mapped_column(String(128))
     language_code: Mapped[str | None] = mapped_column(String(16))
+    # The language chosen with /language; NULL: follow Telegram's language_code.
+    language: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str] = mapped_column(String(64))
     reminder_time: Mapped[time] = mapped_column(Time())
     program_id: Mapped[str | None] = mapped_column(String(64))

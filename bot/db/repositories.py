@@ -25,6 +25,17 @@ class MemberRepository:
         row = await self._s.scalar(select(Member).where(Member.telegram_id == telegram_id))
         return MemberDTO.from_row(row) if row else None
 
+    async def language_of(self, telegram_id: int) -> tuple[str | None, str | None] | None:
+        """(chosen language, Telegram's language_code) of a member, or None."""
+        row = (
+            await self._s.execute(
+                select(Member.language, Member.language_code).where(
+                    Member.telegram_id == telegram_id
+                )
+            )
+        ).first()
+        return (row[0], row[1]) if row else None
+
     async def lock_by_telegram_id(self, telegram_id: int) -> Member | None:
         """The member's row, locked for this transaction (PostgreSQL; SQLite
         serialises writers anyway). For use inside a service transaction only."""

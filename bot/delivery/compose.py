@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from bot import i18n
 from bot.catalog import Catalog
 from bot.db.dto import OutboxDTO
 from bot.db.status import MemberStatus, OutboxKind
@@ -15,6 +16,7 @@ from bot.render import groups as group_views
 from bot.render.feedback import relayed
 from bot.render.progress import CELEBRATION_EFFECT, celebrate_program, celebrate_streak
 from bot.render.session import render_finished_reminder, render_session
+from bot.render.trainers import NUDGE_SOURCE, nudge_text
 from bot.services.digests import DigestService
 from bot.services.feedback import FeedbackService, relay_key
 from bot.services.groups import GroupService
@@ -44,14 +46,21 @@ class OutboxComposer:
         digests: DigestService | None = None,
         groups: GroupService | None = None,
         bot_username: Callable[[], str | None] = lambda: None,
+        catalogs: Callable[[str], Catalog] | None = None,
     ) -> None:
         self._planner = planner
-        self._catalog = catalog
+        self._catalogs = catalogs or (lambda language: catalog)
         self._feedback = feedback
         self._digests = digests
         self._groups = groups
         self._bot_username = bot_username
         self._active: dict[int, bool] = {}  # outbox row id -> member active
+        self._languages: dict[int, str] = {}  # member id -> language, for this batch
+
+    @property
+    def _catalog(self) -> Catalog:
+        """The content in the language of the message being composed."""
+        return self._catalogs(i18n.current())
 
     async def prepare(self, rows: Sequence[OutboxDTO]) -> None:
         bulk = [row for row in rows if row.kind in _BULK and row.member_id is not None]
@@ -60,8 +69,26 @@ class OutboxComposer:
             self._active[row.id] = row.member_id in active
         while len(self._active) > _REMEMBERED:  # rows released before they were composed
             del self._active[next(iter(self._active))]
+        personal = [
+            row.member_id
+            for row in rows
+            if row.member_id is not None and row.kind != OutboxKind.BROADCAST
+        ]
+        self._languages = await self._planner.languages_among(personal)
 
     async def __call__(self, row: OutboxDTO) -> Outgoing | None:
+        """The message a row becomes, in its recipient's language."""
+        language = i18n.DEFAULT
+        # A broadcast goes as its trainer wrote it; everything else in the member's language.
+        if row.member_id is not None and row.kind != OutboxKind.BROADCAST:
+            known = self._languages.get(row.member_id)
+            if known is None:
+                known = (await self._planner.languages_among([row.member_id])).get(row.member_id)
+            language = known or i18n.DEFAULT
+        with i18n.speaking(language):
+            return await self._compose(row)
+
+    async def _compose(self, row: OutboxDTO) -> Outgoing | None:
         if row.kind == OutboxKind.GROUP:
             return await self._group_post(row)
         if row.member_id is None:
@@ -82,6 +109,8 @@ class OutboxComposer:
         if not active:
             return None  # stopped, paused or blocked since the broadcast was queued
         text = row.payload.get("text")
+        if row.kind == OutboxKind.NUDGE and text == NUDGE_SOURCE:
+            text = nudge_text()  # the bot's own words: in the member's language
         copy_from, copy_id = row.payload.get("copy_from_chat"), row.payload.get("copy_message_id")
         if copy_from is not None and copy_id is not None:
             return Outgoing(copy_from_chat=int(copy_from), copy_message_id=int(copy_id))
@@ -156,14 +185,16 @@ class OutboxComposer:
             coach = await digests.trainer_digest(row.member_id, week)
             return Outgoing(text=digest_views.trainer_digest(coach)) if coach else None
         member = await digests.member_digest(row.member_id, week)
-        return Outgoing(text=digest_views.member_digest(member)) if member else None
+        if member is None:
+            return None
+        return Outgoing(text=digest_views.member_digest(member, self._catalog))
 
     def _notice(self, row: OutboxDTO) -> Outgoing | None:
         if "milestone" in row.payload:
             text = celebrate_streak(int(row.payload["milestone"]))
         elif "program_complete" in row.payload:
             program = self._catalog.programs.get(str(row.payload["program_complete"]))
-            text = celebrate_program(program.name if program else "your program")
+            text = celebrate_program(program.name if program else i18n._("your program"))
         else:
             return None
         return Outgoing(text=text, effect_id=CELEBRATION_EFFECT)
@@ -177,11 +208,13 @@ def make_composer(
     digests: DigestService | None = None,
     groups: GroupService | None = None,
     bot_username: Callable[[], str | None] = lambda: None,
+    catalogs: Callable[[str], Catalog] | None = None,
 ) -> Composer:
-    """A composer for the sender, bound to the services it needs."""
+    """A composer for the sender, bound to the services it needs; `catalogs`
+    gives the content of each language (default: `catalog` for all)."""
     return OutboxComposer(
         planner, catalog, feedback=feedback, digests=digests, groups=groups,
-        bot_username=bot_username,
+        bot_username=bot_username, catalogs=catalogs,
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import i18n
 from bot.context import BotApplication, BotContext
 from bot.handlers import (
     broadcasts,
@@ -30,6 +31,7 @@ from bot.handlers import (
     digests,
     feedback,
     groups,
+    language,
     onboarding,
     reports,
     roles,
@@ -78,6 +80,7 @@ def register(app: BotApplication) -> None:
         ("feed", feedback.show_feed),
         ("digest", digests.set_digest),
         ("help", core.show_help),
+        (["language", "langue"], language.set_language),
         ("anatomy", catalog.show_anatomy),
         (["exercise", "exercises"], catalog.show_exercise),
         (["stretch", "stretches", "release"], catalog.show_stretch),
@@ -94,6 +97,7 @@ def register(app: BotApplication) -> None:
         ((callbacks.BROADCAST,), broadcasts.press_broadcast),
         ((callbacks.FEEDBACK,), feedback.press_feedback),
         ((callbacks.GROUP,), groups.press_group),
+        ((callbacks.LANGUAGE,), language.press_language),
         (callbacks.CATALOG, catalog.open_from_button),
     ):
         app.add_handler(
@@ -159,6 +163,8 @@ def _noting(
     @functools.wraps(callback)
     async def noted(update: Any, context: BotContext) -> Any:
         note_handler(name)
+        # Not reset afterwards: the error handler answers in the same language.
+        i18n.activate(await language.language_for(update, context))
         return await callback(update, context)
 
     return noted

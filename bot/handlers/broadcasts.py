@@ -8,6 +8,7 @@ import html
 from telegram import Message, Update
 from telegram.error import BadRequest
 
+from bot import i18n
 from bot.background import spawn
 from bot.context import BotContext
 from bot.db.status import BroadcastStatus
@@ -51,7 +52,8 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
     rest = raw[1].strip() if len(raw) > 1 else ""
     scheduled_at = None
     if rest[:3].lower() == "at " and looks_like_when(rest[3:]):
-        language = member.language_code if member else None
+        # The trainer's language ("demain 18:00" in French), English words always work.
+        language = i18n.current()
         try:
             scheduled_at, rest = await asyncio.to_thread(
                 parse_when, rest[3:], zone, data.clock.now(), language
@@ -144,7 +146,7 @@ async def send_nudge(update: Update, context: BotContext) -> None:
     broadcast_id = await service.draft(
         update.effective_user.id,
         message.chat.id,
-        text=trainer_views.NUDGE_TEXT,
+        text=trainer_views.NUDGE_SOURCE,
         nudge_days=days,
         update_id=update.update_id,
     )

@@ -21,12 +21,12 @@ from bot.handlers.common import answer, edit, reply
 from bot.handlers.feedback import draft_for_coach
 from bot.render import callbacks, texts
 from bot.render.cards import (
-    STALE_CARD_BUTTON,
     render_card,
     render_choices,
     render_lesson,
     render_menu,
     render_suggestions,
+    stale_card_button,
     unknown_part,
 )
 from bot.render.feedback import ask_coach_row
@@ -130,7 +130,7 @@ async def open_from_button(update: Update, context: BotContext) -> None:
         return
     rendered = _render_action(context, query.data)
     if rendered is None:
-        await answer(query, STALE_CARD_BUTTON)
+        await answer(query, stale_card_button())
         return
     await answer(query)
     await edit(query, rendered)
@@ -161,10 +161,12 @@ async def answer_inline(update: Update, context: BotContext) -> None:
                 reply_markup=rendered.markup,
             )
         )
+    # Personal: the cards are in the asker's language, so Telegram must not hand
+    # one person's cached answer to someone who reads another language.
     if not results:  # nothing matched: a hint above the empty list, and a way to the tips
         hint = InlineQueryResultsButton(
             text=texts.inline_no_match(text), start_parameter=texts.DEEP_LINK_HELP
         )
-        await inline.answer([], cache_time=30, is_personal=False, button=hint)
+        await inline.answer([], cache_time=30, is_personal=True, button=hint)
         return
-    await inline.answer(results, cache_time=300, is_personal=False)
+    await inline.answer(results, cache_time=300, is_personal=True)

@@ -14,7 +14,7 @@ from telegram import CallbackQuery, Message, Update
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import STAFF_ROLES, Experience, MemberStatus
-from bot.delivery.menus import publish_menu
+from bot.delivery.menus import publish_member_menu
 from bot.handlers import catalog as lookups
 from bot.handlers import checkins, feedback
 from bot.handlers.common import (
@@ -100,7 +100,7 @@ async def start_member(update: Update, context: BotContext) -> None:
     if registration.created and role in STAFF_ROLES:
         # An admin from BOT_ADMIN_IDS talking to the bot for the first time: their
         # menu now, not only after the next restart.
-        await publish_menu(context.bot, message.chat.id, role, data.config.app_url)
+        await publish_member_menu(context.bot, member, role, data.config.app_url)
     code = (context.args or [""])[0][:64]
     if code == texts.DEEP_LINK_HELP:  # from the inline hint
         await reply(message, texts.INLINE_TIPS)

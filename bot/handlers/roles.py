@@ -7,7 +7,7 @@ from telegram import Message, Update
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
 from bot.db.status import STAFF_ROLES, Role
-from bot.delivery.menus import publish_menu
+from bot.delivery.menus import publish_member_menu
 from bot.handlers.common import private_staff, reply, staff_member
 from bot.render import feedback as feedback_views
 from bot.render import trainers as trainer_views
@@ -52,7 +52,7 @@ async def _change_role(update: Update, context: BotContext, role: Role) -> None:
     except StaffError as exc:
         await reply(message, esc(str(exc)))
         return
-    await publish_menu(context.bot, changed.chat_id, role, context.bot_data.config.app_url)
+    await publish_member_menu(context.bot, changed, role, context.bot_data.config.app_url)
     name = changed.first_name or str(changed.telegram_id)
     await reply(message, trainer_views.role_changed(name, role))
 

@@ -30,6 +30,7 @@ back into one of them. The forms, all under Telegram's 64 bytes:
   gr:<d|l|s|c>             /group settings: switch the daily post, leaderboard or
                            shout-outs; the next cohort
   gr:t:<HHMM>              /group settings: the daily post's time
+  lg:<code>                /language: speak that language (en, fr, …)
 Anything else, or anything malformed, parses to None (a stale or forged button).
 """
 
@@ -53,10 +54,12 @@ FORGET = "fg"
 AFTER_PROGRAM = "pg"
 FEEDBACK = "fb"
 GROUP = "gr"
+LANGUAGE = "lg"
 
 CATALOG = (CARD, MENU, LESSON)
 PREFIXES = (
     *CATALOG, ONBOARD, SETTINGS, CHECKIN, BROADCAST, FORGET, AFTER_PROGRAM, FEEDBACK, GROUP,
+    LANGUAGE,
 )  # fmt: skip
 
 Menu = Literal["an", "ex", "st"]
@@ -87,6 +90,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     FEEDBACK: re.compile(r"^([pryn]):(\d{1,12})$"),
     AFTER_PROGRAM: re.compile(rf"^(restart|pause|stop|{_ID})(?::(\d{{8}}))?$"),
     GROUP: re.compile(r"^(?:([dlsc])|t:([01]\d|2[0-3])([0-5]\d))$"),
+    LANGUAGE: re.compile(r"^([a-z]{2,3})$"),
 }
 
 
@@ -261,6 +265,16 @@ class FeedbackPress:
 
 
 @dataclass(frozen=True)
+class PickLanguage:
+    """/language: speak this language from now on."""
+
+    code: str
+
+    def encode(self) -> str:
+        return f"{LANGUAGE}:{self.code}"
+
+
+@dataclass(frozen=True)
 class GroupPress:
     """d, l, s: switch the daily post, leaderboard, shout-outs; c: the next cohort;
     t: the daily post at `at`."""
@@ -291,6 +305,7 @@ Action = (
     | AfterProgram
     | FeedbackPress
     | GroupPress
+    | PickLanguage
 )
 
 
@@ -353,6 +368,8 @@ def parse(data: str | None) -> Action | None:
         return ConfirmForget(groups[0] == "yes")
     if prefix == FEEDBACK:
         return FeedbackPress(groups[0], int(groups[1]))  # type: ignore[arg-type]
+    if prefix == LANGUAGE:
+        return PickLanguage(groups[0])
     if prefix == GROUP:
         switch, hour, minute = groups
         if switch:

@@ -21,71 +21,128 @@ from bot.catalog.schema import (
     Swap,
 )
 from bot.catalog.training import day_load
+from bot.i18n import N_, _, ngettext
 from bot.render import callbacks
 from bot.render.markdown import to_html
 from bot.render.message import Rendered, esc
 from bot.render.rules import visible_length
 
-STOP_ON_PAIN = (
+_STOP_ON_PAIN = N_(
     "⚠️ Stop if anything hurts (sharp, pinching or unusual pain) and check with a professional."
 )
 MAX_LINKS = 4
 # Why a member gets another version of a card, as the card and the day say it.
 REASON_LABELS = {
-    "no_equipment": "No equipment",
-    "knee": "Knee pain",
-    "back": "Back pain",
-    "pregnancy": "Pregnant or postpartum",
-    "injury": "After a recent injury or surgery",
+    "no_equipment": N_("No equipment"),
+    "knee": N_("Knee pain"),
+    "back": N_("Back pain"),
+    "pregnancy": N_("Pregnant or postpartum"),
+    "injury": N_("After a recent injury or surgery"),
 }
 NOTE_LABELS = {
-    "no_equipment": "No equipment",
-    "knee": "Knee",
-    "back": "Back",
-    "pregnancy": "Pregnancy",
-    "injury": "Injury",
+    "no_equipment": N_("No equipment"),
+    "knee": N_("Knee"),
+    "back": N_("Back"),
+    "pregnancy": N_("Pregnancy"),
+    "injury": N_("Injury"),
 }
-CLEARANCE = "get clearance from your doctor or physio before this one"
-LOAD_LABELS = {"hard": "💪 hard day", "moderate": "🙂 moderate day", "light": "🌿 light day"}
+LOAD_LABELS = {
+    "hard": N_("💪 hard day"),
+    "moderate": N_("🙂 moderate day"),
+    "light": N_("🌿 light day"),
+}
+# The fixed words of the content (regions, areas, levels, equipment): the same
+# in every language's files, shown in the member's language.
+TERMS = {
+    "glutes": N_("glutes"),
+    "hip": N_("hip"),
+    "thigh": N_("thigh"),
+    "lower leg": N_("lower leg"),
+    "back": N_("back"),
+    "pelvis": N_("pelvis"),
+    "hip flexors": N_("hip flexors"),
+    "piriformis": N_("piriformis"),
+    "hamstrings": N_("hamstrings"),
+    "tfl-it-band": N_("TFL and IT band"),
+    "adductors": N_("adductors"),
+    "lower back": N_("lower back"),
+    "quads": N_("quads"),
+    "calves": N_("calves"),
+    "whole body": N_("whole body"),
+    "beginner": N_("beginner"),
+    "intermediate": N_("intermediate"),
+    "advanced": N_("advanced"),
+    "mat": N_("mat"),
+    "band": N_("band"),
+    "dumbbell": N_("dumbbell"),
+    "kettlebell": N_("kettlebell"),
+    "bench": N_("bench"),
+    "step": N_("step"),
+    "chair": N_("chair"),
+    "dowel": N_("dowel"),
+    "strap": N_("strap"),
+    "foam roller": N_("foam roller"),
+    "massage ball": N_("massage ball"),
+    "sliders": N_("sliders"),
+}
+
+
+def term(value: str) -> str:
+    """A fixed content word in the current language (unknown words as they are)."""
+    return _(TERMS[value]) if value in TERMS else value
+
+
+def stop_on_pain() -> str:
+    """The line that closes every session."""
+    return _(_STOP_ON_PAIN)
+
+
 # What a member who told us about a condition reads at the top of every session.
 CONDITION_NOTES = {
-    "pregnancy": (
+    "pregnancy": N_(
         "🤰 <b>Pregnant or postpartum:</b> get clearance from your midwife or doctor first. "
         "After the first trimester: no lying flat on your back, no weight on the belly "
         "(swapped below); with pelvic girdle pain, no wide or one-leg stances. Stop and get "
         "advice for dizziness, bleeding, fluid loss, or pain in the pelvis, belly or chest."
     ),
-    "injury": (
+    "injury": N_(
         "🩹 <b>Recent injury or surgery:</b> get clearance from your doctor or physio before "
         "you train. Until then the gentler versions below stand in for the hardest moves."
     ),
-    "knee": (
+    "knee": N_(
         "🦵 <b>Knee pain:</b> bend the knees only as far as stays pain-free; a higher seat or a "
         "lower step is fine. Moves that twist or load the knee most are swapped below."
     ),
-    "back": (
+    "back": N_(
         "🔙 <b>Back pain:</b> keep the back long, the loads light and the ranges short. Pain "
         "that spreads down a leg, or numbness, needs a professional's check first."
     ),
 }
-STALE_CARD_BUTTON = (
-    "That button has expired. Send /anatomy, /exercise, /stretch or /learn to start again."
-)
+
+
+def stale_card_button() -> str:
+    return _(
+        "That button has expired. Send /anatomy, /exercise, /stretch or /learn to start again."
+    )
 
 
 def format_dose(dose: Dose) -> str:
     """'3 × 12', '2 × 10 each side', '3 × 30 s each side', '2 × 8, hold 3 s'."""
-    side = " each side" if dose.per_side else ""
+    side = " " + _("each side") if dose.per_side else ""
     if dose.reps is not None:
-        amount = f"{dose.sets} × {dose.reps}{side}" if dose.sets > 1 else f"{dose.reps} reps{side}"
+        if dose.sets > 1:
+            amount = f"{dose.sets} × {dose.reps}{side}"
+        else:
+            amount = ngettext("{count} rep", "{count} reps", dose.reps).format(count=dose.reps)
+            amount += side
         if dose.seconds is not None:
-            amount += f", hold {dose.seconds} s"
+            amount += ", " + _("hold {seconds} s").format(seconds=dose.seconds)
     else:
         seconds = dose.seconds or 0
         hold = f"{seconds // 60} min" if seconds >= 120 and seconds % 60 == 0 else f"{seconds} s"
         amount = f"{dose.sets} × {hold}{side}" if dose.sets > 1 else f"{hold}{side}"
     if dose.rest_s:
-        amount += f", rest {dose.rest_s} s"
+        amount += ", " + _("rest {seconds} s").format(seconds=dose.rest_s)
     return amount
 
 
@@ -114,14 +171,14 @@ def _back_row(back: str | None, catalog: Catalog) -> list[list[InlineKeyboardBut
     if not back:
         return []
     menus: dict[str, tuple[callbacks.Menu, str]] = {
-        "~an": ("an", "Anatomy"),
-        "~ex": ("ex", "Exercises"),
-        "~st": ("st", "Stretches"),
+        "~an": ("an", _("⬅️ Back to Anatomy")),
+        "~ex": ("ex", _("⬅️ Back to Exercises")),
+        "~st": ("st", _("⬅️ Back to Stretches")),
     }
     if back in menus:
         menu, label = menus[back]
-        return [[_button(f"⬅️ Back to {label}", callbacks.menu(menu))]]
-    return [[_button(f"⬅️ Back: {catalog.name(back)}", callbacks.card(back))]]
+        return [[_button(label, callbacks.menu(menu))]]
+    return [[_button(_("⬅️ Back: {card}").format(card=catalog.name(back)), callbacks.card(back))]]
 
 
 # A card longer than this (characters as Telegram counts them) shows its first
@@ -155,30 +212,30 @@ def fold_details(text: str) -> str:
 
 
 def _anatomy(catalog: Catalog, card: AnatomyCard) -> Rendered:
-    label = "muscle" if card.kind == "muscle" else "structure"
+    label = _("muscle") if card.kind == "muscle" else _("structure")
     parts = [
-        f"🦴 <b>{esc(card.name)}</b> · {label} · {esc(card.region)}",
+        f"🦴 <b>{esc(card.name)}</b> · {label} · {esc(term(card.region))}",
         f"<i>{esc(card.summary)}</i>",
     ]
     if card.kind == "muscle":
-        parts.append(f"<b>Origin:</b> {esc(card.origin or '')}")
-        parts.append(f"<b>Insertion:</b> {esc(card.insertion or '')}")
-        parts.append(f"<b>Nerve supply:</b> {esc(card.nerve or '')}")
-        parts.append("<b>What it does</b>\n" + _bullets(card.actions))
-        parts.append("<b>In daily life</b>\n" + _bullets(card.everyday))
-        parts.append("<b>When it is weak or tight</b>\n" + _bullets(card.when_weak))
+        parts.append(_("<b>Origin:</b> {text}").format(text=esc(card.origin or "")))
+        parts.append(_("<b>Insertion:</b> {text}").format(text=esc(card.insertion or "")))
+        parts.append(_("<b>Nerve supply:</b> {text}").format(text=esc(card.nerve or "")))
+        parts.append(_("<b>What it does</b>") + "\n" + _bullets(card.actions))
+        parts.append(_("<b>In daily life</b>") + "\n" + _bullets(card.everyday))
+        parts.append(_("<b>When it is weak or tight</b>") + "\n" + _bullets(card.when_weak))
     parts.append(to_html(card.body))
     trained = catalog.trained_by.get(card.id, [])
     assisted = catalog.assisted_by.get(card.id, [])
     released = catalog.released_by.get(card.id, [])
     if trained:
-        parts.append("<b>Main work:</b> " + _names(catalog, trained))
+        parts.append(_("<b>Main work:</b>") + " " + _names(catalog, trained))
     if assisted:
-        parts.append("<b>Also works it:</b> " + _names(catalog, assisted))
+        parts.append(_("<b>Also works it:</b>") + " " + _names(catalog, assisted))
     if released:
-        parts.append("<b>Stretch and release:</b> " + _names(catalog, released))
+        parts.append(_("<b>Stretch and release:</b>") + " " + _names(catalog, released))
     if card.related:
-        parts.append("<b>See also:</b> " + _names(catalog, card.related))
+        parts.append(_("<b>See also:</b>") + " " + _names(catalog, card.related))
 
     buttons = [
         _button(f"🏋️ {catalog.name(i)}", callbacks.card(i, card.id))
@@ -194,10 +251,10 @@ def _anatomy(catalog: Catalog, card: AnatomyCard) -> Rendered:
 
 def _practice_sections(catalog: Catalog, card: ExerciseCard | StretchCard) -> list[str]:
     return [
-        "<b>How to</b>\n" + _numbered(card.steps),
-        "<b>Cues</b>\n" + _bullets(card.cues),
-        "<b>Common mistakes</b>\n" + _bullets(card.mistakes),
-        "<b>Safety</b>\n" + _bullets(card.safety, "⚠️"),
+        _("<b>How to</b>") + "\n" + _numbered(card.steps),
+        _("<b>Cues</b>") + "\n" + _bullets(card.cues),
+        _("<b>Common mistakes</b>") + "\n" + _bullets(card.mistakes),
+        _("<b>Safety</b>") + "\n" + _bullets(card.safety, "⚠️"),
         _adapt_it(catalog, card),
     ]
 
@@ -205,9 +262,9 @@ def _practice_sections(catalog: Catalog, card: ExerciseCard | StretchCard) -> li
 def swap_text(catalog: Catalog, swap: Swap) -> str:
     """'use Box squat. Note…', 'leave it out. Note…' or the note."""
     if swap.use is not None:
-        head = f"use <b>{esc(catalog.name(swap.use))}</b>"
+        head = _("use <b>{card}</b>").format(card=esc(catalog.name(swap.use)))
     elif swap.skip:
-        head = "leave it out"
+        head = _("leave it out")
     else:
         return esc(swap.note or "")
     return f"{head}. {esc(swap.note)}" if swap.note else head + "."
@@ -219,15 +276,20 @@ def _adapt_it(catalog: Catalog, card: ExerciseCard | StretchCard) -> str:
     for reason in ("no_equipment", "knee", "back", "pregnancy"):
         swap = card.swaps.get(reason)
         if swap is not None:
-            lines.append(f"• <i>{REASON_LABELS[reason]}:</i> {swap_text(catalog, swap)}")
+            lines.append(f"• <i>{_(REASON_LABELS[reason])}:</i> {swap_text(catalog, swap)}")
     injury = card.swaps.injury
-    advice = CLEARANCE + (f"; then {swap_text(catalog, injury)}" if injury else ".")
-    lines.append(f"• <i>{REASON_LABELS['injury']}:</i> {advice}")
-    return "🔧 <b>Adapt it</b>\n" + "\n".join(lines)
+    if injury:
+        advice = _("get clearance from your doctor or physio before this one; then {swap}").format(
+            swap=swap_text(catalog, injury)
+        )
+    else:
+        advice = _("get clearance from your doctor or physio before this one.")
+    lines.append(f"• <i>{_(REASON_LABELS['injury'])}:</i> {advice}")
+    return _("🔧 <b>Adapt it</b>") + "\n" + "\n".join(lines)
 
 
 def _swap_buttons(catalog: Catalog, card: ExerciseCard | StretchCard) -> list[InlineKeyboardButton]:
-    targets = dict.fromkeys(swap.use for _, swap in card.swaps.items() if swap.use)
+    targets = dict.fromkeys(swap.use for _reason, swap in card.swaps.items() if swap.use)
     chain = {card.regression, card.progression}
     return [
         _button(f"↔️ {catalog.name(i)}", callbacks.card(i, card.id))
@@ -250,25 +312,29 @@ def _chain_buttons(
 
 
 def _equipment(items: Sequence[str]) -> str:
-    return esc(", ".join(items)) if items else "none"
+    return esc(", ".join(term(item) for item in items)) if items else _("none")
 
 
 def _exercise(catalog: Catalog, card: ExerciseCard) -> Rendered:
-    stage = "basics" if card.part == 2 else "advanced work"
+    stage = _("basics") if card.part == 2 else _("advanced work")
+    helpers = (
+        " " + _("(helpers: {muscles})").format(muscles=_names(catalog, card.muscles.secondary))
+        if card.muscles.secondary
+        else ""
+    )
     head = [
         f"🏋️ <b>{esc(card.name)}</b>",
-        f"Part {card.part} · {stage} · {esc(card.level)}",
-        f"🎯 <b>Works:</b> {_names(catalog, card.muscles.primary)}"
-        + (
-            f" (helpers: {_names(catalog, card.muscles.secondary)})"
-            if card.muscles.secondary
-            else ""
-        ),
-        f"🧰 <b>Equipment:</b> {_equipment(card.equipment)}",
-        f"📋 <b>Dose:</b> {format_dose(card.dose)}",
+        _("Part {number}").format(number=card.part) + f" · {stage} · {esc(term(card.level))}",
+        _("🎯 <b>Works:</b> {muscles}").format(muscles=_names(catalog, card.muscles.primary))
+        + helpers,
+        _("🧰 <b>Equipment:</b> {items}").format(items=_equipment(card.equipment)),
+        _("📋 <b>Dose:</b> {dose}").format(dose=format_dose(card.dose)),
     ]
     chain = []
-    for arrow, label, side in (("⬇️", "Easier", "regression"), ("⬆️", "Harder", "progression")):
+    for arrow, label, side in (
+        ("⬇️", _("Easier"), "regression"),
+        ("⬆️", _("Harder"), "progression"),
+    ):
         target: str | None = getattr(card, side)
         why: str | None = getattr(card, f"{side}_why")
         note: str | None = getattr(card, f"{side}_note")
@@ -295,13 +361,13 @@ def _exercise(catalog: Catalog, card: ExerciseCard) -> Rendered:
 
 
 def _stretch(catalog: Catalog, card: StretchCard) -> Rendered:
-    label = "release technique" if card.kind == "release" else "stretch"
+    label = _("release technique") if card.kind == "release" else _("stretch")
     head = [
         f"🧘 <b>{esc(card.name)}</b>",
-        f"Part 2 · {label} · {esc(card.area)}",
-        f"🎯 <b>Targets:</b> {_names(catalog, card.targets)}",
-        f"🧰 <b>Equipment:</b> {_equipment(card.equipment)}",
-        f"📋 <b>Dose:</b> {format_dose(card.dose)}",
+        _("Part {number}").format(number=2) + f" · {label} · {esc(term(card.area))}",
+        _("🎯 <b>Targets:</b> {muscles}").format(muscles=_names(catalog, card.targets)),
+        _("🧰 <b>Equipment:</b> {items}").format(items=_equipment(card.equipment)),
+        _("📋 <b>Dose:</b> {dose}").format(dose=format_dose(card.dose)),
     ]
     parts = ["\n".join(head), to_html(card.body), *_practice_sections(catalog, card)]
     buttons = _chain_buttons(catalog, card) + _swap_buttons(catalog, card)
@@ -314,11 +380,15 @@ def _stretch(catalog: Catalog, card: StretchCard) -> Rendered:
 
 # -- menus and choices --------------------------------------------------------------
 MENU_TITLES = {
-    "an": "🦴 <b>Anatomy</b>\nThe muscles and structures of the series. Tap one, or type "
-    "<code>/anatomy glute med</code>.",
-    "ex": "🏋️ <b>Exercises</b>\nPart 2 basics first, then part 3 advanced work. Tap one, or type "
-    "<code>/exercise bridge</code>.",
-    "st": "🧘 <b>Stretches and release</b>\nTap one, or type <code>/stretch pigeon</code>.",
+    "an": N_(
+        "🦴 <b>Anatomy</b>\nThe muscles and structures of the series. Tap one, or type "
+        "<code>/anatomy glute med</code>."
+    ),
+    "ex": N_(
+        "🏋️ <b>Exercises</b>\nPart 2 basics first, then part 3 advanced work. Tap one, or type "
+        "<code>/exercise bridge</code>."
+    ),
+    "st": N_("🧘 <b>Stretches and release</b>\nTap one, or type <code>/stretch pigeon</code>."),
 }
 
 
@@ -331,7 +401,7 @@ def render_menu(catalog: Catalog, menu: callbacks.Menu) -> Rendered:
     else:
         cards = list(catalog.stretches.values())
     buttons = [_button(_menu_label(card), callbacks.card(card.id, f"~{menu}")) for card in cards]
-    return Rendered(MENU_TITLES[menu], _pairs(buttons))
+    return Rendered(_(MENU_TITLES[menu]), _pairs(buttons))
 
 
 def _menu_label(card: Card) -> str:
@@ -346,7 +416,9 @@ def render_choices(
     catalog: Catalog, query: str, ids: tuple[str, ...], menu: callbacks.Menu
 ) -> Rendered:
     """Several cards match: let the member pick."""
-    text = f"Several cards match <b>{esc(_short(query))}</b>. Which one do you mean?"
+    text = _("Several cards match <b>{query}</b>. Which one do you mean?").format(
+        query=esc(_short(query))
+    )
     buttons = [_button(catalog.name(i), callbacks.card(i, f"~{menu}")) for i in ids]
     return Rendered(text, _pairs(buttons))
 
@@ -355,11 +427,11 @@ def render_suggestions(
     catalog: Catalog, query: str, ids: tuple[str, ...], menu: callbacks.Menu
 ) -> Rendered:
     """Nothing close: offer the nearest cards and the full list."""
-    text = f"I found nothing called <b>{esc(_short(query))}</b>."
+    text = _("I found nothing called <b>{query}</b>.").format(query=esc(_short(query)))
     if ids:
-        text += " The closest I have:"
+        text += " " + _("The closest I have:")
     buttons = [_button(catalog.name(i), callbacks.card(i, f"~{menu}")) for i in ids]
-    rows = [*_pairs(buttons), [_button("📚 Show the full list", callbacks.menu(menu))]]
+    rows = [*_pairs(buttons), [_button(_("📚 Show the full list"), callbacks.menu(menu))]]
     return Rendered(text, rows)
 
 
@@ -372,7 +444,9 @@ def _short(query: str) -> str:
 def unknown_part(catalog: Catalog, wanted: str) -> str:
     """/learn with a part that does not exist (the start of part 1 follows)."""
     parts = ", ".join(str(lesson.part) for lesson in catalog.lessons)
-    return f"There is no part <b>{esc(wanted[:12])}</b>; the parts are {parts}. Here is the start:"
+    return _("There is no part <b>{wanted}</b>; the parts are {parts}. Here is the start:").format(
+        wanted=esc(wanted[:12]), parts=parts
+    )
 
 
 def lesson_pages(catalog: Catalog) -> list[tuple[LessonCard, int]]:
@@ -387,19 +461,25 @@ def render_lesson(catalog: Catalog, part: int, page: int) -> Rendered | None:
         return None
     section = lesson.sections[page]
     text = (
-        f"📖 <b>Part {lesson.part} · {esc(lesson.title)}</b>\n"
-        f"<i>{esc(section.title)}</i> · page {page + 1} of {len(lesson.sections)}\n\n"
-        f"{to_html(section.text)}"
+        _("📖 <b>Part {number} · {title}</b>").format(number=lesson.part, title=esc(lesson.title))
+        + "\n"
+        + f"<i>{esc(section.title)}</i> · "
+        + _("page {page} of {pages}").format(page=page + 1, pages=len(lesson.sections))
+        + f"\n\n{to_html(section.text)}"
     )
     pages = lesson_pages(catalog)
     position = pages.index((lesson, page))
     nav = []
     if position > 0:
         prev_lesson, prev_page = pages[position - 1]
-        nav.append(_button("◀️ Previous", callbacks.lesson(prev_lesson.part, prev_page)))
+        nav.append(_button(_("◀️ Previous"), callbacks.lesson(prev_lesson.part, prev_page)))
     if position < len(pages) - 1:
         next_lesson, next_page = pages[position + 1]
-        label = "Next ▶️" if next_lesson is lesson else f"Part {next_lesson.part} ▶️"
+        label = (
+            _("Next ▶️")
+            if next_lesson is lesson
+            else _("Part {number} ▶️").format(number=next_lesson.part)
+        )
         nav.append(_button(label, callbacks.lesson(next_lesson.part, next_page)))
     rows = [nav] if nav else []
     if page == len(lesson.sections) - 1 and lesson.mentions:
@@ -420,11 +500,13 @@ def _personal_line(catalog: Catalog, item: PersonalItem, with_cue: bool, shared:
     card = catalog.practice(item.id)
     line = f"• <b>{esc(catalog.name(item.id))}</b> — {format_dose(item.dose)}"
     if item.replaces:
-        why = ", ".join(NOTE_LABELS[r].lower() for r in dict.fromkeys(item.because))
-        line += f"\n  ↔️ instead of {esc(catalog.name(item.replaces))} ({why})"
+        why = ", ".join(_(NOTE_LABELS[r]).lower() for r in dict.fromkeys(item.because))
+        line += "\n  " + _("↔️ instead of {card} ({why})").format(
+            card=esc(catalog.name(item.replaces)), why=why
+        )
     own = [(reason, note) for reason, note in item.notes if note not in shared]
     for reason, note in own:
-        line += f"\n  🔧 <i>{NOTE_LABELS[reason]}:</i> {esc(note)}"
+        line += f"\n  🔧 <i>{_(NOTE_LABELS[reason])}:</i> {esc(note)}"
     if with_cue and not own and card is not None and card.cues:
         line += f"\n  <i>{esc(card.cues[0])}</i>"
     return line
@@ -432,16 +514,21 @@ def _personal_line(catalog: Catalog, item: PersonalItem, with_cue: bool, shared:
 
 def _day_head(catalog: Catalog, program: Program, day: ProgramDay) -> list[str]:
     if program.rolling:
-        head = (
-            f"📅 <b>{esc(program.name)}</b> · day {day.day} of the {program.length}-day cycle"
-            f" · {esc(day.title)}"
+        head = _("📅 <b>{program}</b> · day {day} of the {length}-day cycle · {title}").format(
+            program=esc(program.name), day=day.day, length=program.length, title=esc(day.title)
         )
     else:
-        head = f"📅 <b>Day {day.day} of {esc(program.name)}</b> · {esc(day.title)}"
+        head = _("📅 <b>Day {day} of {program}</b> · {title}").format(
+            day=day.day, program=esc(program.name), title=esc(day.title)
+        )
     parts = [head]
     if not day.rest and day.focus:
-        load = LOAD_LABELS[day_load(catalog, day).load]
-        parts.append(f"🎯 Focus: <b>{esc(catalog.name(day.focus))}</b> · {load}")
+        load = _(LOAD_LABELS[day_load(catalog, day).load])
+        parts.append(
+            _("🎯 Focus: <b>{muscle}</b> · {load}").format(
+                muscle=esc(catalog.name(day.focus)), load=load
+            )
+        )
     if day.note:
         parts.append(f"📝 {esc(day.note)}")
     return parts
@@ -461,45 +548,50 @@ def render_program_day(
         return _render_personal_day(catalog, program, personalise(catalog, day, profile))
     parts = _day_head(catalog, program, day)
     if day.rest:
-        parts.append("A rest day: no training, just a few minutes of easy mobility.")
+        parts.append(_("A rest day: no training, just a few minutes of easy mobility."))
         parts.append("\n".join(_item_line(catalog, item, True) for item in day.mobility))
         items = list(day.mobility)
     else:
         parts.append(
-            "<b>Warm up</b>\n" + "\n".join(_item_line(catalog, i, False) for i in day.warmup)
+            _("<b>Warm up</b>")
+            + "\n"
+            + "\n".join(_item_line(catalog, i, False) for i in day.warmup)
         )
         parts.append(
-            "<b>Exercises</b>\n" + "\n".join(_item_line(catalog, i, True) for i in day.exercises)
+            _("<b>Exercises</b>")
+            + "\n"
+            + "\n".join(_item_line(catalog, i, True) for i in day.exercises)
         )
         if day.cooldown:
             parts.append(
-                "<b>Cool down</b>\n"
+                _("<b>Cool down</b>")
+                + "\n"
                 + "\n".join(_item_line(catalog, i, False) for i in day.cooldown)
             )
         items = [*day.warmup, *day.exercises, *day.cooldown]
-    parts.append(STOP_ON_PAIN)
+    parts.append(stop_on_pain())
     return Rendered("\n\n".join(parts), how_to_rows(catalog, [item.id for item in items]))
 
 
 def _render_personal_day(catalog: Catalog, program: Program, personal: PersonalDay) -> Rendered:
     day = personal.day
     parts = _day_head(catalog, program, day)
-    parts += [CONDITION_NOTES[c] for c in CONDITION_NOTES if c in personal.profile.conditions]
+    parts += [_(CONDITION_NOTES[c]) for c in CONDITION_NOTES if c in personal.profile.conditions]
     sections: list[tuple[str, Section, bool]] = (
         [("", "mobility", True)]
         if day.rest
         else [
-            ("<b>Warm up</b>\n", "warmup", False),
-            ("<b>Exercises</b>\n", "exercises", True),
-            ("<b>Cool down</b>\n", "cooldown", False),
+            (_("<b>Warm up</b>") + "\n", "warmup", False),
+            (_("<b>Exercises</b>") + "\n", "exercises", True),
+            (_("<b>Cool down</b>") + "\n", "cooldown", False),
         ]
     )
     if day.rest:
-        parts.append("A rest day: no training, just a few minutes of easy mobility.")
+        parts.append(_("A rest day: no training, just a few minutes of easy mobility."))
     # A note that several cards share is said once, above them.
     holders: dict[str, set[str]] = {}
     for item in personal.items:
-        for _, note in item.notes:
+        for _reason, note in item.notes:
             holders.setdefault(note, set()).add(item.id)
     shared = {note for note, cards in holders.items() if len(cards) > 1}
     if shared:
@@ -507,11 +599,11 @@ def _render_personal_day(catalog: Catalog, program: Program, personal: PersonalD
             (reason, note) for item in personal.items for reason, note in item.notes
         )
         lines = [
-            f"🔧 <i>{NOTE_LABELS[reason]}:</i> {esc(note)}"
+            f"🔧 <i>{_(NOTE_LABELS[reason])}:</i> {esc(note)}"
             for reason, note in said
             if note in shared
         ]
-        parts.append("<b>For this session</b>\n" + "\n".join(lines))
+        parts.append(_("<b>For this session</b>") + "\n" + "\n".join(lines))
     for title, name, with_cue in sections:
         items = personal.section(name)
         if items:
@@ -520,11 +612,15 @@ def _render_personal_day(catalog: Catalog, program: Program, personal: PersonalD
     if personal.left_out:
         lines = []
         for out in personal.left_out:
-            why = ", ".join(NOTE_LABELS[r].lower() for r in dict.fromkeys(out.because))
-            where = f", folded into {esc(catalog.name(out.covered_by))}" if out.covered_by else ""
+            why = ", ".join(_(NOTE_LABELS[r]).lower() for r in dict.fromkeys(out.because))
+            where = (
+                ", " + _("folded into {card}").format(card=esc(catalog.name(out.covered_by)))
+                if out.covered_by
+                else ""
+            )
             lines.append(f"• {esc(catalog.name(out.id))} ({why}{where})")
-        parts.append("<b>Left out today</b>\n" + "\n".join(lines))
-    parts.append(STOP_ON_PAIN)
+        parts.append(_("<b>Left out today</b>") + "\n" + "\n".join(lines))
+    parts.append(stop_on_pain())
     return Rendered("\n\n".join(parts), how_to_rows(catalog, [i.id for i in personal.items]))
 
 

@@ -24,6 +24,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from bot import i18n
+from bot.i18n import N_, _, format_day
 from bot.services.progress import Calendar, Progress
 
 Mark = str
@@ -52,14 +54,21 @@ COLOURS = {
 GLYPHS = {"done": "✓", "missed": "✗", "skipped": "»", "extra": "+", "pending": "?"}
 PAUSE_HATCH = "//"
 LABELS = {
-    "done": "done",
-    "missed": "missed",
-    "skipped": "skipped",
-    "rest": "rest day",
-    "extra": "rest day, moved anyway",
-    "paused": "paused",
+    "done": N_("done"),
+    "missed": N_("missed"),
+    "skipped": N_("skipped"),
+    "rest": N_("rest day"),
+    "extra": N_("rest day, moved anyway"),
+    "paused": N_("paused"),
 }
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+# A Monday: the weekday names are this week's, in the chart's language.
+_A_MONDAY = date(2026, 3, 2)
+
+
+def weekdays() -> list[str]:
+    """'Mon' … 'Sun' in the language of the moment."""
+    return [format_day(_A_MONDAY + timedelta(days=d), "weekday") for d in range(7)]
+
 
 WIDTH_PX = 1080
 DPI = 150
@@ -67,7 +76,7 @@ MIN_TEXT_PT = 11.0
 TEXT_PT = 12.0
 TITLE_PT = 14.0
 MIN_WEEKS = 4
-EMPTY_PROGRESS = "Nothing here yet: your first square fills in\nwith your first session ✓"
+EMPTY_PROGRESS = N_("Nothing here yet: your first square fills in\nwith your first session ✓")
 EMPTY_STATS = "No check-ins in these days yet"
 
 
@@ -82,6 +91,8 @@ class ProgressChart:
     current_streak: int
     longest_streak: int
     total_done: int
+    # The chart is drawn in another process: the language travels with the data.
+    language: str = i18n.DEFAULT
 
 
 def progress_chart_data(calendar: Calendar, progress: Progress, weeks: int = 12) -> ProgressChart:
@@ -104,6 +115,7 @@ def progress_chart_data(calendar: Calendar, progress: Progress, weeks: int = 12)
         progress.current_streak,
         progress.longest_streak,
         progress.total_done,
+        i18n.current(),
     )
 
 
@@ -124,7 +136,13 @@ def _is_empty(data: ProgressChart) -> bool:
 
 
 def progress_figure(data: ProgressChart) -> Figure:
-    """A calendar heatmap of the last weeks, newest on the right, today outlined."""
+    """A calendar heatmap of the last weeks, newest on the right, today outlined,
+    its words in the member's language."""
+    with i18n.speaking(data.language):
+        return _progress_figure(data)
+
+
+def _progress_figure(data: ProgressChart) -> Figure:
     today, first, weeks = data.today, data.first, data.weeks
     figure = _new_figure(6.0)
     axes = figure.add_axes((0.12, 0.22, 0.85, 0.6))
@@ -161,7 +179,7 @@ def progress_figure(data: ProgressChart) -> Figure:
                 )
     today_week = (today - first).days // 7
     axes.annotate(
-        "today",
+        _("today"),
         xy=(today_week + 0.5, 7.0),
         xytext=(today_week + 0.5, 7.7),
         ha="center",
@@ -172,7 +190,7 @@ def progress_figure(data: ProgressChart) -> Figure:
     )
     axes.set_xlim(0, weeks)
     axes.set_ylim(0, 7)
-    axes.set_yticks([6 - i + 0.5 for i in range(7)], WEEKDAYS, fontsize=TEXT_PT)
+    axes.set_yticks([6 - i + 0.5 for i in range(7)], weekdays(), fontsize=TEXT_PT)
     month_ticks, month_labels = _month_ticks(first, weeks)
     axes.set_xticks(month_ticks, month_labels, fontsize=TEXT_PT)
     axes.tick_params(length=0)
@@ -182,7 +200,7 @@ def progress_figure(data: ProgressChart) -> Figure:
         axes.text(
             weeks / 2,
             3.5,
-            EMPTY_PROGRESS,
+            _(EMPTY_PROGRESS),
             ha="center",
             va="center",
             fontsize=TITLE_PT,
@@ -190,8 +208,12 @@ def progress_figure(data: ProgressChart) -> Figure:
             bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "edgecolor": "#555555"},
         )
     figure.suptitle(
-        f"Last {weeks} weeks · streak {data.current_streak} · longest {data.longest_streak}"
-        f" · sessions {data.total_done}",
+        _("Last {weeks} weeks · streak {streak} · longest {longest} · sessions {done}").format(
+            weeks=weeks,
+            streak=data.current_streak,
+            longest=data.longest_streak,
+            done=data.total_done,
+        ),
         fontsize=TITLE_PT,
         y=0.97,
     )
@@ -200,7 +222,7 @@ def progress_figure(data: ProgressChart) -> Figure:
             facecolor=COLOURS[key],
             edgecolor="#555555",
             hatch=PAUSE_HATCH if key == "paused" else None,
-            label=f"{GLYPHS[key]} {label}" if key in GLYPHS else label,
+            label=f"{GLYPHS[key]} {_(label)}" if key in GLYPHS else _(label),
         )
         for key, label in LABELS.items()
     ]
@@ -222,10 +244,10 @@ def _month_ticks(first: date, weeks: int) -> tuple[list[float], list[str]]:
         starts = [day for day in week_days if day.day == 1]
         if starts:
             ticks.append(week + 0.5)
-            labels.append(f"{starts[0]:%b}")
+            labels.append(format_day(starts[0], "month"))
         elif week == 0:
             ticks.append(week + 0.5)
-            labels.append(f"{monday:%b}")
+            labels.append(format_day(monday, "month"))
     return ticks, labels
 
 
@@ -258,7 +280,7 @@ def daily_checkins_figure(data: DailyChart) -> Figure:
     figure = _new_figure(5.0)
     axes = figure.add_axes((0.1, 0.22, 0.86, 0.64))
     positions = list(range(len(days)))
-    counts = [count for _, count in days]
+    counts = [count for _day, count in days]
     axes.bar(positions, counts, color=OKABE_ITO["blue"], width=0.8, label="check-ins", zorder=2)
     if data.active:
         axes.plot(

@@ -8,6 +8,7 @@ would be refused by Telegram never ships.
 
 from __future__ import annotations
 
+from bot import i18n
 from bot.catalog import Catalog, Problem
 from bot.catalog.personalise import CONDITIONS, Profile
 from bot.render.cards import (
@@ -69,11 +70,14 @@ def every_message(catalog: Catalog) -> list[tuple[str, Rendered]]:
     return out
 
 
-def render_problems(catalog: Catalog) -> list[Problem]:
-    """Every Telegram rule any rendered content message breaks."""
+def render_problems(catalog: Catalog, language: str = i18n.DEFAULT) -> list[Problem]:
+    """Every Telegram rule any rendered content message breaks, rendered in
+    `language` (the places of another language's files start with its folder)."""
     found = []
-    for where, rendered in every_message(catalog):
-        markup = rendered.markup.to_dict() if rendered.markup else None
-        for message in problems(rendered.text, reply_markup=markup):
-            found.append(Problem(where, 1, f"rendered message: {message}"))
+    prefix = "" if language == i18n.DEFAULT else f"{language}/"
+    with i18n.speaking(language):
+        for where, rendered in every_message(catalog):
+            markup = rendered.markup.to_dict() if rendered.markup else None
+            for message in problems(rendered.text, reply_markup=markup):
+                found.append(Problem(prefix + where, 1, f"rendered message: {message}"))
     return found

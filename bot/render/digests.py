@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from bot.catalog import Catalog
+from bot.i18n import N_, _, format_day, lazy, ngettext
 from bot.render.message import esc
 from bot.services.digests import MemberDigest, TrainerDigest
 
 DAY_MARKS = {"done": "✅", "skipped": "⏭", "rest": "🌿", None: "▫️"}
 MAX_AT_RISK = 10
 
-DIGEST_OFF = "OK: no weekly digest from now on. /digest on brings it back."
-DIGEST_ON = "🗓 You'll get a weekly digest on Sundays at your session time. /digest off stops it."
-DIGEST_USAGE = "Send /digest on or /digest off."
+# Short answers, translated when read (the module's __getattr__).
+_SHORT = {
+    "DIGEST_OFF": N_("OK: no weekly digest from now on. /digest on brings it back."),
+    "DIGEST_ON": N_(
+        "🗓 You'll get a weekly digest on Sundays at your session time. /digest off stops it."
+    ),
+    "DIGEST_USAGE": N_("Send /digest on or /digest off."),
+}
+
+
+__getattr__ = lazy(_SHORT)
 
 
 def digest_status(wanted: bool) -> str:
     if wanted:
-        return "🗓 Your weekly digest comes on Sundays at your session time. /digest off stops it."
-    return "Your weekly digest is off. /digest on brings it back."
+        return _(
+            "🗓 Your weekly digest comes on Sundays at your session time. /digest off stops it."
+        )
+    return _("Your weekly digest is off. /digest on brings it back.")
 
 
 def _percent(value: float | None) -> str:
@@ -25,49 +39,86 @@ def _percent(value: float | None) -> str:
 
 def week_chart(digest: MemberDigest) -> str:
     """A one-line chart of the week: a mark under each day's initial."""
-    heads = " ".join(f"{day:%a}"[:2] for day, _ in digest.days)
-    marks = " ".join(DAY_MARKS.get(status, "▫️") for _, status in digest.days)
+    heads = " ".join(format_day(day, "weekday")[:2] for day, _status in digest.days)
+    marks = " ".join(DAY_MARKS.get(status, "▫️") for _day, status in digest.days)
     return f"<code>{heads}</code>\n{marks}"
 
 
-def member_digest(digest: MemberDigest) -> str:
-    name = esc(digest.name[:40]) or "there"
-    sessions = "session" if digest.done == 1 else "sessions"
+def next_week_line(catalog: Catalog, day: date, program_id: str, number: int) -> str:
+    """'Mon: Glute bridge day (Gluteus medius)' from the program in `catalog`."""
+    program = catalog.programs.get(program_id)
+    plan = next((d for d in program.days if d.day == number), None) if program else None
+    if plan is None:
+        return format_day(day, "weekday")
+    focus = catalog.card(plan.focus) if plan.focus else None
+    line = f"{format_day(day, 'weekday')}: {plan.title}"
+    return line + (f" ({focus.name})" if focus else "")
+
+
+def member_digest(digest: MemberDigest, catalog: Catalog) -> str:
+    name = esc(digest.name[:40]) or _("there")
+    sessions = ngettext("✅ {count} session", "✅ {count} sessions", digest.done).format(
+        count=digest.done
+    )
     lines = [
-        f"🗓 <b>Your week, {name}</b> ({digest.week:%d %b} to {digest.days[-1][0]:%d %b})",
+        _("🗓 <b>Your week, {name}</b> ({first} to {last})").format(
+            name=name,
+            first=format_day(digest.week, "day_month"),
+            last=format_day(digest.days[-1][0], "day_month"),
+        ),
         "",
         week_chart(digest),
         "",
-        f"✅ {digest.done} {sessions} · 🔥 streak {digest.current_streak} · "
-        f"adherence {_percent(digest.adherence_7)}",
+        sessions
+        + " · "
+        + _("🔥 streak {count} · adherence {percent}").format(
+            count=digest.current_streak, percent=_percent(digest.adherence_7)
+        ),
     ]
     if digest.next_week:
-        lines += ["", "<b>Next week</b>", *(esc(line) for line in digest.next_week)]
-    lines += ["", "<i>/digest off stops these.</i>"]
+        days = [esc(next_week_line(catalog, *entry)) for entry in digest.next_week]
+        lines += ["", _("<b>Next week</b>"), *days]
+    lines += ["", _("<i>/digest off stops these.</i>")]
     return "\n".join(lines)
 
 
 def trainer_digest(digest: TrainerDigest) -> str:
     scope = (
-        "everyone"
+        _("everyone")
         if digest.scope.cohort_ids is None
         else ", ".join(esc(n) for n in digest.scope.cohort_names)
     )
-    lines = [f"🗓 <b>Your coaching week</b> from {digest.week:%d %b} · {scope}", ""]
-    lines.append("<b>Adherence (7 days)</b>")
+    lines = [
+        _("🗓 <b>Your coaching week</b> from {day} · {scope}").format(
+            day=format_day(digest.week, "day_month"), scope=scope
+        ),
+        "",
+    ]
+    lines.append(_("<b>Adherence (7 days)</b>"))
     if digest.cohorts:
         lines += [
-            f"• {esc(line.name[:48])}: {_percent(line.adherence_7)} of {line.members} members"
+            f"• {esc(line.name[:48])}: "
+            + ngettext(
+                "{percent} of {count} member", "{percent} of {count} members", line.members
+            ).format(percent=_percent(line.adherence_7), count=line.members)
             for line in digest.cohorts
         ]
     else:
-        lines.append("• no active members yet")
+        lines.append("• " + _("no active members yet"))
     if digest.at_risk:
         names = ", ".join(esc(n[:40]) for n in digest.at_risk[:MAX_AT_RISK])
-        lines += ["", f"⚠️ <b>At risk</b>: {names} (try /nudge)"]
+        lines += ["", _("⚠️ <b>At risk</b>: {names} (try /nudge)").format(names=names)]
     lines += [
         "",
-        f"🗒 {digest.notes} notes, 🚩 {digest.alerts} pain alerts (see /feed)",
-        f"👋 {digest.new_members} new members",
+        "🗒 "
+        + ngettext("{count} note", "{count} notes", digest.notes).format(count=digest.notes)
+        + ", 🚩 "
+        + ngettext(
+            "{count} pain alert (see /feed)", "{count} pain alerts (see /feed)", digest.alerts
+        ).format(count=digest.alerts),
+        "👋 "
+        + ngettext("{count} new member", "{count} new members", digest.new_members).format(
+            count=digest.new_members
+        ),
     ]
     return "\n".join(lines)

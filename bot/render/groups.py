@@ -11,6 +11,7 @@ from datetime import date, time
 from telegram import InlineKeyboardButton
 
 from bot.db.dto import GroupDTO
+from bot.i18n import N_, _, lazy
 from bot.render.callbacks import GroupPress
 from bot.render.message import Rendered, esc
 from bot.render.texts import display_name
@@ -49,14 +50,20 @@ UNLINKED = "👋 Unlinked. I will not post here any more; /group link brings me 
 TIME_USAGE = "Send the time like this: <code>/group time 07:30</code>."
 ZONE_USAGE = "Send the zone like this: <code>/group zone Europe/Berlin</code>."
 COHORT_USAGE = "Send the cohort like this: <code>/group cohort Spring 2026</code>, or none."
-LEADERBOARD_USAGE = (
-    "Send <code>/leaderboard on</code> to appear on the weekly leaderboard of the "
-    "bootcamp's group, or <code>/leaderboard off</code>."
-)
-SHOUTOUTS_USAGE = (
-    "Send <code>/shoutouts on</code> to have your streak milestones cheered in the "
-    "bootcamp's group, or <code>/shoutouts off</code>."
-)
+# What members are told, translated when read (the module's __getattr__).
+_SHORT = {
+    "LEADERBOARD_USAGE": N_(
+        "Send <code>/leaderboard on</code> to appear on the weekly leaderboard of the "
+        "bootcamp's group, or <code>/leaderboard off</code>."
+    ),
+    "SHOUTOUTS_USAGE": N_(
+        "Send <code>/shoutouts on</code> to have your streak milestones cheered in the "
+        "bootcamp's group, or <code>/shoutouts off</code>."
+    ),
+}
+
+
+__getattr__ = lazy(_SHORT)
 
 
 def _switch(on: bool) -> str:
@@ -181,29 +188,32 @@ def shoutout(first_name: str, days: int) -> str:
 
 
 def opt_ins(choices: OptIns) -> str:
-    return (
+    return _(
         "<b>The bootcamp's group</b>\n"
-        f"• Weekly leaderboard: {_switch(choices.leaderboard)} "
-        f"(/leaderboard {'off' if choices.leaderboard else 'on'})\n"
-        f"• Milestone shout-outs: {_switch(choices.shoutouts)} "
-        f"(/shoutouts {'off' if choices.shoutouts else 'on'})\n"
+        "• Weekly leaderboard: {board} (/leaderboard {board_switch})\n"
+        "• Milestone shout-outs: {shouts} (/shoutouts {shouts_switch})\n"
         "Nothing else about you is ever posted there."
+    ).format(
+        board=_switch(choices.leaderboard),
+        board_switch="off" if choices.leaderboard else "on",
+        shouts=_switch(choices.shoutouts),
+        shouts_switch="off" if choices.shoutouts else "on",
     )
 
 
 def leaderboard_changed(on: bool) -> str:
     if on:
-        return (
+        return _(
             "🏆 You are on the weekly leaderboard from now on: your first name, sessions "
             "this week and current streak. /leaderboard off takes you off."
         )
-    return "Done: you are off the leaderboard. Nothing about you appears on it."
+    return _("Done: you are off the leaderboard. Nothing about you appears on it.")
 
 
 def shoutouts_changed(on: bool) -> str:
     if on:
-        return (
+        return _(
             "🎉 Your streak milestones (3, 7, 14, 21, 28 days) will be cheered in the "
             "group, with your first name. /shoutouts off stops it."
         )
-    return "Done: no shout-outs for you in the group."
+    return _("Done: no shout-outs for you in the group.")

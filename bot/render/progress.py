@@ -9,6 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardButton
 
 from bot.db.status import CheckinStatus
+from bot.i18n import N_, _, format_day, lazy, ngettext
 from bot.render.callbacks import CheckinChoice, CheckinPress, ConfirmForget
 from bot.render.message import Rendered, esc
 from bot.services.checkins import CheckinResult, DayRecord
@@ -20,65 +21,78 @@ Button = InlineKeyboardButton
 CELEBRATION_EFFECT = "5046509860389126442"
 
 MARKS = {
-    "done": "✅ done",
-    "skipped": "⏭ skipped",
-    "missed": "▫️ missed",
-    "pending": "⏳ not yet",
-    "rest": "😌 rest day",
-    "extra": "😌 rest day · ✨ extra credit",
-    "paused": "⏸ paused",
+    "done": N_("✅ done"),
+    "skipped": N_("⏭ skipped"),
+    "missed": N_("▫️ missed"),
+    "pending": N_("⏳ not yet"),
+    "rest": N_("😌 rest day"),
+    "extra": N_("😌 rest day · ✨ extra credit"),
+    "paused": N_("⏸ paused"),
     "off": "·",
 }
 STREAK_WORDS = {
-    3: "Three days in a row: the habit is forming.",
-    7: "A full week in a row. Your glutes noticed, even if the mirror has not yet.",
-    14: "Two weeks in a row. This is where real strength starts to build.",
-    21: "Three weeks in a row: this is a habit now.",
-    28: "Twenty-eight days in a row. Remarkable consistency!",
+    3: N_("Three days in a row: the habit is forming."),
+    7: N_("A full week in a row. Your glutes noticed, even if the mirror has not yet."),
+    14: N_("Two weeks in a row. This is where real strength starts to build."),
+    21: N_("Three weeks in a row: this is a habit now."),
+    28: N_("Twenty-eight days in a row. Remarkable consistency!"),
 }
 
 
 def celebrate_streak(days: int) -> str:
-    return f"🎉 <b>{days}-day streak!</b>\n{esc(STREAK_WORDS.get(days, 'Keep it going!'))}"
+    words = _(STREAK_WORDS[days]) if days in STREAK_WORDS else _("Keep it going!")
+    head = ngettext("🎉 <b>{count}-day streak!</b>", "🎉 <b>{count}-day streak!</b>", days)
+    return head.format(count=days) + "\n" + esc(words)
 
 
 def celebrate_program(name: str) -> str:
-    return (
-        f"🏆 <b>You completed the last session of {esc(name)}!</b>\n"
+    return _(
+        "🏆 <b>You completed the last session of {program}!</b>\n"
         "Take a moment to notice what feels stronger. Send /progress to see your month."
-    )
+    ).format(program=esc(name))
 
 
 def streak_text(progress: Progress | None) -> str:
     if progress is None or progress.current_streak == 0:
-        return "Streak: starts with your next ✅"
-    unit = "day" if progress.current_streak == 1 else "days"
-    return f"🔥 Streak: <b>{progress.current_streak} {unit}</b>"
+        return _("Streak: starts with your next ✅")
+    days = progress.current_streak
+    return ngettext("🔥 Streak: <b>{count} day</b>", "🔥 Streak: <b>{count} days</b>", days).format(
+        count=days
+    )
 
 
-REST_EXTRA = "That was a rest day 😌 — extra credit noted"
-EFFORT_QUESTION = "How hard was it? Tap 1 (easy) to 5 (max)."
+def rest_extra() -> str:
+    return _("That was a rest day 😌 — extra credit noted")
+
+
+def effort_question() -> str:
+    return _("How hard was it? Tap 1 (easy) to 5 (max).")
+
+
 # The effort buttons: the ends say what the scale means.
-EFFORT_LABELS = {1: "1 easy", 2: "2", 3: "3", 4: "4", 5: "5 max"}
+EFFORT_LABELS = {1: N_("1 easy"), 2: "2", 3: "3", 4: "4", 5: N_("5 max")}
 
 
 def recorded_footer(result: CheckinResult, today: date | None = None) -> str:
     """The line added under a session message once it is answered ("today" when
     the answer is for `today`)."""
-    when = " today" if result.day == today else ""
+    is_today = result.day == today
     if result.status == CheckinStatus.REST:
-        return f"{REST_EXTRA}. {streak_text(result.progress)}"
+        return f"{rest_extra()}. {streak_text(result.progress)}"
     if result.status == CheckinStatus.DONE:
-        line = f"✅ <b>Done{when}</b> · {streak_text(result.progress)}"
+        done = _("✅ <b>Done today</b>") if is_today else _("✅ <b>Done</b>")
+        line = f"{done} · {streak_text(result.progress)}"
         if result.effort:
-            line += f" · effort {result.effort}/5"
+            line += " · " + _("effort {effort}/5").format(effort=result.effort)
         else:
-            line += f"\n{EFFORT_QUESTION}"
+            line += f"\n{effort_question()}"
         if result.note:
             note = result.note if len(result.note) <= 80 else result.note[:79] + "…"
             line += f"\n📝 {esc(note)}"
         return line
-    return f"⏭ <b>Skipped{when}</b>. No problem: rest well and come back tomorrow."
+    if is_today:
+        return _("⏭ <b>Skipped today</b>. No problem: rest well and come back tomorrow.")
+    return _("⏭ <b>Skipped</b>. No problem: rest well and come back tomorrow.")
 
 
 def _press(label: str, action: CheckinChoice, day: date, effort: int | None = None) -> Button:
@@ -87,27 +101,27 @@ def _press(label: str, action: CheckinChoice, day: date, effort: int | None = No
 
 def checkin_buttons(day: date) -> list[Button]:
     """✅ Done and ⏭ Skip for a session's date (the date travels with the button)."""
-    return [_press("✅ Done", "d", day), _press("⏭ Skip", "s", day)]
+    return [_press(_("✅ Done"), "d", day), _press(_("⏭ Skip"), "s", day)]
 
 
 def answered_rows(result: CheckinResult) -> list[list[Button]]:
     """Buttons once answered: change the answer, rate the effort, add a note
     (a rest-day check-in only takes a note)."""
     if result.status == CheckinStatus.REST:
-        return [[_press("📝 Add a note", "n", result.day)]]
+        return [[_press(_("📝 Add a note"), "n", result.day)]]
     if result.status == CheckinStatus.DONE:
         efforts = [
-            _press(f"{'●' if result.effort == n else ''}{label}", "e", result.day, n)
+            _press(f"{'●' if result.effort == n else ''}{_(label)}", "e", result.day, n)
             for n, label in EFFORT_LABELS.items()
         ]
         return [
             efforts,
             [
-                _press("📝 Add a note", "n", result.day),
-                _press("↩️ Change to skip", "s", result.day),
+                _press(_("📝 Add a note"), "n", result.day),
+                _press(_("↩️ Change to skip"), "s", result.day),
             ],
         ]
-    return [[_press("↩️ Change to done", "d", result.day)]]
+    return [[_press(_("↩️ Change to done"), "d", result.day)]]
 
 
 def _percent(value: float | None) -> str:
@@ -117,32 +131,40 @@ def _percent(value: float | None) -> str:
 def progress_caption(name: str, progress: Progress) -> str:
     """The /progress summary (fits a photo caption)."""
     lines = [
-        f"📈 <b>{esc(name)}'s progress</b>",
-        f"{streak_text(progress)} · longest {progress.longest_streak}",
-        f"Sessions done: <b>{progress.total_done}</b>",
+        _("📈 <b>{name}'s progress</b>").format(name=esc(name)),
+        streak_text(progress) + " · " + _("longest {count}").format(count=progress.longest_streak),
+        _("Sessions done: <b>{count}</b>").format(count=progress.total_done),
     ]
     if progress.rest_extras:
-        lines.append(f"✨ Rest days with extra credit: {progress.rest_extras}")
+        lines.append(
+            _("✨ Rest days with extra credit: {count}").format(count=progress.rest_extras)
+        )
     lines.append(
-        f"Adherence: 7 days {_percent(progress.adherence_7)}"
-        f" · 30 days {_percent(progress.adherence_30)}"
+        _("Adherence: 7 days {week} · 30 days {month}").format(
+            week=_percent(progress.adherence_7), month=_percent(progress.adherence_30)
+        )
     )
     return "\n".join(lines)
 
 
 def history_text(calendar: Calendar, records: dict[date, DayRecord], days: int = 14) -> str:
     """The last `days` days, one line each, newest first."""
-    lines = [f"🗓 <b>Your last {days} days</b>"]
+    lines = [
+        ngettext("🗓 <b>Your last day</b>", "🗓 <b>Your last {count} days</b>", days).format(
+            count=days
+        )
+    ]
     for offset in range(days):
         day = calendar.today - timedelta(days=offset)
         info: DayInfo = calendar.info(day)
         record = records.get(day)
-        label = f"{day:%a %d %b}"
+        label = format_day(day, "short")
         if info.program_day:
-            label += f" · day {info.program_day}"
-        line = f"{label} · {MARKS[info.mark]}"
+            label += " · " + _("day {number}").format(number=info.program_day)
+        mark = MARKS[info.mark]
+        line = f"{label} · {_(mark) if mark != '·' else mark}"
         if record and record.effort:
-            line += f" · effort {record.effort}/5"
+            line += " · " + _("effort {effort}/5").format(effort=record.effort)
         if record and record.note:
             note = record.note if len(record.note) <= 60 else record.note[:59] + "…"
             line += f" · {esc(note)}"
@@ -151,17 +173,25 @@ def history_text(calendar: Calendar, records: dict[date, DayRecord], days: int =
 
 
 # -- replies to check-in commands ----------------------------------------------------
-BUILDING_CHART = "⏳ Building your chart…"
-TOO_OLD = "That day is more than 48 hours ago, so it can no longer be changed."
-SESSION_BUTTON_EXPIRED = "That button has expired. Send /today for today's session."
-NOTE_NEEDS_CHECKIN = "Tap ✅ Done on that day's session first, then add your note."
-NO_DATA = "I have no data about you: you never sent /start."
-NOTHING_TO_DELETE = "I have no data about you: there is nothing to delete."
-MY_DATA_CAPTION = "🗂 Every row I store about you, as JSON. /forget deletes it all."
+# Short answers, translated when read (the module's __getattr__).
+_SHORT: dict[str, str] = {
+    "BUILDING_CHART": N_("⏳ Building your chart…"),
+    "TOO_OLD": N_("That day is more than 48 hours ago, so it can no longer be changed."),
+    "SESSION_BUTTON_EXPIRED": N_("That button has expired. Send /today for today's session."),
+    "NOTE_NEEDS_CHECKIN": N_("Tap ✅ Done on that day's session first, then add your note."),
+    "NO_DATA": N_("I have no data about you: you never sent /start."),
+    "NOTHING_TO_DELETE": N_("I have no data about you: there is nothing to delete."),
+    "MY_DATA_CAPTION": N_("🗂 Every row I store about you, as JSON. /forget deletes it all."),
+    "NOTHING_DELETED": N_("Nothing was deleted."),
+    "FORGOTTEN": N_(
+        "🗑 Done: everything about you is deleted. Send /start if you ever want to come back."
+    ),
+    "NOTHING_LEFT": N_("There was nothing left to delete."),
+    "REST_EXTRA": N_("That was a rest day 😌 — extra credit noted"),
+}
 
 
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+__getattr__ = lazy(_SHORT)
 
 
 def my_data_summary(data: dict[str, Any], program_name: str | None) -> str:
@@ -171,57 +201,71 @@ def my_data_summary(data: dict[str, Any], program_name: str | None) -> str:
     by_status = Counter(str(row.get("status")) for row in checkins)
     notes = sum(1 for row in checkins if row.get("note"))
     username = f" (@{esc(member['username'])})" if member.get("username") else ""
-    program = esc(program_name or member.get("program_id") or "none yet")
-    since = f" since {member['program_start']}" if member.get("program_start") else ""
+    program = esc(program_name or member.get("program_id") or _("none yet"))
+    if member.get("program_start"):
+        program += " " + _("since {day}").format(day=member["program_start"])
+    language = member.get("language") or member.get("language_code") or _("not given")
+    pauses = len(data.get("pauses", []))
     lines = [
-        "🗂 <b>What I store about you</b>",
-        f"Name: {esc(member.get('first_name') or '')}{username}"
-        f" · language: {esc(member.get('language_code') or 'not given')}",
-        f"Time zone: {esc(member.get('timezone', ''))} · daily session at "
-        f"{str(member.get('reminder_time', ''))[:5]}",
-        f"Program: {program}{since} · status: {esc(str(member.get('status', '')))}",
+        _("🗂 <b>What I store about you</b>"),
+        _("Name: {name} · language: {language}").format(
+            name=esc(member.get("first_name") or "") + username, language=esc(language)
+        ),
+        _("Time zone: {zone} · daily session at {time}").format(
+            zone=esc(member.get("timezone", "")), time=str(member.get("reminder_time", ""))[:5]
+        ),
+        _("Program: {program} · status: {status}").format(
+            program=program, status=esc(str(member.get("status", "")))
+        ),
     ]
     if member.get("cohort"):
-        lines.append(f"Cohort: {esc(member['cohort'])}")
-    kinds = (("done", "done"), ("skipped", "skipped"), ("rest", "on rest days"))
-    parts = [f"{by_status[key]} {label}" for key, label in kinds if by_status[key]]
+        lines.append(_("Cohort: {cohort}").format(cohort=esc(member["cohort"])))
+    kinds = (
+        ("done", N_("{count} done")),
+        ("skipped", N_("{count} skipped")),
+        ("rest", N_("{count} on rest days")),
+    )
+    parts = [_(label).format(count=by_status[key]) for key, label in kinds if by_status[key]]
     detail = f" ({', '.join(parts)})" if parts else ""
     lines.append(
-        f"Check-ins: {len(checkins)}{detail} · {_count(notes, 'note')} · "
-        f"{_count(len(data.get('pauses', [])), 'pause')}"
+        _("Check-ins: {count}").format(count=len(checkins))
+        + detail
+        + " · "
+        + ngettext("{count} note", "{count} notes", notes).format(count=notes)
+        + " · "
+        + ngettext("{count} pause", "{count} pauses", pauses).format(count=pauses)
     )
-    lines.append(f"Messages I sent you on my own: {len(data.get('messages', []))}")
-    lines.append(f"Member since {str(member.get('created_at', ''))[:10]}.")
-    lines.append("\nThe file below holds every row. /forget deletes it all.")
+    lines.append(
+        _("Messages I sent you on my own: {count}").format(count=len(data.get("messages", [])))
+    )
+    lines.append(_("Member since {day}.").format(day=str(member.get("created_at", ""))[:10]))
+    lines.append("\n" + _("The file below holds every row. /forget deletes it all."))
     return "\n".join(lines)
-
-
-NOTHING_DELETED = "Nothing was deleted."
-FORGOTTEN = "🗑 Done: everything about you is deleted. Send /start if you ever want to come back."
-NOTHING_LEFT = "There was nothing left to delete."
 
 
 def toast(result: CheckinResult, action: CheckinChoice) -> str:
     """The short answer to a check-in button."""
     if action == "e":
-        return f"Effort {result.effort}/5 saved"
+        return _("Effort {effort}/5 saved").format(effort=result.effort)
     if result.status == CheckinStatus.REST:
-        return REST_EXTRA
-    return "Recorded ✅" if action == "d" else "Skipped ⏭"
+        return rest_extra()
+    return _("Recorded ✅") if action == "d" else _("Skipped ⏭")
 
 
 def refusal(result: CheckinResult) -> str | None:
     """Why nothing was recorded for a day outside the member's program, if so."""
     member = result.member
     if result.outcome == "not_started" and member is not None and member.program_start:
-        return (
-            f"Your program starts on {member.program_start:%A %d %B}, so there is nothing "
+        return _(
+            "Your program starts on {day}, so there is nothing "
             "to check in before then. Send /today for a preview of day 1."
-        )
+        ).format(day=format_day(member.program_start, "long"))
     if result.outcome == "before_joined" and member is not None:
-        return f"{result.day:%A %d %B} is before you joined, so there is nothing to record for it."
+        return _("{day} is before you joined, so there is nothing to record for it.").format(
+            day=format_day(result.day, "long")
+        )
     if result.outcome == "finished":
-        return (
+        return _(
             "Your program was complete by then, so there is no session to record. "
             "Send /today to choose what comes next."
         )
@@ -229,52 +273,57 @@ def refusal(result: CheckinResult) -> str | None:
 
 
 def note_prompt(day: date, limit: int) -> str:
-    return f"📝 Send your note for {day:%A %d %B} (up to {limit} characters)."
+    return _("📝 Send your note for {day} (up to {limit} characters).").format(
+        day=format_day(day, "long"), limit=limit
+    )
 
 
 def note_too_long(length: int, limit: int) -> str:
-    return f"That note is {length} characters; the limit is {limit}. Send a shorter one."
+    return _("That note is {length} characters; the limit is {limit}. Send a shorter one.").format(
+        length=length, limit=limit
+    )
 
 
 def note_saved(day: date) -> str:
-    return f"📝 Note saved for {day:%A %d %B}."
+    return _("📝 Note saved for {day}.").format(day=format_day(day, "long"))
 
 
 def checkin_reply(result: CheckinResult, today: date, note_limit: int) -> str:
     """The answer to /checkin."""
     if result.outcome == "too_long":
-        return (
-            f"That note is too long: keep it to {note_limit} characters, then send /checkin again."
-        )
+        return _(
+            "That note is too long: keep it to {limit} characters, then send /checkin again."
+        ).format(limit=note_limit)
     if result.outcome == "no_program":
-        return "Send /start first and pick a program."
+        return _("Send /start first and pick a program.")
     if result.outcome in ("too_old", "future"):
-        return TOO_OLD
+        return _(_SHORT["TOO_OLD"])
     refused = refusal(result)
     if refused is not None:
         return refused
-    which = "today" if result.day == today else f"{result.day:%A %d %B}"
-    label = f" (day {result.program_day})" if result.program_day else ""
+    which = _("today") if result.day == today else format_day(result.day, "long")
+    if result.program_day:
+        which += " " + _("(day {number})").format(number=result.program_day)
+    saved = "\n" + _("📝 Note saved.") if result.note else ""
     if result.status == CheckinStatus.REST:
-        line = f"{REST_EXTRA} ({which}{label}). {streak_text(result.progress)}"
-        return line + ("\n📝 Note saved." if result.note else "")
-    line = f"✅ Checked in for {which}{label}. {streak_text(result.progress)}"
-    if result.note:
-        line += "\n📝 Note saved."
-    return line
+        return f"{rest_extra()} ({which}). {streak_text(result.progress)}{saved}"
+    checked = _("✅ Checked in for {day}.").format(day=which)
+    return f"{checked} {streak_text(result.progress)}{saved}"
 
 
 def forget_question() -> Rendered:
     rows = [
         [
             InlineKeyboardButton(
-                "🗑 Yes, delete everything", callback_data=ConfirmForget(True).encode()
+                _("🗑 Yes, delete everything"), callback_data=ConfirmForget(True).encode()
             ),
-            InlineKeyboardButton("Keep my data", callback_data=ConfirmForget(False).encode()),
+            InlineKeyboardButton(_("Keep my data"), callback_data=ConfirmForget(False).encode()),
         ]
     ]
     return Rendered(
-        "This deletes your profile, check-ins, streaks and settings for good. It cannot be "
-        "undone. Are you sure?",
+        _(
+            "This deletes your profile, check-ins, streaks and settings for good. It cannot be "
+            "undone. Are you sure?"
+        ),
         rows,
     )

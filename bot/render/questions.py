@@ -7,12 +7,13 @@ from bot.catalog import Catalog
 from bot.catalog.personalise import CONDITION_ORDER
 from bot.catalog.questions import Question
 from bot.catalog.schema import ExerciseCard, StretchCard
+from bot.i18n import N_, _
 from bot.render.cards import (
     CONDITION_NOTES,
     REASON_LABELS,
-    STOP_ON_PAIN,
     how_to_rows,
     render_card,
+    stop_on_pain,
     swap_text,
 )
 from bot.render.message import Rendered, esc
@@ -20,7 +21,7 @@ from bot.render.message import Rendered, esc
 # How many of the cards a message names get their swaps spelled out.
 MAX_SAFETY_CARDS = 4
 
-STOP_AND_CHECK = (
+STOP_AND_CHECK = N_(
     "🛑 <b>If it hurts, stop that move.</b> Sharp, pinching or unusual pain is a "
     "signal to stop, not something to push through. Muscle soreness a day or two "
     "after a session is normal; pain during a move, in a joint, or pain that lingers "
@@ -29,8 +30,17 @@ STOP_AND_CHECK = (
     "straight away after a fall or a pop, with swelling, numbness or tingling, or pain "
     "that spreads down a leg."
 )
-TELL_ME = "Tell me in /settings (🧰 About you) and every daily session makes these swaps for you."
-WHICH_MOVE = (
+
+
+def stop_and_check() -> str:
+    """Stop on pain, and when to see a professional."""
+    return _(STOP_AND_CHECK)
+
+
+TELL_ME = N_(
+    "Tell me in /settings (🧰 About you) and every daily session makes these swaps for you."
+)
+WHICH_MOVE = N_(
     "Tell me which move it was (“my hip hurts on lunges”) and I will show you gentler "
     "ways to do it."
 )
@@ -45,15 +55,17 @@ def render_answer(catalog: Catalog, question: Question) -> Rendered | None:
         card = catalog.card(ids[0])
         return render_card(catalog, card) if card is not None else None
     if question.match.status == "choices":
-        return Rendered("Here is what I have on that. Which one?", how_to_rows(catalog, list(ids)))
+        return Rendered(
+            _("Here is what I have on that. Which one?"), how_to_rows(catalog, list(ids))
+        )
     return None
 
 
 def render_safety(catalog: Catalog, question: Question) -> Rendered:
     """Stop on pain, when to see a professional, then what to do instead: the
     notes for the conditions named and the swaps of the moves named."""
-    parts = [STOP_AND_CHECK if question.pain else STOP_ON_PAIN]
-    parts += [CONDITION_NOTES[c] for c in CONDITION_NOTES if c in question.conditions]
+    parts = [_(STOP_AND_CHECK) if question.pain else stop_on_pain()]
+    parts += [_(CONDITION_NOTES[c]) for c in CONDITION_NOTES if c in question.conditions]
     practices = [
         card
         for card_id in question.match.ids
@@ -61,14 +73,14 @@ def render_safety(catalog: Catalog, question: Question) -> Rendered:
     ][:MAX_SAFETY_CARDS]
     lines = [_instead(catalog, card, question.conditions) for card in practices]
     if lines:
-        parts.append("<b>What to do instead</b>\n" + "\n".join(lines))
+        parts.append(_("<b>What to do instead</b>") + "\n" + "\n".join(lines))
     elif question.pain:
-        parts.append(WHICH_MOVE)
+        parts.append(_(WHICH_MOVE))
     if question.conditions:
-        parts.append(TELL_ME)
+        parts.append(_(TELL_ME))
     targets = [card.id for card in practices]
     for card in practices:
-        targets += [swap.use for _, swap in card.swaps.items() if swap.use]
+        targets += [swap.use for _reason, swap in card.swaps.items() if swap.use]
         if card.regression:
             targets.append(card.regression)
     return Rendered("\n\n".join(parts), how_to_rows(catalog, targets[:8]))
@@ -82,8 +94,10 @@ def _instead(
     for reason in (r for r in CONDITION_ORDER if r in conditions):  # safety first
         swap = card.swaps.get(reason)
         if swap is not None:
-            return f"• {name}, {REASON_LABELS[reason].lower()}: {swap_text(catalog, swap)}"
+            return f"• {name}, {_(REASON_LABELS[reason]).lower()}: {swap_text(catalog, swap)}"
     if card.regression:
         easier = esc(catalog.name(card.regression))
-        return f"• {name}: try the easier <b>{easier}</b>, in a pain-free range only."
+        return "• " + _(
+            "{card}: try the easier <b>{easier}</b>, in a pain-free range only."
+        ).format(card=name, easier=easier)
     return f"• {name}: {esc(card.safety[0])}"

@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton
 
 from bot.catalog import Catalog
 from bot.catalog.schema import Program
+from bot.i18n import _, format_day, ngettext
 from bot.render import callbacks
 from bot.render.cards import render_program_day
 from bot.render.message import Rendered, esc
@@ -21,9 +22,11 @@ def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = Fal
     """Today's (or a given date's) session for one member."""
     program = catalog.programs.get(plan.program_id or "")
     if plan.state == "not_onboarded" or program is None:
-        return Rendered("You have no program yet. Send /start to pick one.")
+        return Rendered(_("You have no program yet. Send /start to pick one."))
     if plan.state == "paused":
-        return Rendered("⏸ You are on a break: no session today. Send /resume when you are ready.")
+        return Rendered(
+            _("⏸ You are on a break: no session today. Send /resume when you are ready.")
+        )
     if plan.state == "finished":
         return render_finished(catalog, program.id, plan.member.program_start)
     # The member's own version of the day: swaps for their equipment and conditions.
@@ -31,8 +34,11 @@ def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = Fal
     if plan.state == "not_started":
         first = program.days[0]
         preview = render_program_day(catalog, program, first, profile)
+        assert plan.member.program_start is not None
+        starts = format_day(plan.member.program_start, "long")
         preview.text = (
-            f"Your program starts on {plan.member.program_start:%A %d %B}. A preview of day 1:\n\n"
+            _("Your program starts on {day}. A preview of day 1:").format(day=starts)
+            + "\n\n"
             + preview.text
         )
         return preview
@@ -40,8 +46,9 @@ def render_session(catalog: Catalog, plan: SessionPlan, *, on_demand: bool = Fal
     rendered = render_program_day(catalog, program, day, profile)
     if plan.state == "training":
         if not on_demand:
-            name = esc(plan.member.first_name.strip()[:40]) or "there"
-            rendered.text = f"👋 Hi {name}, here is today's session.\n\n{rendered.text}"
+            name = esc(plan.member.first_name.strip()[:40]) or _("there")
+            greeting = _("👋 Hi {name}, here is today's session.").format(name=name)
+            rendered.text = f"{greeting}\n\n{rendered.text}"
         rendered.rows.insert(0, checkin_buttons(plan.local_date))
     return rendered
 
@@ -66,9 +73,13 @@ def render_finished(catalog: Catalog, program_id: str, run: date | None) -> Rend
     one again, or a break. `run`: the start of the run that ended."""
     program = catalog.programs[program_id]
     text = (
-        f"🎉 <b>You finished {esc(program.name)}!</b>\n\n"
-        f"{program.length} days of work for stronger, steadier hips: well done. "
-        "What comes next?"
+        _("🎉 <b>You finished {program}!</b>").format(program=esc(program.name))
+        + "\n\n"
+        + ngettext(
+            "{count} day of work for stronger, steadier hips: well done. What comes next?",
+            "{count} days of work for stronger, steadier hips: well done. What comes next?",
+            program.length,
+        ).format(count=program.length)
     )
     return Rendered(text, _what_next(catalog, program, run))
 
@@ -76,11 +87,11 @@ def render_finished(catalog: Catalog, program_id: str, run: date | None) -> Rend
 def render_finished_reminder(catalog: Catalog, program_id: str, run: date | None) -> Rendered:
     """The one gentle reminder, a few days after the end, with the same choices."""
     program = catalog.programs[program_id]
-    text = (
-        f"👋 A few days have passed since you finished {esc(program.name)}. Your sessions "
+    text = _(
+        "👋 A few days have passed since you finished {program}. Your sessions "
         "wait until you choose what comes next; a week or two of rest is fine too. "
         "This is my only reminder."
-    )
+    ).format(program=esc(program.name))
     return Rendered(text, _what_next(catalog, program, run))
 
 
@@ -90,9 +101,11 @@ def _what_next(
     rows = []
     following = catalog.next_program(program.id)
     if following is not None:
-        rows.append([_after(f"➡️ Next: {following.name}", following.id, run)])
-    rows.append([_after(f"🔁 Repeat {program.name}", "restart", run)])
-    rows.append([_after("⏸ Take a break", "pause", run)])
+        rows.append(
+            [_after(_("➡️ Next: {program}").format(program=following.name), following.id, run)]
+        )
+    rows.append([_after(_("🔁 Repeat {program}").format(program=program.name), "restart", run)])
+    rows.append([_after(_("⏸ Take a break"), "pause", run)])
     return rows
 
 

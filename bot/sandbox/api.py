@@ -167,6 +167,10 @@ class BotApi:
                 "setMyCommands": self.set_my_commands,
                 "deleteMyCommands": self.delete_my_commands,
                 "getMyCommands": self.get_my_commands,
+                "setMyDescription": self.set_my_description,
+                "getMyDescription": self.get_my_description,
+                "setMyShortDescription": self.set_my_short_description,
+                "getMyShortDescription": self.get_my_short_description,
                 "setChatMenuButton": self.set_chat_menu_button,
                 "getChatMenuButton": self.get_chat_menu_button,
                 "sendMessage": self.send_message,
@@ -380,6 +384,39 @@ class BotApi:
 
     async def get_my_commands(self, params: Params) -> Any:
         return self.state.commands.get(self._scope_key(params), [])
+
+    # Telegram's limits: a description of up to 512 characters, a short one of 120;
+    # an empty or missing text removes it for that language.
+    async def set_my_description(self, params: Params) -> Any:
+        return self._set_description(params, "description", 512)
+
+    async def set_my_short_description(self, params: Params) -> Any:
+        return self._set_description(params, "short_description", 120)
+
+    async def get_my_description(self, params: Params) -> Any:
+        return {"description": self._description(params, "description")}
+
+    async def get_my_short_description(self, params: Params) -> Any:
+        return {"short_description": self._description(params, "short_description")}
+
+    def _set_description(self, params: Params, kind: str, limit: int) -> Any:
+        text = params.opt_str(kind) or ""
+        language = params.opt_str("language_code") or ""
+        if len(text) > limit:
+            raise bad_request(f"{kind.upper()}_INVALID")
+        if language and not (len(language) == 2 and language.isalpha()):
+            raise bad_request("LANGUAGE_CODE_INVALID")
+        if text:
+            self.state.descriptions[(kind, language)] = text
+        else:
+            self.state.descriptions.pop((kind, language), None)
+        self.state.touch()
+        return True
+
+    def _description(self, params: Params, kind: str) -> str:
+        language = params.opt_str("language_code") or ""
+        found = self.state.descriptions
+        return found.get((kind, language)) or found.get((kind, ""), "")
 
     async def set_chat_menu_button(self, params: Params) -> Any:
         """One private chat's menu button, or (no chat_id) everyone's default."""

@@ -87,6 +87,8 @@ class SandboxState:
         self.chats: dict[int, SandboxChat] = {}
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # setMyDescription / setMyShortDescription: (kind, language_code) -> text.
+        self.descriptions: dict[tuple[str, str], str] = {}
         # setChatMenuButton: per chat id, and the default one under None.
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}

@@ -21,6 +21,7 @@ from bot.db.member_stats import ONBOARDED
 from bot.db.models import Broadcast, Member, MemberStats, Outbox
 from bot.db.outbox import OutboxRepository, outbox_row
 from bot.db.status import BroadcastStatus, MemberStatus, OutboxKind, OutboxStatus
+from bot.i18n import _
 from bot.services.figures import zone_table
 
 CHUNK = 1000
@@ -152,7 +153,7 @@ class BroadcastService:
         """
         if text is None and source is None:
             raise BroadcastError(
-                "Write the message after /broadcast, or reply to a message with it."
+                _("Write the message after /broadcast, or reply to a message with it.")
             )
         now = self._clock.now()
         audience = Audience("inactive", days=nudge_days) if nudge_days else Audience("all")
@@ -200,7 +201,7 @@ class BroadcastService:
         if audience.kind not in ("inactive", "not_today"):
             return query
         days = audience.days or 3
-        zones, _ = await zone_table(session, now, {"today": 0, "cutoff": days})
+        zones, _columns = await zone_table(session, now, {"today": 0, "cutoff": days})
         query = query.join(zones, zones.c.zone == Member.timezone).outerjoin(
             MemberStats, MemberStats.member_id == Member.id
         )
@@ -235,7 +236,7 @@ class BroadcastService:
         now = self._clock.now()
         columns = {"today": 0, **{f"cut_{days}": days for days in INACTIVE_CHOICES}}
         async with self._sessions() as session:
-            zones, _ = await zone_table(session, now, columns)
+            zones, _columns = await zone_table(session, now, columns)
             active = (
                 select(
                     Member.cohort_id,
@@ -281,7 +282,7 @@ class BroadcastService:
             2 + len(INACTIVE_CHOICES)
         )
         out = {"all": total[0]}
-        for cohort_id, _ in cohorts:
+        for cohort_id, _name in cohorts:
             out[f"c{cohort_id}"] = groups[cohort_id][0] if cohort_id in groups else 0
         for i, days in enumerate(INACTIVE_CHOICES):
             out[f"i{days}"] = total[2 + i]
@@ -293,7 +294,7 @@ class BroadcastService:
         async with self._sessions.begin() as session:
             row = await self._own(session, broadcast_id, author_id)
             if row.status != BroadcastStatus.DRAFT:
-                raise BroadcastError("That broadcast is already on its way or cancelled.")
+                raise BroadcastError(_("That broadcast is already on its way or cancelled."))
             nudge = bool(row.audience.get("nudge"))
             row.audience = {**audience.as_dict(), "nudge": nudge}
         return await self.size(audience)
@@ -306,7 +307,7 @@ class BroadcastService:
         async with self._sessions.begin() as session:
             row = await self._own(session, broadcast_id, author_id)
             if row.status != BroadcastStatus.DRAFT:
-                raise BroadcastError("That broadcast is already on its way or cancelled.")
+                raise BroadcastError(_("That broadcast is already on its way or cancelled."))
             if row.scheduled_at:
                 row.status = BroadcastStatus.SCHEDULED
             else:
@@ -421,7 +422,7 @@ class BroadcastService:
                 else await session.get(Broadcast, broadcast_id)
             )
             if row is None:
-                raise BroadcastError("That broadcast no longer exists.")
+                raise BroadcastError(_("That broadcast no longer exists."))
             if row.status not in _FINISHED:
                 row.status = BroadcastStatus.CANCELLED
                 row.finished_at = self._clock.now()
@@ -444,7 +445,7 @@ class BroadcastService:
         async with self._sessions() as session:
             row = await session.get(Broadcast, broadcast_id)
             if row is None:
-                raise BroadcastError("That broadcast no longer exists.")
+                raise BroadcastError(_("That broadcast no longer exists."))
             counts = dict(
                 (
                     await session.execute(
@@ -554,5 +555,5 @@ class BroadcastService:
     async def _own(self, session: AsyncSession, broadcast_id: int, author_id: int) -> Broadcast:
         row = await session.get(Broadcast, broadcast_id)
         if row is None or row.author_id != author_id:
-            raise BroadcastError("That broadcast is not yours, or it no longer exists.")
+            raise BroadcastError(_("That broadcast is not yours, or it no longer exists."))
         return row

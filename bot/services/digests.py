@@ -55,7 +55,8 @@ class MemberDigest:
     done: int
     current_streak: int
     adherence_7: float | None
-    next_week: list[str]  # next week's training days: "Mon: Glute bridge day (Gluteus medius)"
+    # Next week's training days: (date, program, program day); render words them.
+    next_week: list[tuple[date, str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +196,9 @@ class DigestService:
             self._next_week(history, member.program_id, sunday),
         )
 
-    def _next_week(self, history: History, program_id: str | None, sunday: date) -> list[str]:
+    def _next_week(
+        self, history: History, program_id: str | None, sunday: date
+    ) -> list[tuple[date, str, int]]:
         """Next week's training days with their title and focus muscle."""
         calendar = calendar_of(self._catalog.programs, history, sunday)
         program = self._catalog.programs.get(program_id or "")
@@ -208,8 +211,7 @@ class DigestService:
             plan = next((d for d in program.days if d.day == number), None)
             if plan is None:
                 continue
-            focus = self._catalog.card(plan.focus) if plan.focus else None
-            lines.append(f"{day:%a}: {plan.title}" + (f" ({focus.name})" if focus else ""))
+            lines.append((day, program.id, plan.day))
         return lines
 
     async def trainer_digest(self, member_id: int, monday: date) -> TrainerDigest | None:

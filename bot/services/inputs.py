@@ -12,6 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.config import is_valid_zone
+from bot.i18n import _
 from bot.services.places import Place, find_city, plain, similar_cities
 
 
@@ -24,8 +25,10 @@ class DidYouMean(InputError):
 
     def __init__(self, places: list[Place]) -> None:
         super().__init__(
-            "I don't know that place. Did you mean one of these? If not, send a bigger city "
-            "near you, a zone like Europe/Berlin, or an offset like UTC+2."
+            _(
+                "I don't know that place. Did you mean one of these? If not, send a bigger city "
+                "near you, a zone like Europe/Berlin, or an offset like UTC+2."
+            )
         )
         self.places = places
 
@@ -36,9 +39,9 @@ _TIME_DIGITS = re.compile(r"^([01]?\d|2[0-3])([0-5]\d)$")
 
 
 def parse_time(text: str) -> time:
-    """'07:30', '7:30', '7.30', '19h30', '7am', '7:30 pm', '0730', 'noon'."""
+    """'07:30', '7:30', '7.30', '19h30', '7h', '7am', '7:30 pm', '0730', 'noon', 'midi'."""
     raw = " ".join(text.strip().lower().split())[:20]
-    if raw in ("noon", "midday"):
+    if raw in ("noon", "midday", "midi"):
         return time(12, 0)
     if match := _TIME_24.match(raw):
         return time(int(match[1]), int(match[2]))
@@ -47,35 +50,38 @@ def parse_time(text: str) -> time:
         return time(hour, int(match[2] or 0))
     if match := _TIME_DIGITS.match(raw):
         return time(int(match[1]), int(match[2]))
-    if re.fullmatch(r"([01]?\d|2[0-3])", raw):
-        return time(int(raw), 0)
+    if hour_only := re.fullmatch(r"([01]?\d|2[0-3])\s*h?", raw):
+        return time(int(hour_only[1]), 0)
     raise InputError(_what_was_wrong(raw))
 
 
-_TIME_EXAMPLE = "Try 07:30, 7am or 6:45 pm."
+def _example() -> str:
+    return _("Try 07:30, 7am or 6:45 pm.")
 
 
 def _what_was_wrong(raw: str) -> str:
     """The one thing wrong with a time that did not parse, said plainly."""
+    raw = re.sub(r"^(\d{1,2})\s*h$", r"\1", raw)  # "25h" is an hour too
     clock = re.fullmatch(r"(\d{1,2})(?:\s*[:.h]\s*(\d{1,2}))?(?:\s*[:.]\s*\d{1,2})?", raw)
     twelve = re.fullmatch(r"(\d{1,2})(?:\s*[:.]\s*\d{2})?\s*[ap]\.?\s*m?\.?", raw)
     if clock and raw.count(":") + raw.count(".") > 1:
-        return f"Leave out the seconds: hours and minutes are enough. {_TIME_EXAMPLE}"
+        return _("Leave out the seconds: hours and minutes are enough.") + " " + _example()
     if clock and int(clock[1]) > 23:
-        return f"{int(clock[1])} isn't an hour of the day: hours run from 0 to 23. {_TIME_EXAMPLE}"
+        said = _("{hour} isn't an hour of the day: hours run from 0 to 23.")
+        return said.format(hour=int(clock[1])) + " " + _example()
     if clock and clock[2] is not None and int(clock[2]) > 59:
-        return f"{int(clock[2])} isn't a minute: minutes run from 00 to 59. {_TIME_EXAMPLE}"
+        said = _("{minute} isn't a minute: minutes run from 00 to 59.")
+        return said.format(minute=int(clock[2])) + " " + _example()
     if clock and clock[2] is not None and len(clock[2]) == 1:
         hour, minute = int(clock[1]), clock[2]
-        return f"Minutes take two digits: {hour}:0{minute} or {hour}:{minute}0? {_TIME_EXAMPLE}"
+        said = _("Minutes take two digits: {padded} or {tens}?")
+        return said.format(padded=f"{hour}:0{minute}", tens=f"{hour}:{minute}0") + " " + _example()
     if twelve and not 1 <= int(twelve[1]) <= 12:
-        return (
-            f"With am or pm, hours run from 1 to 12 ({int(twelve[1])} isn't one of them). "
-            f"{_TIME_EXAMPLE}"
-        )
+        said = _("With am or pm, hours run from 1 to 12 ({hour} isn't one of them).")
+        return said.format(hour=int(twelve[1])) + " " + _example()
     if re.search(r"[a-z]{3}", raw) and not re.search(r"\d", raw):
-        return f"Write the time in digits, please. {_TIME_EXAMPLE}"
-    return (
+        return _("Write the time in digits, please.") + " " + _example()
+    return _(
         "I could not read that as a time. Try 07:30, 7:30, 7am or 6:45 pm "
         "(hours 0 to 23, minutes 00 to 59)."
     )
@@ -132,7 +138,7 @@ def parse_zone(text: str) -> str:
     raw = re.sub("[\u2212\u2012\u2013\u2014]", "-", text.strip()[:64])
     if not raw:
         raise InputError(
-            "Send a city like Berlin, a zone like Europe/Berlin, or an offset like UTC+2."
+            _("Send a city like Berlin, a zone like Europe/Berlin, or an offset like UTC+2.")
         )
     by_name, by_city = _zone_index()
     if raw.lower() in by_name:
@@ -161,8 +167,10 @@ def parse_zone(text: str) -> str:
     if "/" not in raw and (close := similar_cities(raw)):
         raise DidYouMean(close)
     raise InputError(
-        "I don't know that place. Send a big city near you (Berlin, New York, Tokyo), "
-        "a zone like Europe/Berlin, or an offset like UTC+2."
+        _(
+            "I don't know that place. Send a big city near you (Berlin, New York, Tokyo), "
+            "a zone like Europe/Berlin, or an offset like UTC+2."
+        )
     )
 
 
@@ -173,17 +181,19 @@ def _city(raw: str) -> Place | None:
 
 def _zone_for_offset(sign: str, hours: int, minutes: int) -> str:
     if hours > 14 or minutes not in (0, 30, 45):
-        raise InputError("Offsets run from UTC-12 to UTC+14, like UTC+2 or UTC-5:30.")
+        raise InputError(_("Offsets run from UTC-12 to UTC+14, like UTC+2 or UTC-5:30."))
     if minutes:
         factor = 1 if sign == "+" else -1
         zone = _FRACTIONAL.get((factor * hours, factor * minutes))
         if zone is None:
-            raise InputError("I don't know a place with that offset. Send a city near you instead.")
+            raise InputError(
+                _("I don't know a place with that offset. Send a city near you instead.")
+            )
         return zone
     if hours == 0:
         return "UTC"
     if hours > 12 and sign == "-":
-        raise InputError("Offsets run from UTC-12 to UTC+14, like UTC+2 or UTC-5.")
+        raise InputError(_("Offsets run from UTC-12 to UTC+14, like UTC+2 or UTC-5."))
     # The Etc zones count the other way round: Etc/GMT-2 is two hours AHEAD of UTC.
     return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
 
@@ -193,7 +203,7 @@ def describe_zone(name: str) -> str:
     match = re.fullmatch(r"Etc/GMT([+-])(\d{1,2})", name)
     if match and int(match[2]) != 0:
         sign = "+" if match[1] == "-" else "-"
-        return f"UTC{sign}{int(match[2])} (fixed, no daylight saving)"
+        return _("UTC{offset} (fixed, no daylight saving)").format(offset=f"{sign}{int(match[2])}")
     if name.startswith("Etc/"):
         return "UTC"
     return name
@@ -260,4 +270,4 @@ def parse_when(
             head = re.match(r"\s*" + r"\S+\s+" * (count - 1) + r"\S+", text)
             assert head is not None  # the words were split from this text
             return instant, text[head.end() :].strip()
-    raise InputError("I could not read a date and a time there.")
+    raise InputError(_("I could not read a date and a time there."))

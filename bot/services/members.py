@@ -13,6 +13,7 @@ from datetime import datetime, time
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import i18n
 from bot.clock import Clock
 from bot.db.dto import MemberDTO
 from bot.db.models import Member
@@ -108,6 +109,25 @@ class MemberService:
         """The member, or None for someone who never started the bot."""
         async with self._sessions() as session:
             return await MemberRepository(session).get_by_telegram_id(telegram_id)
+
+    async def language_of(self, telegram_id: int, telegram_code: str | None = None) -> str:
+        """The language to speak to this user: their /language choice, else
+        Telegram's language_code (the one on the update first), else English."""
+        async with self._sessions() as session:
+            stored = await MemberRepository(session).language_of(telegram_id)
+        chosen, known_code = stored if stored else (None, None)
+        return i18n.resolve(chosen, telegram_code or known_code)
+
+    async def set_language(self, telegram_id: int, language: str) -> MemberDTO | None:
+        """Keep the member's language choice (one of i18n.LANGUAGES)."""
+        if language not in i18n.LANGUAGES:
+            raise ValueError(f"unknown language {language!r}")
+        async with self._sessions.begin() as session:
+            repo = MemberRepository(session)
+            await repo.update_by_telegram_id(
+                telegram_id, {"language": language, "updated_at": self._clock.now()}
+            )
+            return await repo.get_by_telegram_id(telegram_id)
 
     async def set_reachable(self, telegram_id: int, reachable: bool) -> MemberDTO | None:
         """Record that the user blocked (False) or unblocked (True) the bot."""

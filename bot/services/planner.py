@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import i18n
 from bot.catalog import Catalog
 from bot.catalog.schema import Program
 from bot.clock import Clock
@@ -120,6 +121,18 @@ class SessionPlanner:
                 )
             )
             return set(found)
+
+    async def languages_among(self, member_ids: Sequence[int]) -> dict[int, str]:
+        """The language each of `member_ids` reads the bot in (one query)."""
+        if not member_ids:
+            return {}
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Member.id, Member.language, Member.language_code).where(
+                    Member.id.in_(set(member_ids))
+                )
+            )
+            return {row[0]: i18n.resolve(row[1], row[2]) for row in rows}
 
     async def finish(self, member_id: int, day: date) -> None:
         """The program is over (`day` is the first day after it, when the member is

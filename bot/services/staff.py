@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.db.dto import MemberDTO
 from bot.db.models import Cohort, Member
 from bot.db.status import STAFF_ROLES, MemberStatus, Role
+from bot.i18n import _
 
 COHORT_NAME = re.compile(r"^[\w][\w .'&+-]{0,47}$", re.UNICODE)
 
@@ -81,11 +82,13 @@ class StaffService:
     async def set_role(self, telegram_id: int, role: Role) -> MemberDTO:
         """Make someone a trainer or a plain member (admins are configuration)."""
         if telegram_id in self.admin_ids:
-            raise StaffError("That person is an admin from BOT_ADMIN_IDS; change it there.")
+            raise StaffError(_("That person is an admin from BOT_ADMIN_IDS; change it there."))
         async with self._sessions.begin() as session:
             row = await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
             if row is None:
-                raise StaffError("I don't know that person yet: ask them to send me /start first.")
+                raise StaffError(
+                    _("I don't know that person yet: ask them to send me /start first.")
+                )
             row.role = role
             row.updated_at = self._clock.now()
             await session.flush()
@@ -102,8 +105,10 @@ class StaffService:
         name = " ".join(name.split())
         if not COHORT_NAME.match(name):
             raise StaffError(
-                "A cohort name is 1 to 48 letters, digits, spaces or - ' & +, "
-                "like: /cohort new Spring 2026"
+                _(
+                    "A cohort name is 1 to 48 letters, digits, spaces or - ' & +, "
+                    "like: /cohort new Spring 2026"
+                )
             )
         now = self._clock.now()
         async with self._sessions.begin() as session:
@@ -118,7 +123,7 @@ class StaffService:
                 )
                 return CohortInfo(taken.id, taken.name, taken.code, members or 0, taken.created_at)
             if taken is not None:
-                raise StaffError(f"There is already a cohort called {name}.")
+                raise StaffError(_("There is already a cohort called {name}.").format(name=name))
             cohort = Cohort(
                 name=name, code=secrets.token_urlsafe(6), created_by=created_by, created_at=now
             )

@@ -105,7 +105,7 @@ async def test_what_the_digests_say(bot: Harness) -> None:
     coach = await digest_at(bot, datetime(2026, 3, 9, 7, 0, tzinfo=UTC), TRAINER)
     assert coach.startswith("🗓 <b>Your coaching week</b> from 02 Mar · everyone")
     assert "• no cohort: " in coach
-    assert "1 notes, 🚩 1 pain alerts" in coach
+    assert "1 note, 🚩 1 pain alert" in coach
     assert "👋 5 new members" in coach
 
 

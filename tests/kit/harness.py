@@ -9,7 +9,7 @@ handler crashed fails, unless it says it expects that with
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -97,20 +97,22 @@ class Harness:
 async def running_bot(
     settings: Settings,
     clock: ManualClock,
-    catalog: Catalog,
+    catalog: Catalog | Mapping[str, Catalog],
     *,
     request: RecordingRequest | None = None,
     check_output: bool = True,
 ) -> AsyncIterator[Harness]:
     """The bot, initialised as `run` would, without polling, the tick or the sender
-    running on their own (tests run them by hand)."""
+    running on their own (tests run them by hand). `catalog`: the English
+    content, or the content of each language by code."""
     request = request or RecordingRequest()
     app = build_application(
         settings,
         clock=clock,
         request=request,
         updates_request=request,
-        catalog=catalog,
+        catalog=catalog if isinstance(catalog, Catalog) else None,
+        catalogs=None if isinstance(catalog, Catalog) else catalog,
         workers=False,
         rate_limiter=False,  # it paces in real time; tested on its own
     )
@@ -150,7 +152,8 @@ async def second_instance(
     """Another application on the same database and clock: a restart, or a second
     process. Its handler errors count as the first one's."""
     data = bot.app.bot_data
-    async with running_bot(data.config, bot.clock, data.library.catalog, request=request) as other:
+    catalogs = data.libraries.catalogs
+    async with running_bot(data.config, bot.clock, catalogs, request=request) as other:
         try:
             yield other
         finally:

@@ -158,6 +158,31 @@ async def test_commands_are_stored_per_scope(tg: Bot, sandbox: Sandbox) -> None:
         await tg.set_my_commands([BotCommand("Start", "Begin")])
 
 
+async def test_descriptions_are_stored_per_language(tg: Bot, sandbox: Sandbox) -> None:
+    assert await tg.set_my_description("A coaching bot.")
+    assert await tg.set_my_description("Un bot de coaching.", language_code="fr")
+    assert await tg.set_my_short_description("Daily sessions.")
+    assert await tg.set_my_short_description("Séances du jour.", language_code="fr")
+    assert (await tg.get_my_description()).description == "A coaching bot."
+    assert (await tg.get_my_description(language_code="fr")).description == "Un bot de coaching."
+    assert (await tg.get_my_description(language_code="de")).description == "A coaching bot."
+    short = await tg.get_my_short_description(language_code="fr")
+    assert short.short_description == "Séances du jour."
+    with pytest.raises(BadRequest, match="Short_description_invalid"):
+        await tg.set_my_short_description("x" * 121)
+    with pytest.raises(BadRequest, match="Language_code_invalid"):
+        await tg.set_my_description("Hi", language_code="french")
+
+
+async def test_commands_are_stored_per_language(tg: Bot, sandbox: Sandbox) -> None:
+    await tg.set_my_commands([BotCommand("help", "What I can do")])
+    await tg.set_my_commands([BotCommand("help", "Ce que je sais faire")], language_code="fr")
+    assert [c["description"] for c in sandbox.commands_for(language_code="fr")] == [
+        "Ce que je sais faire"
+    ]
+    assert [c["description"] for c in sandbox.commands_for()] == ["What I can do"]
+
+
 # -- sending ---------------------------------------------------------------------------
 async def test_send_message_keeps_html_markup_and_reply(tg: Bot, sandbox: Sandbox) -> None:
     robin = sandbox.add_user("Robin")

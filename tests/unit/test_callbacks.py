@@ -49,6 +49,8 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.FeedbackPress("r", 123456789012),
     callbacks.FeedbackPress("y", 7),
     callbacks.FeedbackPress("n", 7),
+    callbacks.PickLanguage("fr"),
+    callbacks.PickLanguage("en"),
     callbacks.GroupPress("d"),
     callbacks.GroupPress("l"),
     callbacks.GroupPress("s"),
