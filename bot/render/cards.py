@@ -496,7 +496,11 @@ def _item_line(catalog: Catalog, item: ProgramItem, with_cue: bool) -> str:
     return line
 
 
-def _personal_line(catalog: Catalog, item: PersonalItem, with_cue: bool, shared: set[str]) -> str:
+def _personal_line(
+    catalog: Catalog, item: PersonalItem, with_cue: bool, shared: set[str], *, again: bool = False
+) -> str:
+    """One item of a member's day; `again`: the same card came earlier in the day,
+    with its adjustments, which are not said twice."""
     card = catalog.practice(item.id)
     line = f"• <b>{esc(catalog.name(item.id))}</b> — {format_dose(item.dose)}"
     if item.replaces:
@@ -505,6 +509,8 @@ def _personal_line(catalog: Catalog, item: PersonalItem, with_cue: bool, shared:
             card=esc(catalog.name(item.replaces)), why=why
         )
     own = [(reason, note) for reason, note in item.notes if note not in shared]
+    if again and own:
+        return line + "\n  🔧 <i>" + _("Adjust it as above.") + "</i>"
     for reason, note in own:
         line += f"\n  🔧 <i>{_(NOTE_LABELS[reason])}:</i> {esc(note)}"
     if with_cue and not own and card is not None and card.cues:
@@ -604,10 +610,16 @@ def _render_personal_day(catalog: Catalog, program: Program, personal: PersonalD
             if note in shared
         ]
         parts.append(_("<b>For this session</b>") + "\n" + "\n".join(lines))
+    shown: set[str] = set()
     for title, name, with_cue in sections:
         items = personal.section(name)
         if items:
-            lines = [_personal_line(catalog, item, with_cue, shared) for item in items]
+            lines = []
+            for item in items:
+                lines.append(
+                    _personal_line(catalog, item, with_cue, shared, again=item.id in shown)
+                )
+                shown.add(item.id)
             parts.append(title + "\n".join(lines))
     if personal.left_out:
         lines = []
