@@ -48,6 +48,23 @@ def _finish_statement() -> Any:
     )
 
 
+@lru_cache(maxsize=1)
+def mark_statement() -> Any:
+    """Mark rows whose requests went out (`sent_at`), only the holder's own claims
+    still `sending`: parameters ids (a list), holder, now. Core and cached, since
+    the sender runs it every few ms."""
+    table = cast(Table, Outbox.__table__)
+    return (
+        update(table)
+        .where(
+            table.c.id.in_(bindparam("ids", expanding=True)),
+            table.c.status == OutboxStatus.SENDING.value,
+            table.c.claimed_by == bindparam("holder"),
+        )
+        .values(sent_at=bindparam("now", type_=Outbox.sent_at.type))
+    )
+
+
 def outbox_row(
     kind: OutboxKind,
     *,
@@ -135,13 +152,7 @@ class OutboxRepository:
         is not followed by a second copy. Only the holder's own claims."""
         if row_ids:
             await self._s.execute(
-                update(Outbox)
-                .where(
-                    Outbox.id.in_(row_ids),
-                    Outbox.status == OutboxStatus.SENDING,
-                    Outbox.claimed_by == holder,
-                )
-                .values(sent_at=now)
+                mark_statement(), {"ids": list(row_ids), "holder": holder, "now": now}
             )
 
     async def reclaim_expired(self, now: datetime, holder: str | None = None) -> int:

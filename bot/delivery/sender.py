@@ -70,7 +70,7 @@ from telegram.error import (
 from bot.clock import Clock
 from bot.db import leases
 from bot.db.dto import OutboxDTO
-from bot.db.outbox import OUTCOME_COLUMNS, OutboxRepository
+from bot.db.outbox import OUTCOME_COLUMNS, OutboxRepository, mark_statement
 from bot.db.status import OutboxKind, OutboxStatus
 from bot.delivery.limiter import Priority, SendArgs
 from bot.metrics import Metrics
@@ -363,8 +363,12 @@ class WireMarker:
         if not batch:
             return
         try:
-            async with self._sessions.begin() as session:
-                await OutboxRepository(session).mark_on_wire(self._holder, batch, self._clock.now())
+            engine = self._sessions.kw["bind"]
+            async with engine.begin() as conn:
+                await conn.execute(
+                    mark_statement(),
+                    {"ids": batch, "holder": self._holder, "now": self._clock.now()},
+                )
         except Exception:
             log.warning("could not mark %d rows as gone out", len(batch), exc_info=True)
 
