@@ -309,6 +309,16 @@ Action = (
 )
 
 
+# Row ids are 32-bit integer keys: a bigger number in a button is none of ours
+# (a forged or garbled press), and PostgreSQL would refuse it as a parameter.
+MAX_ROW_ID = 2**31 - 1
+
+
+def _row_id(text: str) -> int | None:
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None
+
+
 def _day(text: str) -> date | None:
     try:
         return datetime.strptime(text, "%Y%m%d").date()  # noqa: DTZ007 - a calendar date
@@ -361,13 +371,17 @@ def parse(data: str | None) -> Action | None:
         return CheckinPress("e", day, int(effort))
     if prefix == BROADCAST:
         chosen_id, audience, action, other_id = groups
+        row = _row_id(chosen_id or other_id)
+        if row is None:
+            return None
         if chosen_id:
-            return BroadcastPress("a", int(chosen_id), audience)
-        return BroadcastPress(action, int(other_id))  # type: ignore[arg-type]
+            return BroadcastPress("a", row, audience)
+        return BroadcastPress(action, row)  # type: ignore[arg-type]
     if prefix == FORGET:
         return ConfirmForget(groups[0] == "yes")
     if prefix == FEEDBACK:
-        return FeedbackPress(groups[0], int(groups[1]))  # type: ignore[arg-type]
+        item = _row_id(groups[1])
+        return FeedbackPress(groups[0], item) if item is not None else None  # type: ignore[arg-type]
     if prefix == LANGUAGE:
         return PickLanguage(groups[0])
     if prefix == GROUP:

@@ -593,14 +593,14 @@ TRAINER_ROUTES: dict[str, tuple[str, str]] = {
     "roster": ("GET", "roster"),
     "cohorts": ("GET", "cohorts"),
     "adherence": ("GET", "adherence"),
-    "members/{member_id:\\d{1,12}}": ("GET", "member"),
-    "members/{member_id:\\d{1,12}}/message": ("POST", "message"),
+    "members/{member_id:\\d{1,9}}": ("GET", "member"),
+    "members/{member_id:\\d{1,9}}/message": ("POST", "message"),
     "feed": ("GET", "feed"),
-    "feed/{item_id:\\d{1,12}}/reply": ("POST", "reply"),
+    "feed/{item_id:\\d{1,9}}/reply": ("POST", "reply"),
     "audiences": ("GET", "audiences"),
     "broadcasts": ("POST", "compose"),
-    "broadcasts/{broadcast_id:\\d{1,12}}": ("GET", "broadcast"),
-    "broadcasts/{broadcast_id:\\d{1,12}}/cancel": ("POST", "cancel"),
+    "broadcasts/{broadcast_id:\\d{1,9}}": ("GET", "broadcast"),
+    "broadcasts/{broadcast_id:\\d{1,9}}/cancel": ("POST", "cancel"),
 }
 
 

@@ -36,7 +36,7 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.CheckinPress("s", DAY),
     callbacks.CheckinPress("n", DAY),
     callbacks.CheckinPress("e", DAY, 4),
-    callbacks.BroadcastPress("a", 123456789012, "c12"),
+    callbacks.BroadcastPress("a", 2_147_483_647, "c12"),
     callbacks.BroadcastPress("go", 7),
     callbacks.BroadcastPress("x", 7),
     callbacks.ConfirmForget(True),
@@ -46,7 +46,7 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.AfterProgram("pause", DAY),
     callbacks.AfterProgram("defy-gravity", DAY),
     callbacks.FeedbackPress("p", 0),
-    callbacks.FeedbackPress("r", 123456789012),
+    callbacks.FeedbackPress("r", 2_147_483_647),
     callbacks.FeedbackPress("y", 7),
     callbacks.FeedbackPress("n", 7),
     callbacks.PickLanguage("fr"),
@@ -81,11 +81,18 @@ def test_the_examples_cover_every_prefix() -> None:
         "ci:e:20260302:9", "ci:x:20260302",
         "bc:a:1", "bc:go:", "bc:zz:1", "fg:maybe", "pg:Nope!", "pg:restart:20261301",
         "fb:r:", "fb:x:1", "fb:r:-1", "fb:p:1234567890123", "fb:y:1:2",
+        # ids past a 32-bit key (the fuzz test's 262546909415 reached PostgreSQL)
+        "fb:p:262546909415", "fb:r:2147483648", "bc:go:2147483648", "bc:a:262546909415:all",
         "zz:1", "x" * 65,
     ],
 )  # fmt: skip
 def test_forged_data_parses_to_nothing(data: str) -> None:
     assert callbacks.parse(data) is None
+
+
+def test_the_largest_row_id_is_still_ours() -> None:
+    assert callbacks.parse("bc:go:2147483647") == callbacks.BroadcastPress("go", 2**31 - 1)
+    assert callbacks.parse("fb:p:2147483647") == callbacks.FeedbackPress("p", 2**31 - 1)
 
 
 @given(st.text(max_size=80))

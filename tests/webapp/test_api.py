@@ -342,6 +342,9 @@ async def test_every_wrong_input_gets_a_short_answer(served: Served, community: 
         ("my/settings", member, [], 400, "not a JSON object"),
         ("feed/999/reply", ADMIN_ID, {"text": "hi", "request": "r-12345678"}, 404, "gone"),
         ("broadcasts/999/cancel", ADMIN_ID, {}, 409, ""),
+        # an id past a 32-bit key is none of ours (PostgreSQL would refuse it)
+        ("feed/262546909415/reply", ADMIN_ID, {"text": "hi", "request": "r-87654321"}, 404, ""),
+        ("broadcasts/2147483648/cancel", ADMIN_ID, {}, 404, ""),
     ]  # fmt: skip
     for path, user, body, status, words in cases:
         got, answer = await served.call(path, user, body)
