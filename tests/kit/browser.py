@@ -36,6 +36,9 @@ class BrowserError(AssertionError):
     """The page did not do what the walk expected."""
 
 
+STALE = "stale element reference"
+
+
 class Browser:
     """One WebDriver session."""
 
@@ -66,19 +69,33 @@ class Browser:
                 raise BrowserError(f"no element {css!r} within {timeout} s")
             await asyncio.sleep(0.1)
 
+    async def _on(self, css: str, method: str, action: str, body: Any = None) -> Any:
+        """`action` on the element matching `css`, found afresh if the page redrew it.
+
+        A page that re-renders (a filtered table, a view switch) replaces the
+        element between finding it and using it; WebDriver then answers "stale
+        element reference", and the same selector finds the new one.
+        """
+        for attempt in range(5):
+            element = await self.find(css)
+            try:
+                return await self._call(method, f"/element/{element}/{action}", body)
+            except BrowserError as error:
+                if STALE not in str(error) or attempt == 4:
+                    raise
+            await asyncio.sleep(0.1)
+        raise AssertionError("unreachable")
+
     async def click(self, css: str) -> None:
-        element = await self.find(css)
-        await self._call("POST", f"/element/{element}/click", {})
+        await self._on(css, "POST", "click", {})
 
     async def type(self, css: str, text: str, *, clear: bool = True) -> None:
-        element = await self.find(css)
         if clear:
-            await self._call("POST", f"/element/{element}/clear", {})
-        await self._call("POST", f"/element/{element}/value", {"text": text})
+            await self._on(css, "POST", "clear", {})
+        await self._on(css, "POST", "value", {"text": text})
 
     async def text(self, css: str) -> str:
-        element = await self.find(css)
-        return str(await self._call("GET", f"/element/{element}/text"))
+        return str(await self._on(css, "GET", "text"))
 
     async def script(self, source: str, *args: Any) -> Any:
         return await self._call("POST", "/execute/sync", {"script": source, "args": list(args)})
