@@ -27,17 +27,18 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import statistics
 import tempfile
 import time as wall
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from bot.app import build_application
 from bot.catalog import load_catalog
@@ -75,7 +76,10 @@ def _serve_sandbox(port: Any, users: int, latency: float, jitter: float) -> None
 
 @contextmanager
 def sandbox_process(users: int, latency_ms: float, jitter_ms: float) -> Iterator[str]:
-    """A sandbox in a child process with `users` users; its URL."""
+    """A sandbox in a child process with `users` users; its URL.
+
+    The child's pid is kept in `SANDBOX_PIDS[url]`, so a figure can say how
+    much of the machine the sandbox itself used."""
     context = multiprocessing.get_context("spawn")
     port = context.Value("i", 0)
     child = context.Process(
@@ -88,10 +92,65 @@ def sandbox_process(users: int, latency_ms: float, jitter_ms: float) -> Iterator
             if wall.monotonic() > deadline or not child.is_alive():
                 raise RuntimeError("the sandbox did not start")
             wall.sleep(0.1)
-        yield f"http://127.0.0.1:{port.value}"
+        url = f"http://127.0.0.1:{port.value}"
+        SANDBOX_PIDS[url] = int(child.pid or 0)
+        yield url
     finally:
         child.terminate()
         child.join(10)
+
+
+SANDBOX_PIDS: dict[str, int] = {}
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids: Iterable[int]) -> dict[int, float]:
+    """CPU seconds (user + system) each process has used so far, from /proc."""
+    used: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / _TICK
+    return used
+
+
+class CpuMeter:
+    """CPU used between `start` and `stop` by the bot (this process), the
+    sandbox and the database server's backends serving this database (other
+    work on the same server, and its background writers, are not counted):
+    where a figure's machine time went."""
+
+    def __init__(self, app: BotApplication, api: str) -> None:
+        self._app = app
+        self._sandbox = SANDBOX_PIDS.get(api, 0)
+
+    async def _backends(self) -> list[int]:
+        engine = self._app.bot_data.services.database.engine
+        if engine.dialect.name != "postgresql":
+            return []
+        async with engine.connect() as conn:
+            found = await conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            )
+            return [int(pid) for pid in found.scalars()]
+
+    async def _read(self) -> tuple[float, float, dict[int, float]]:
+        database = cpu_of(await self._backends())
+        return wall.process_time(), cpu_of([self._sandbox]).get(self._sandbox, 0.0), database
+
+    async def start(self) -> None:
+        self._before = await self._read()
+
+    async def stop(self) -> dict[str, float]:
+        bot, sandbox, database = await self._read()
+        bot0, sandbox0, database0 = self._before
+        return {
+            "bot": bot - bot0,
+            "sandbox": sandbox - sandbox0,
+            "database": sum(t - database0.get(pid, 0.0) for pid, t in database.items()),
+        }
 
 
 def counters(url: str) -> dict[str, Any]:
@@ -242,7 +301,10 @@ async def rate_figure(
         cap_window(app, window)
         queued = await broadcast_to_all(app, "Hello everyone")
         before = counters(api)["messages"]
+        meter = CpuMeter(app, api)
+        await meter.start()
         await drain_all(app, messages / min(paid or rate, 30) * 3 + 60)
+        cpu = await meter.stop()
         sent, first, last = await outcome(app)
     delivered = counters(api)["messages"] - before
     span = (last - first).total_seconds() if first and last else 0.0
@@ -251,6 +313,7 @@ async def rate_figure(
     return {
         "configured": configured, "sustained": achieved, "ratio": achieved / configured,
         "lost": queued - sent, "duplicated": delivered - sent, "errors": sandbox_errors(api),
+        "cpu_ms": {part: seconds / max(sent, 1) * 1000 for part, seconds in cpu.items()},
     }  # fmt: skip
 
 
@@ -325,6 +388,10 @@ async def queue_figure(url: str, recipients: int) -> float:
         await db.dispose()
 
 
+def cpu_text(cpu_ms: dict[str, float]) -> str:
+    return ", ".join(f"{part} {ms:.2f} ms" for part, ms in cpu_ms.items() if ms)
+
+
 def run(args: argparse.Namespace) -> None:
     engine = "postgresql" if args.url else "sqlite"
     figures = set(args.figures.split(","))
@@ -354,7 +421,7 @@ def run(args: argparse.Namespace) -> None:
         print(
             f"{engine} paid: {messages} messages at 1000/s configured ({latency}{window}) -> "
             f"{r['sustained']:.0f}/s, {r['lost']} lost, {r['duplicated']} duplicated, "
-            f"errors {r['errors']}"
+            f"errors {r['errors']}; CPU per message: {cpu_text(r['cpu_ms'])}"
         )
     if "reminders" in figures:
         with (
