@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
-from bot.db.models import CommunityGroup, Member, Outbox
+from bot.db.models import CommunityGroup, Member
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,19 +105,26 @@ class OutboxDTO:
     uncertain: bool = False  # an earlier send of it timed out
     group_id: int | None = None
 
+    # The outbox columns it is made from.
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "id", "kind", "member_id", "chat_id", "broadcast_id", "payload", "attempts",
+        "dedupe_key", "uncertain", "group_id",
+    )  # fmt: skip
+
     @classmethod
-    def from_row(cls, row: Outbox) -> OutboxDTO:
+    def from_mapping(cls, row: Mapping[Any, Any]) -> OutboxDTO:
+        """From the outbox columns in `COLUMNS` (a Core result row's mapping)."""
         return cls(
-            id=row.id,
-            kind=row.kind,
-            member_id=row.member_id,
-            chat_id=row.chat_id,
-            broadcast_id=row.broadcast_id,
-            payload=dict(row.payload),
-            attempts=row.attempts,
-            dedupe_key=row.dedupe_key,
-            uncertain=bool(row.uncertain),
-            group_id=row.group_id,
+            id=row["id"],
+            kind=row["kind"],
+            member_id=row["member_id"],
+            chat_id=row["chat_id"],
+            broadcast_id=row["broadcast_id"],
+            payload=dict(row["payload"]),
+            attempts=row["attempts"],
+            dedupe_key=row["dedupe_key"],
+            uncertain=bool(row["uncertain"]),
+            group_id=row["group_id"],
         )
 
 
