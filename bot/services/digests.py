@@ -32,7 +32,7 @@ from bot.db.outbox import OutboxRepository, outbox_row
 from bot.db.status import STAFF_ROLES, MemberStatus, OutboxKind, Role
 from bot.services.feedback import FeedbackService, Scope
 from bot.services.figures import calendar_of
-from bot.services.stats import _SEVEN, _THIRTY, AT_RISK_DROP
+from bot.services.stats import ADHERENCE_7, ADHERENCE_30, AT_RISK_DROP
 
 MEMBER_WEEKDAY = 6  # Sunday
 TRAINER_WEEKDAY = 0  # Monday
@@ -229,7 +229,7 @@ class DigestService:
         active = [Member.status == MemberStatus.ACTIVE, ONBOARDED, *in_scope]
         async with self._sessions() as session:
             by_cohort = await session.execute(
-                select(func.coalesce(Cohort.name, ""), func.count(), func.avg(_SEVEN))
+                select(func.coalesce(Cohort.name, ""), func.count(), func.avg(ADHERENCE_7))
                 .select_from(Member)
                 .outerjoin(_S, _S.member_id == Member.id)
                 .outerjoin(Cohort, Cohort.id == Member.cohort_id)
@@ -248,9 +248,9 @@ class DigestService:
                     *active,
                     _S.scheduled_7 > 0,
                     _S.scheduled_30 > 0,
-                    _THIRTY - _SEVEN >= AT_RISK_DROP,
+                    ADHERENCE_30 - ADHERENCE_7 >= AT_RISK_DROP,
                 )
-                .order_by(_SEVEN, Member.first_name)
+                .order_by(ADHERENCE_7, Member.first_name)
                 .limit(10)
             )
             digest.at_risk = list(risky)

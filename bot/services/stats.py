@@ -91,8 +91,10 @@ def in_cohorts(cohort_id: CohortScope) -> list[ColumnElement[bool]]:
     return [Member.cohort_id == cohort_id]
 
 
-_SEVEN = case((_S.scheduled_7 > 0, cast(_S.done_7, Float) / _S.scheduled_7))
-_THIRTY = case((_S.scheduled_30 > 0, cast(_S.done_30, Float) / _S.scheduled_30))
+# A member's share of scheduled sessions done over the last 7 and 30 days
+# (NULL while nothing was scheduled); the digests rank members by them too.
+ADHERENCE_7 = case((_S.scheduled_7 > 0, cast(_S.done_7, Float) / _S.scheduled_7))
+ADHERENCE_30 = case((_S.scheduled_30 > 0, cast(_S.done_30, Float) / _S.scheduled_30))
 
 
 class StatsService:
@@ -127,8 +129,8 @@ class StatsService:
                 await session.execute(
                     select(
                         func.count(case((_S.last_checkin == today, 1))),
-                        func.avg(_SEVEN),
-                        func.avg(_THIRTY),
+                        func.avg(ADHERENCE_7),
+                        func.avg(ADHERENCE_30),
                         func.count(case((or_(_S.as_of.is_(None), _S.as_of != today), 1))),
                     )
                     .select_from(Member)
@@ -152,15 +154,15 @@ class StatsService:
             # Thousands of rows in a big community: read a batch at a time, so
             # turning them into tuples never holds the event loop for long.
             risky = await session.stream(
-                select(Member.first_name, _SEVEN, _THIRTY)
+                select(Member.first_name, ADHERENCE_7, ADHERENCE_30)
                 .join(_S, _S.member_id == Member.id)
                 .where(
                     *active,
                     _S.scheduled_7 > 0,
                     _S.scheduled_30 > 0,
-                    _THIRTY - _SEVEN >= AT_RISK_DROP,
+                    ADHERENCE_30 - ADHERENCE_7 >= AT_RISK_DROP,
                 )
-                .order_by(_SEVEN, Member.first_name, Member.id)
+                .order_by(ADHERENCE_7, Member.first_name, Member.id)
                 .execution_options(yield_per=AT_RISK_BATCH)
             )
             async for part in risky.partitions():
