@@ -28,7 +28,7 @@ from bot.services.broadcasts import _inactive
 from bot.services.feedback import Scope
 from bot.services.figures import calendar_of, today_in, zone_table
 from bot.services.progress import Calendar, DayInfo, Progress
-from bot.services.stats import _SEVEN, _THIRTY, AT_RISK_DROP
+from bot.services.stats import ADHERENCE_7, ADHERENCE_30, AT_RISK_DROP
 
 PAGE_MAX = 100
 CALENDAR_DAYS = 28
@@ -38,8 +38,8 @@ _S = MemberStats
 SORTS: dict[str, Any] = {
     "name": func.lower(Member.first_name),
     "streak": _S.current_streak,
-    "adherence7": _SEVEN,
-    "adherence30": _THIRTY,
+    "adherence7": ADHERENCE_7,
+    "adherence30": ADHERENCE_30,
     "last": _S.last_checkin,
     "joined": Member.created_at,
 }
@@ -152,7 +152,7 @@ class DashboardService:
                 Member.status == MemberStatus.ACTIVE,
                 _S.scheduled_7 > 0,
                 _S.scheduled_30 > 0,
-                _THIRTY - _SEVEN >= AT_RISK_DROP,
+                ADHERENCE_30 - ADHERENCE_7 >= AT_RISK_DROP,
             ]
         if ask.inactive_days:
             days = ask.inactive_days
