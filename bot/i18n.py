@@ -131,6 +131,13 @@ def pgettext(context: str, message: str) -> str:
     return translations(current()).pgettext(context, message)
 
 
+def as_label(text: str) -> str:
+    """`text` as the label before a value, with the language's punctuation:
+    "Easier:" in English, "Plus facile :" in French (a no-break space before
+    the colon). Code that joins a label and its value uses this, never ":"."""
+    return pgettext("a label before its value", "{label}:").format(label=text)
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated with `_` where it is shown."""
     return message

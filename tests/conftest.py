@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.catalog import Catalog, load_catalog
+from bot.catalog import Catalog, load_catalog, load_catalogs
 from bot.clock import ManualClock
 from bot.config import SHIPPED_CONTENT_DIR, Settings
 from bot.db import models  # noqa: F401
@@ -144,6 +144,12 @@ async def database(db_url: str) -> AsyncIterator[Database]:
 def catalog() -> Catalog:
     """The shipped content, loaded and validated once per run."""
     return load_catalog(SHIPPED_CONTENT_DIR)
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> dict[str, Catalog]:
+    """The shipped content of every language (English and French), loaded once per run."""
+    return dict(load_catalogs(SHIPPED_CONTENT_DIR))
 
 
 # -- the bot ------------------------------------------------------------------------

@@ -138,6 +138,7 @@ class GroupDTO:
     cohort_id: int | None
     linked_by: int
     timezone: str
+    language: str
     daily_enabled: bool
     daily_time: time
     leaderboard_enabled: bool

@@ -90,6 +90,8 @@ class CommunityGroup(Base):
     )
     linked_by: Mapped[int] = mapped_column(BigInteger)
     timezone: Mapped[str] = mapped_column(String(64))
+    # What the bot writes in here: the linker's language, then /language in the group.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     daily_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     daily_time: Mapped[time] = mapped_column(Time())
     leaderboard_enabled: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -56,6 +56,7 @@ class OutboxComposer:
         self._bot_username = bot_username
         self._active: dict[int, bool] = {}  # outbox row id -> member active
         self._languages: dict[int, str] = {}  # member id -> language, for this batch
+        self._group_languages: dict[int, str] = {}  # group id -> language, for this batch
 
     @property
     def _catalog(self) -> Catalog:
@@ -75,12 +76,25 @@ class OutboxComposer:
             if row.member_id is not None and row.kind != OutboxKind.BROADCAST
         ]
         self._languages = await self._planner.languages_among(personal)
+        self._group_languages = await self._languages_of_groups(rows)
+
+    async def _languages_of_groups(self, rows: Sequence[OutboxDTO]) -> dict[int, str]:
+        posts = [row.group_id for row in rows if row.group_id is not None]
+        if self._groups is None or not posts:
+            return {}
+        return await self._groups.languages_among(posts)
 
     async def __call__(self, row: OutboxDTO) -> Outgoing | None:
         """The message a row becomes, in its recipient's language."""
         language = i18n.DEFAULT
-        # A broadcast goes as its trainer wrote it; everything else in the member's language.
-        if row.member_id is not None and row.kind != OutboxKind.BROADCAST:
+        # A broadcast goes as its trainer wrote it; a group post in the group's
+        # language; everything else in the member's language.
+        if row.group_id is not None:
+            known = self._group_languages.get(row.group_id)
+            if known is None:
+                known = (await self._languages_of_groups([row])).get(row.group_id)
+            language = known or i18n.DEFAULT
+        elif row.member_id is not None and row.kind != OutboxKind.BROADCAST:
             known = self._languages.get(row.member_id)
             if known is None:
                 known = (await self._planner.languages_among([row.member_id])).get(row.member_id)
@@ -124,7 +138,7 @@ class OutboxComposer:
             return None
         if what == "daily":
             post = await groups.daily_post(
-                row.group_id, date.fromisoformat(row.payload["local_date"])
+                row.group_id, date.fromisoformat(row.payload["local_date"]), self._catalog
             )
             if post is None:
                 return None

@@ -164,7 +164,7 @@ async def _send_progress(context: BotContext, member: MemberDTO, placeholder: Me
     await context.bot.send_photo(
         placeholder.chat_id,
         InputFile(png, filename="progress.png"),
-        caption=progress_views.progress_caption(member.first_name[:40] or "Your", progress),
+        caption=progress_views.progress_caption(member.first_name[:40] or None, progress),
         reply_markup=open_keyboard(context.bot_data.config.app_url, "progress"),
     )
     await remove(placeholder)

@@ -72,7 +72,7 @@ TICK_LETTERS: dict[str, dict[str, str]] = {"k": KIT_LETTERS, "h": HEALTH_LETTERS
 CheckinChoice = Literal["d", "s", "n", "e"]
 BroadcastChoice = Literal["a", "go", "x"]
 FeedbackChoice = Literal["p", "r", "y", "n"]
-GroupChoice = Literal["d", "l", "s", "c", "t"]
+GroupChoice = Literal["d", "l", "s", "c", "g", "t"]
 
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 _FORMS: dict[str, re.Pattern[str]] = {
@@ -89,7 +89,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     FORGET: re.compile(r"^(yes|no)$"),
     FEEDBACK: re.compile(r"^([pryn]):(\d{1,12})$"),
     AFTER_PROGRAM: re.compile(rf"^(restart|pause|stop|{_ID})(?::(\d{{8}}))?$"),
-    GROUP: re.compile(r"^(?:([dlsc])|t:([01]\d|2[0-3])([0-5]\d))$"),
+    GROUP: re.compile(r"^(?:([dlscg])|t:([01]\d|2[0-3])([0-5]\d))$"),
     LANGUAGE: re.compile(r"^([a-z]{2,3})$"),
 }
 
@@ -277,7 +277,7 @@ class PickLanguage:
 @dataclass(frozen=True)
 class GroupPress:
     """d, l, s: switch the daily post, leaderboard, shout-outs; c: the next cohort;
-    t: the daily post at `at`."""
+    g: the next language; t: the daily post at `at`."""
 
     action: GroupChoice
     at: time | None = None

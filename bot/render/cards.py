@@ -21,7 +21,7 @@ from bot.catalog.schema import (
     Swap,
 )
 from bot.catalog.training import day_load
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, as_label, ngettext
 from bot.render import callbacks
 from bot.render.markdown import to_html
 from bot.render.message import Rendered, esc
@@ -276,7 +276,9 @@ def _adapt_it(catalog: Catalog, card: ExerciseCard | StretchCard) -> str:
     for reason in ("no_equipment", "knee", "back", "pregnancy"):
         swap = card.swaps.get(reason)
         if swap is not None:
-            lines.append(f"• <i>{_(REASON_LABELS[reason])}:</i> {swap_text(catalog, swap)}")
+            lines.append(
+                f"• <i>{as_label(_(REASON_LABELS[reason]))}</i> {swap_text(catalog, swap)}"
+            )
     injury = card.swaps.injury
     if injury:
         advice = _("get clearance from your doctor or physio before this one; then {swap}").format(
@@ -284,7 +286,7 @@ def _adapt_it(catalog: Catalog, card: ExerciseCard | StretchCard) -> str:
         )
     else:
         advice = _("get clearance from your doctor or physio before this one.")
-    lines.append(f"• <i>{_(REASON_LABELS['injury'])}:</i> {advice}")
+    lines.append(f"• <i>{as_label(_(REASON_LABELS['injury']))}</i> {advice}")
     return _("🔧 <b>Adapt it</b>") + "\n" + "\n".join(lines)
 
 
@@ -339,10 +341,10 @@ def _exercise(catalog: Catalog, card: ExerciseCard) -> Rendered:
         why: str | None = getattr(card, f"{side}_why")
         note: str | None = getattr(card, f"{side}_note")
         if target:
-            line = f"{arrow} <b>{label}:</b> {esc(catalog.name(target))}"
+            line = f"{arrow} <b>{as_label(label)}</b> {esc(catalog.name(target))}"
             chain.append(line + (f" — {esc(why)}" if why else ""))
         elif note:
-            chain.append(f"{arrow} <b>{label}:</b> {esc(note)}")
+            chain.append(f"{arrow} <b>{as_label(label)}</b> {esc(note)}")
     parts = [
         "\n".join(head),
         to_html(card.body),
@@ -512,7 +514,7 @@ def _personal_line(
     if again and own:
         return line + "\n  🔧 <i>" + _("Adjust it as above.") + "</i>"
     for reason, note in own:
-        line += f"\n  🔧 <i>{_(NOTE_LABELS[reason])}:</i> {esc(note)}"
+        line += f"\n  🔧 <i>{as_label(_(NOTE_LABELS[reason]))}</i> {esc(note)}"
     if with_cue and not own and card is not None and card.cues:
         line += f"\n  <i>{esc(card.cues[0])}</i>"
     return line
@@ -605,7 +607,7 @@ def _render_personal_day(catalog: Catalog, program: Program, personal: PersonalD
             (reason, note) for item in personal.items for reason, note in item.notes
         )
         lines = [
-            f"🔧 <i>{_(NOTE_LABELS[reason])}:</i> {esc(note)}"
+            f"🔧 <i>{as_label(_(NOTE_LABELS[reason]))}</i> {esc(note)}"
             for reason, note in said
             if note in shared
         ]

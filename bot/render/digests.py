@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.catalog import Catalog
-from bot.i18n import N_, _, format_day, lazy, ngettext
+from bot.i18n import N_, _, as_label, format_day, lazy, ngettext
 from bot.render.message import esc
 from bot.services.digests import MemberDigest, TrainerDigest
 
@@ -51,7 +51,7 @@ def next_week_line(catalog: Catalog, day: date, program_id: str, number: int) ->
     if plan is None:
         return format_day(day, "weekday")
     focus = catalog.card(plan.focus) if plan.focus else None
-    line = f"{format_day(day, 'weekday')}: {plan.title}"
+    line = f"{as_label(format_day(day, 'weekday'))} {plan.title}"
     return line + (f" ({focus.name})" if focus else "")
 
 
@@ -97,7 +97,7 @@ def trainer_digest(digest: TrainerDigest) -> str:
     lines.append(_("<b>Adherence (7 days)</b>"))
     if digest.cohorts:
         lines += [
-            f"• {esc(line.name[:48])}: "
+            f"• {as_label(esc(line.name[:48]))} "
             + ngettext(
                 "{percent} of {count} member", "{percent} of {count} members", line.members
             ).format(percent=_percent(line.adherence_7), count=line.members)

@@ -10,9 +10,9 @@ from bot.render import callbacks
 from bot.render.message import Rendered, esc
 
 
-def language_picker(current: str) -> Rendered:
-    """Which language the bot speaks, with one button per language."""
-    rows = [
+def language_rows(current: str) -> list[list[InlineKeyboardButton]]:
+    """One button per language the bot speaks, `current` ticked."""
+    return [
         [
             InlineKeyboardButton(
                 ("✅ " if code == current else "") + i18n.name_of(code),
@@ -21,6 +21,11 @@ def language_picker(current: str) -> Rendered:
         ]
         for code in i18n.LANGUAGES
     ]
+
+
+def language_picker(current: str) -> Rendered:
+    """Which language the bot speaks, with one button per language."""
+    rows = language_rows(current)
     text = _("🌐 I speak to you in <b>{language}</b>. Pick another language:").format(
         language=esc(i18n.name_of(current))
     )

@@ -12,7 +12,7 @@ from bot.catalog import Catalog
 from bot.catalog.schema import Program
 from bot.db.dto import MemberDTO
 from bot.db.status import Experience, MemberStatus
-from bot.i18n import N_, _, format_day, lazy, ngettext, pgettext
+from bot.i18n import N_, _, as_label, format_day, lazy, ngettext, pgettext
 from bot.render import callbacks
 from bot.render.cards import REASON_LABELS
 from bot.render.message import Rendered, esc
@@ -195,9 +195,8 @@ def ask_program(
     lines = _welcome(member) if first_time else []
     lines.append(_("<b>Step 1 of 3: choose your program</b>"))
     for program in catalog.programs.values():
-        lines.append(
-            f"• <b>{esc(program.name)}</b> ({program_span(program)}): {esc(program.summary)}"
-        )
+        named = as_label(f"<b>{esc(program.name)}</b> ({program_span(program)})")
+        lines.append(f"• {named} {esc(program.summary)}")
     suggested = catalog.programs.get(recommended or "")
     programs = list(catalog.programs.values())
     if suggested is not None:

@@ -128,10 +128,16 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{round(value * 100)}%"
 
 
-def progress_caption(name: str, progress: Progress) -> str:
-    """The /progress summary (fits a photo caption)."""
+def progress_caption(name: str | None, progress: Progress) -> str:
+    """The /progress summary (fits a photo caption); `name` is the member's first
+    name (without one: "Your progress")."""
+    title = (
+        _("📈 <b>{name}'s progress</b>").format(name=esc(name))
+        if name
+        else _("📈 <b>Your progress</b>")
+    )
     lines = [
-        _("📈 <b>{name}'s progress</b>").format(name=esc(name)),
+        title,
         streak_text(progress) + " · " + _("longest {count}").format(count=progress.longest_streak),
         _("Sessions done: <b>{count}</b>").format(count=progress.total_done),
     ]

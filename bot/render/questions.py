@@ -7,7 +7,7 @@ from bot.catalog import Catalog
 from bot.catalog.personalise import CONDITION_ORDER
 from bot.catalog.questions import Question
 from bot.catalog.schema import ExerciseCard, StretchCard
-from bot.i18n import N_, _
+from bot.i18n import N_, _, as_label
 from bot.render.cards import (
     CONDITION_NOTES,
     REASON_LABELS,
@@ -94,10 +94,11 @@ def _instead(
     for reason in (r for r in CONDITION_ORDER if r in conditions):  # safety first
         swap = card.swaps.get(reason)
         if swap is not None:
-            return f"• {name}, {_(REASON_LABELS[reason]).lower()}: {swap_text(catalog, swap)}"
+            why = as_label(f"{name}, {_(REASON_LABELS[reason]).lower()}")
+            return f"• {why} {swap_text(catalog, swap)}"
     if card.regression:
         easier = esc(catalog.name(card.regression))
         return "• " + _(
             "{card}: try the easier <b>{easier}</b>, in a pain-free range only."
         ).format(card=name, easier=easier)
-    return f"• {name}: {esc(card.safety[0])}"
+    return f"• {as_label(name)} {esc(card.safety[0])}"

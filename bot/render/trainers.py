@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton
 
 from bot.db.status import BroadcastStatus, Role
-from bot.i18n import N_, _, format_day, lazy, ngettext
+from bot.i18n import N_, _, as_label, format_day, lazy, ngettext
 from bot.render.callbacks import BroadcastPress
 from bot.render.message import Rendered, esc
 from bot.services.broadcasts import INACTIVE_CHOICES, BroadcastView
@@ -64,7 +64,7 @@ def cohort_list(cohorts: list[CohortInfo], bot_username: str | None) -> str:
     lines = [_("👥 <b>Cohorts</b>")]
     for cohort in cohorts:
         lines.append(
-            f"• <b>{esc(cohort.name)}</b>: {members_count(cohort.members)} · "
+            f"• {as_label(f'<b>{esc(cohort.name)}</b>')} {members_count(cohort.members)} · "
             f"{esc(invite_link(bot_username, cohort.code))}"
         )
     return "\n".join(lines)

@@ -1,17 +1,19 @@
 """The community groups: linking, their settings, and what the bot posts there.
 
-A group is linked by an admin (`/group link` in the group). The bot then posts
-on its own, through the outbox: a daily post at the group's local time, a
-leaderboard on Sunday evening, and shout-outs of milestones. Nothing about a
-member goes to a group unless they opted in (`/leaderboard on`,
-`/shoutouts on`; both off by default), and a group tied to a cohort only sees
-that cohort's members. Every post is paced within Telegram's limit per group
+A group is linked by an admin (`/group link` in the group); it reads the
+language of whoever linked it until an admin picks another with `/language`
+there. The bot then posts on its own, through the outbox: a daily post at the
+group's local time, a leaderboard on Sunday evening, and shout-outs of
+milestones. Nothing about a member goes to a group unless they opted in
+(`/leaderboard on`, `/shoutouts on`; both off by default), and a group tied to
+a cohort only sees that cohort's members. Every post is paced within Telegram's limit per group
 (`GroupRepository.reserve`) and keyed once per purpose (`bot.db.keys`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -20,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import i18n
 from bot.catalog import Catalog
 from bot.catalog.schema import ProgramDay
 from bot.clock import Clock
@@ -152,9 +155,28 @@ class GroupService:
             row = await GroupRepository(session).by_chat(chat_id)
             return GroupDTO.from_row(row) if row is not None else None
 
-    async def link(self, chat_id: int, title: str, by: int) -> Linked:
+    async def language_of(self, chat_id: int) -> str | None:
+        """The language a linked group reads; None if the chat is not linked."""
+        async with self._sessions() as session:
+            return await session.scalar(
+                select(CommunityGroup.language).where(CommunityGroup.chat_id == chat_id)
+            )
+
+    async def languages_among(self, group_ids: Sequence[int]) -> dict[int, str]:
+        """The language of each of the linked groups `group_ids` (one query)."""
+        if not group_ids:
+            return {}
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(CommunityGroup.id, CommunityGroup.language).where(
+                    CommunityGroup.id.in_(set(group_ids))
+                )
+            )
+            return {row[0]: i18n.resolve(row[1]) for row in rows}
+
+    async def link(self, chat_id: int, title: str, by: int, language: str) -> Linked:
         """Link a group (linking it again keeps its settings). Posts follow the zone of
-        whoever linked it, or the default zone."""
+        whoever linked it, or the default zone, and `language` (theirs)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             groups = GroupRepository(session)
@@ -169,6 +191,7 @@ class GroupService:
                 title=title[:128],
                 linked_by=by,
                 timezone=zone or self._default_timezone,
+                language=i18n.resolve(language),
                 daily_enabled=True,
                 daily_time=DEFAULT_DAILY_TIME,
                 leaderboard_enabled=True,
@@ -200,10 +223,10 @@ class GroupService:
 
     # -- settings ------------------------------------------------------------------
     async def _change(
-        self, chat_id: int, *, flip: str | None = None, **values: Any
+        self, chat_id: int, *, flip: str | None = None, reschedule: bool = True, **values: Any
     ) -> GroupDTO | None:
         """Set `values` (and switch the `flip` column) in one transaction, then
-        reschedule both posts from now."""
+        reschedule both posts from now (unless what changed is not about when)."""
         now = self._clock.now()
         async with self._sessions.begin() as session:
             group = await GroupRepository(session).by_chat(chat_id, lock=True)
@@ -214,7 +237,8 @@ class GroupService:
             for name, value in values.items():
                 setattr(group, name, value)
             group.updated_at = now
-            _schedule(group, now)
+            if reschedule:
+                _schedule(group, now)
             await session.flush()
             return GroupDTO.from_row(group)
 
@@ -230,6 +254,21 @@ class GroupService:
 
     async def set_cohort(self, chat_id: int, cohort_id: int | None) -> GroupDTO | None:
         return await self._change(chat_id, cohort_id=cohort_id)
+
+    async def set_language(self, chat_id: int, language: str) -> GroupDTO | None:
+        """Write the group's posts and answers in `language` from now on (a post
+        already queued is composed at send time, so it follows too)."""
+        return await self._change(chat_id, reschedule=False, language=i18n.resolve(language))
+
+    async def next_language(self, chat_id: int) -> GroupDTO | None:
+        """Switch the group to the next language the bot speaks (after the last:
+        the first again)."""
+        current = await self.get(chat_id)
+        if current is None:
+            return None
+        spoken = i18n.LANGUAGES
+        position = spoken.index(current.language) if current.language in spoken else -1
+        return await self.set_language(chat_id, spoken[(position + 1) % len(spoken)])
 
     async def next_cohort(self, chat_id: int) -> GroupDTO | None:
         """Tie the group to the next cohort by name (after the last: to everyone)."""
@@ -326,21 +365,25 @@ class GroupService:
             row = await GroupRepository(session).by_id(group_id)
             return GroupDTO.from_row(row) if row is not None else None
 
-    async def daily_post(self, group_id: int | None, day: date) -> DailyPost | None:
-        """The daily post, if the group still wants it."""
+    async def daily_post(
+        self, group_id: int | None, day: date, content: Catalog | None = None
+    ) -> DailyPost | None:
+        """The daily post, if the group still wants it, with the names of `content`
+        (the group's language; by default the service's catalog)."""
         group = await self._current(group_id)
         if group is None or not group.daily_enabled:
             return None
         async with self._sessions() as session:
             common = await GroupRepository(session).common_program(group.cohort_id)
-        if common is None or common[0] not in self._catalog.programs:
+        catalog = content or self._catalog
+        if common is None or common[0] not in catalog.programs:
             return DailyPost(group, day)
-        program = self._catalog.programs[common[0]]
+        program = catalog.programs[common[0]]
         number = (day - common[1]).days + 1
         program_day = program.day(number)
         if program_day is None:
             return DailyPost(group, day, program.name)
-        focus = self._catalog.name(program_day.focus) if program_day.focus else None
+        focus = catalog.name(program_day.focus) if program_day.focus else None
         return DailyPost(group, day, program.name, number, program_day, focus)
 
     async def leaderboard(self, group_id: int | None, sunday: date) -> Leaderboard | None:

@@ -89,7 +89,7 @@ async def test_ten_groups_never_get_more_than_twenty_a_minute(
     chats = [sandbox.add_group(f"Crew {n}", supergroup=True).id for n in range(GROUPS)]
     member_ids = await bulk_members(app, GROUPS * MEMBERS_PER_GROUP)
     for number, chat_id in enumerate(chats):
-        await services.groups.link(chat_id, f"Crew {number}", 1)
+        await services.groups.link(chat_id, f"Crew {number}", 1, "en")
         cohort = await services.staff.create_cohort(f"Cohort {number}", 1)
         await services.groups.set_cohort(chat_id, cohort.id)
         ids = member_ids[number * MEMBERS_PER_GROUP : (number + 1) * MEMBERS_PER_GROUP]

@@ -164,3 +164,30 @@ def test_0008_keeps_members_and_checks_the_experience_answer(empty_url: str) -> 
     assert len(_run_sql(empty_url, "SELECT id FROM members")) == 2
     upgrade(empty_url, "head")
     assert schema_diff(empty_url) == []
+
+
+def test_0012_gives_groups_linked_before_it_english(empty_url: str) -> None:
+    upgrade(empty_url, "0011")
+    stamp = "'2026-03-02 06:00:00'"
+    group = (
+        "INSERT INTO community_groups (id, chat_id, title, linked_by, timezone, daily_enabled,"
+        " daily_time, leaderboard_enabled, shoutouts_enabled, created_at, updated_at)"
+        " VALUES ({id}, {chat}, 'Crew', 11, 'UTC', true, '07:00:00', true, true,"
+        f" {stamp}, {stamp})"
+    )
+    _run_sql(empty_url, group.format(id=1, chat=-100))
+    upgrade(empty_url, "0012")
+    languages = "SELECT id, language FROM community_groups ORDER BY id"
+    assert [tuple(r) for r in _run_sql(empty_url, languages)] == [(1, "en")]
+    _run_sql(
+        empty_url,
+        group.format(id=2, chat=-200),  # a row written without the column reads English too
+        "UPDATE community_groups SET language = 'fr' WHERE id = 1",
+    )
+    assert [tuple(r) for r in _run_sql(empty_url, languages)] == [(1, "fr"), (2, "en")]
+    with pytest.raises(IntegrityError):
+        _run_sql(empty_url, "UPDATE community_groups SET language = NULL WHERE id = 2")
+    downgrade(empty_url, "0011")
+    assert len(_run_sql(empty_url, "SELECT id FROM community_groups")) == 2
+    upgrade(empty_url, "head")
+    assert schema_diff(empty_url) == []

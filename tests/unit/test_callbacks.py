@@ -55,6 +55,7 @@ EXAMPLES: list[callbacks.Action] = [
     callbacks.GroupPress("l"),
     callbacks.GroupPress("s"),
     callbacks.GroupPress("c"),
+    callbacks.GroupPress("g"),
     callbacks.GroupPress("t", time(0, 0)),
     callbacks.GroupPress("t", time(23, 59)),
 ]
