@@ -6,9 +6,12 @@ words with the catalog's plural forms."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 
 from bot.catalog import Catalog
+from bot.sandbox import Sandbox
 from bot.webapp.server import HEADER
 from bot.webapp.strings import script_messages
 from tests.kit import live
@@ -128,3 +131,28 @@ async def test_before_the_signature_the_browser_language_decides(served: Served)
         http.get(f"{served.base}/app/api/me", headers={HEADER: forged}) as response,
     ):
         assert (await response.json())["error"] == "Open this page from the bot in Telegram."
+
+
+async def test_the_chat_side_of_the_app_follows_the_language(
+    served: Served, sandbox: Sandbox
+) -> None:
+    """A trainer who switches to French gets the dashboard button and the
+    "Open in the app" button in French; everyone's default stays English
+    (Telegram keeps one default menu button for all languages)."""
+
+    def answered() -> list[Any]:
+        return [m for m in sandbox.messages(ADMIN_ID) if m.from_bot]
+
+    before = len(answered())
+    sandbox.send_text(ADMIN_ID, "/language fr")
+    await sandbox.wait_for(lambda: len(answered()) > before, timeout=30)
+    assert sandbox.menu_button(ADMIN_ID)["text"] == "Tableau de bord"
+    assert sandbox.menu_button()["text"] == "My progress"
+    before = len(answered())
+    sandbox.send_text(ADMIN_ID, "/stats")
+    await sandbox.wait_for(
+        lambda: any(m.photo or m.document for m in answered()[before:]), timeout=30
+    )
+    markup = next(m for m in answered()[before:] if m.photo or m.document).reply_markup
+    assert markup is not None
+    assert markup["inline_keyboard"][-1][0]["text"] == "📱 Ouvrir dans l’application"
