@@ -190,6 +190,8 @@ class MiniApp:
 
     def mount(self, web_app: web.Application) -> None:
         """Add the /app routes and their security headers."""
+        for language in i18n.LANGUAGES:
+            page_strings(language)  # read app.js once now, not at someone's first /me
         web_app.middlewares.append(self._headers)
         router = web_app.router
         router.add_get("/app", self._to_index)
