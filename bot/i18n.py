@@ -138,6 +138,25 @@ def as_label(text: str) -> str:
     return pgettext("a label before its value", "{label}:").format(label=text)
 
 
+# The Mini App's page evaluates no code from the server, so the catalog's plural
+# rule reaches it as a table: the form for n = 0..199, then for larger n the form
+# of 100 + n % 100 (every gettext rule in use looks at n % 100 at most; the
+# catalog test checks it for each language up to a million).
+PLURAL_TABLE = 200
+
+
+def plural_form(language: str, count: int) -> int:
+    """Which form (0, 1, ...) of a plural entry the language's catalog uses for `count`."""
+    rule = getattr(translations(language), "plural", None)
+    return int(rule(count)) if rule is not None else int(count != 1)
+
+
+@cache
+def plural_table(language: str) -> tuple[int, ...]:
+    """The form of each count 0..PLURAL_TABLE-1 (see PLURAL_TABLE)."""
+    return tuple(plural_form(language, count) for count in range(PLURAL_TABLE))
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated with `_` where it is shown."""
     return message

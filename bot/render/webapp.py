@@ -1,6 +1,9 @@
 """Everything of the Mini App a person sees in the chat: the menu button's
 label per role, and the "Open in the app" button under /stats, /roster and
-/progress. (The app's own pages keep their words in bot/webapp/static.)"""
+/progress, in the language of the moment. (The app's own pages mark their
+words in bot/webapp/static/app.js, from the same catalog.) Everyone's default
+menu button is one for all languages (Telegram's setChatMenuButton takes no
+language), so it stays English; a trainer's own is in their language."""
 
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from telegram import (
 )
 
 from bot.db.status import Role
+from bot.i18n import N_, _
 
-MENU_TRAINER = "Dashboard"
-MENU_MEMBER = "My progress"
-OPEN_IN_APP = "📱 Open in the app"
+MENU_TRAINER = N_("Dashboard")
+MENU_MEMBER = N_("My progress")
+OPEN_IN_APP = N_("📱 Open in the app")
 
 # Where each chat command's button opens the app (the page's #fragment is
 # Telegram's own, so the view travels in the query).
@@ -35,7 +39,7 @@ def open_button(app_url: str | None, command: str) -> list[InlineKeyboardButton]
     if app_url is None:
         return []
     url = page_url(app_url, VIEWS[command])
-    return [InlineKeyboardButton(OPEN_IN_APP, web_app=WebAppInfo(url))]
+    return [InlineKeyboardButton(_(OPEN_IN_APP), web_app=WebAppInfo(url))]
 
 
 def open_keyboard(app_url: str | None, command: str) -> InlineKeyboardMarkup | None:
@@ -54,4 +58,4 @@ def menu_button(app_url: str, role: Role) -> MenuButton:
     default one (My progress) for members."""
     if role == Role.MEMBER:
         return MenuButtonDefault()
-    return MenuButtonWebApp(MENU_TRAINER, WebAppInfo(page_url(app_url, "roster")))
+    return MenuButtonWebApp(_(MENU_TRAINER), WebAppInfo(page_url(app_url, "roster")))

@@ -777,7 +777,8 @@ class Sandbox(SandboxState):
         if self._token is None:
             raise SandboxError("the sandbox needs its token to sign init data")
         user = self.user(user_id)
-        fields = fields_for(user.id, user.first_name, datetime.fromtimestamp(self.now(), UTC))
+        signed_at = datetime.fromtimestamp(self.now(), UTC)
+        fields = fields_for(user.id, user.first_name, signed_at, user.language_code)
         launch = {
             "tgWebAppData": sign(self._token, fields),
             "tgWebAppVersion": "8.0",

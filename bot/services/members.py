@@ -22,6 +22,19 @@ from bot.db.repositories import MemberRepository
 from bot.db.status import MemberStatus, Role
 
 
+def speaks(stored: tuple[str | None, str | None] | None, telegram_code: str | None) -> str:
+    """The language of someone whose row holds `stored` (their /language choice,
+    the language_code Telegram last gave; None without a row) and who comes with
+    `telegram_code` now: the choice, else the code of now, else the one kept."""
+    chosen, known_code = stored if stored else (None, None)
+    return i18n.resolve(chosen, telegram_code or known_code)
+
+
+def language_of_member(member: MemberDTO | None, telegram_code: str | None) -> str:
+    """`speaks` for a member already read (the Mini App has them at each request)."""
+    return speaks((member.language, member.language_code) if member else None, telegram_code)
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """What Telegram tells us about a user, reduced to what we keep."""
@@ -115,8 +128,7 @@ class MemberService:
         Telegram's language_code (the one on the update first), else English."""
         async with self._sessions() as session:
             stored = await MemberRepository(session).language_of(telegram_id)
-        chosen, known_code = stored if stored else (None, None)
-        return i18n.resolve(chosen, telegram_code or known_code)
+        return speaks(stored, telegram_code)
 
     async def set_language(self, telegram_id: int, language: str) -> MemberDTO | None:
         """Keep the member's language choice (one of i18n.LANGUAGES)."""

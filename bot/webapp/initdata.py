@@ -93,9 +93,17 @@ def verify(raw: str | None, token: str, now: datetime, max_age: timedelta) -> We
     )
 
 
-def fields_for(user_id: int, first_name: str, auth_date: datetime, **extra: str) -> dict[str, str]:
+def fields_for(
+    user_id: int,
+    first_name: str,
+    auth_date: datetime,
+    language_code: str | None = "en",
+    **extra: str,
+) -> dict[str, str]:
     """The fields of init data for a user (what Telegram puts in it), before signing."""
-    user = {"id": user_id, "first_name": first_name, "language_code": "en"}
+    user: dict[str, object] = {"id": user_id, "first_name": first_name}
+    if language_code:
+        user["language_code"] = language_code
     return {
         "user": json.dumps(user, separators=(",", ":")),
         "auth_date": str(int(auth_date.timestamp())),

@@ -8,6 +8,11 @@ reaches a trainer endpoint (403), a cohort trainer sees only their cohorts.
 The page itself holds no data, no token and no secret; a cookie is never set,
 so a forged cross-site request carries nothing. Every change goes through the
 services the chat commands use.
+
+Each request is answered in the language the bot speaks to that person
+(`services.members.speaks`: their /language choice, else the init data's
+language_code): errors, labels, dates and the content of that language; /me
+also brings the page its own words (`webapp/strings.py`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from time import monotonic
 from typing import Any
@@ -24,21 +29,32 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot import i18n
 from bot.background import spawn
 from bot.config import TELEGRAM_API_ROOT, is_valid_zone
 from bot.context import BotApplication, BotData
 from bot.db import keys
 from bot.db.dto import MemberDTO
 from bot.db.status import STAFF_ROLES, BroadcastStatus, Role
+from bot.i18n import _, ngettext
 from bot.render.markdown import to_html
 from bot.render.rules import problems
 from bot.services.answers import training_profile
 from bot.services.broadcasts import INACTIVE_CHOICES, Audience, BroadcastError, BroadcastView
 from bot.services.dashboard import STATUSES, DashboardService, RosterQuery
 from bot.services.feedback import Scope
+from bot.services.members import language_of_member
 from bot.services.preferences import next_session
 from bot.webapp.initdata import InitDataError, WebAppUser, verify
-from bot.webapp.views import card_json, day_json, member_page_json, roster_json
+from bot.webapp.strings import page_strings
+from bot.webapp.views import (
+    calendar_json,
+    card_json,
+    day_json,
+    labelled,
+    member_page_json,
+    roster_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +119,7 @@ def _int(request: web.Request, name: str, default: int | None = None) -> int | N
     if not raw:
         return default
     if not raw.isdecimal() or len(raw) > 9:
-        raise Refused(400, f"{name} must be a whole number.")
+        raise Refused(400, _("{name} must be a whole number.").format(name=name))
     return int(raw)
 
 
@@ -111,25 +127,30 @@ async def _body(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except ValueError:
-        raise Refused(400, "The request is not JSON.") from None
+        raise Refused(400, _("The request is not JSON.")) from None
     if not isinstance(body, dict):
-        raise Refused(400, "The request is not a JSON object.")
+        raise Refused(400, _("The request is not a JSON object."))
     return body
 
 
 def _token(body: dict[str, Any]) -> str:
     token = body.get("request")
     if not isinstance(token, str) or not TOKEN_RE.match(token):
-        raise Refused(400, "The request has no request id.")
+        raise Refused(400, _("The request has no request id."))
     return token
 
 
 def _text(body: dict[str, Any], limit: int = 4000) -> str:
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise Refused(400, "Write something first.")
+        raise Refused(400, _("Write something first."))
     if len(text) > limit:
-        raise Refused(400, f"That is {len(text)} characters; keep it under {limit}.")
+        raise Refused(
+            400,
+            _("That is {count} characters; keep it under {limit}.").format(
+                count=len(text), limit=limit
+            ),
+        )
     return text.strip()
 
 
@@ -159,13 +180,18 @@ class MiniApp:
     def dashboard(self) -> DashboardService:
         if self._dashboard is None:
             services = self._data.services
+            # It reads the programs' structure only (rest days, lengths), which
+            # every language's content shares: the English catalog, whoever asks first.
+            english = self._data.libraries.get(i18n.DEFAULT).catalog
             self._dashboard = DashboardService(
-                services.database.sessions, self._data.clock, self._data.library.catalog
+                services.database.sessions, self._data.clock, english
             )
         return self._dashboard
 
     def mount(self, web_app: web.Application) -> None:
         """Add the /app routes and their security headers."""
+        for language in i18n.LANGUAGES:
+            page_strings(language)  # read app.js once now, not at someone's first /me
         web_app.middlewares.append(self._headers)
         router = web_app.router
         router.add_get("/app", self._to_index)
@@ -198,12 +224,17 @@ class MiniApp:
 
     def _checked(self, handler: Endpoint, *, staff: bool) -> Handler:
         async def checked(request: web.Request) -> web.StreamResponse:
-            caller = await self._caller(request)
-            if staff and not caller.staff:
-                raise Refused(403, "This page is for trainers.")
-            if request.method == "POST" and (request.content_length or 0) > MAX_BODY:
-                raise Refused(413, "That request is too large.")
-            result = await handler(request, caller)
+            # Before the init data is checked nobody is known: a refusal then
+            # follows the browser's language (Accept-Language), else English.
+            with i18n.speaking(i18n.resolve(None, _browser_language(request))):
+                caller = await self._caller(request)
+            # From here on, the language of that person, as the bot answers them.
+            with i18n.speaking(language_of_member(caller.member, caller.user.language_code)):
+                if staff and not caller.staff:
+                    raise Refused(403, _("This page is for trainers."))
+                if request.method == "POST" and (request.content_length or 0) > MAX_BODY:
+                    raise Refused(413, _("That request is too large."))
+                result = await handler(request, caller)
             return result if isinstance(result, web.StreamResponse) else web.json_response(result)
 
         return checked
@@ -215,7 +246,7 @@ class MiniApp:
             )
         except InitDataError as exc:
             log.info("mini app: refused a request to %s (%s)", request.path, exc)
-            raise Refused(401, "Open this page from the bot in Telegram.") from None
+            raise Refused(401, _("Open this page from the bot in Telegram.")) from None
         services = self._data.services
         member = await services.members.get(user.id)
         return Caller(user, member, services.staff.role_of(user.id, member))
@@ -225,7 +256,7 @@ class MiniApp:
 
     def _known(self, caller: Caller) -> MemberDTO:
         if caller.member is None:
-            raise Refused(404, "Send /start to the bot first.")
+            raise Refused(404, _("Send /start to the bot first."))
         return caller.member
 
     def _zone(self, caller: Caller) -> str:
@@ -262,6 +293,8 @@ class MiniApp:
             "role": str(caller.role),
             "staff": caller.staff,
             "member": member is not None and member.onboarded,
+            # The page's own words in this person's language (bot/webapp/strings.py).
+            **page_strings(i18n.current()),
         }
 
     async def my(self, request: web.Request, caller: Caller) -> dict[str, Any]:
@@ -300,16 +333,14 @@ class MiniApp:
             "done": progress.total_done,
             "adherence_7": progress.adherence_7,
             "adherence_30": progress.adherence_30,
-            "calendar": [
-                {"date": d.day.isoformat(), "mark": d.mark}
-                for d in calendar.days(today - timedelta(days=34), today)
-            ],
+            "calendar": calendar_json(calendar.days(today - timedelta(days=34), today)),
             "days": days,
             "settings": {
                 "time": member.reminder_time.strftime("%H:%M"),
                 "timezone": member.timezone,
                 "status": member.status,
                 "paused_until": member.paused_until.isoformat() if member.paused_until else None,
+                "paused_until_label": labelled(member.paused_until, "long"),
                 "program_id": member.program_id,
             },
             "programs": [{"id": p.id, "name": p.name} for p in catalog.programs.values()],
@@ -324,25 +355,27 @@ class MiniApp:
         if "timezone" in body:
             zone = str(body["timezone"]).strip()
             if not is_valid_zone(zone):
-                raise Refused(400, f"{zone[:40]} is not a time zone like Europe/Berlin.")
+                raise Refused(
+                    400, _("{zone} is not a time zone like Europe/Berlin.").format(zone=zone[:40])
+                )
             member = (await preferences.set_timezone(telegram_id, zone)).member
         if "time" in body:
             found = TIME_RE.match(str(body["time"]).strip())
             if found is None:
-                raise Refused(400, "Give the time as HH:MM, like 07:30.")
+                raise Refused(400, _("Give the time as HH:MM, like 07:30."))
             at = time(int(found.group(1)), int(found.group(2)))
             member = (await preferences.set_reminder_time(telegram_id, at)).member
         if "program_id" in body and body["program_id"] != member.program_id:
             program_id = str(body["program_id"])
             if program_id not in self._data.library.catalog.programs:
-                raise Refused(400, "There is no such program.")
+                raise Refused(400, _("There is no such program."))
             member = (await preferences.choose_program(telegram_id, program_id)).member
         pause = body.get("pause")
         if pause == "resume":
             member = (await preferences.resume(telegram_id)).member
         elif pause is not None:
             if not isinstance(pause, int) or isinstance(pause, bool) or not 1 <= pause <= 60:
-                raise Refused(400, "A break is 1 to 60 days.")
+                raise Refused(400, _("A break is 1 to 60 days."))
             member = (await preferences.pause(telegram_id, pause)).member
         return {
             "time": member.reminder_time.strftime("%H:%M"),
@@ -362,7 +395,7 @@ class MiniApp:
     async def card(self, request: web.Request, caller: Caller) -> dict[str, Any]:
         card_id = request.match_info["card_id"]
         if self._data.library.catalog.card(card_id) is None:
-            raise Refused(404, "There is no such card.")
+            raise Refused(404, _("There is no such card."))
         return card_json(self._data.library.catalog, card_id, brief=False)
 
     # -- trainers --------------------------------------------------------------------
@@ -370,10 +403,10 @@ class MiniApp:
         scope = await self._scope(caller)
         status = request.query.get("status") or None
         if status is not None and status not in STATUSES:
-            raise Refused(400, "Unknown status.")
+            raise Refused(400, _("Unknown status."))
         inactive = _int(request, "inactive")
         if inactive is not None and not 1 <= inactive <= 365:
-            raise Refused(400, "Inactive days are 1 to 365.")
+            raise Refused(400, _("Inactive days are 1 to 365."))
         ask = RosterQuery(
             search=request.query.get("q", ""),
             cohort_id=_int(request, "cohort"),
@@ -397,11 +430,11 @@ class MiniApp:
         scope = await self._scope(caller)
         cohort = _int(request, "cohort")
         if cohort is not None and scope.cohort_ids is not None and cohort not in scope.cohort_ids:
-            raise Refused(403, "That cohort is not one of yours.")
+            raise Refused(403, _("That cohort is not one of yours."))
         target = cohort if cohort is not None else scope.cohort_ids
         cached = self._adherence.get(target)
         if cached is not None and cached[0] > monotonic():
-            return cached[1]
+            return _dated(cached[1])
         stats = await self._data.services.stats.community(target)
         answer = {
             "by_status": stats.by_status,
@@ -415,14 +448,14 @@ class MiniApp:
             ],
         }
         self._adherence[target] = (monotonic() + ADHERENCE_CACHE_S, answer)
-        return answer
+        return _dated(answer)
 
     async def member(self, request: web.Request, caller: Caller) -> dict[str, Any]:
         scope = await self._scope(caller)
         member_id = int(request.match_info["member_id"])
         page = await self.dashboard.member(scope, member_id)
         if page is None:
-            raise Refused(404, "No such member among yours.")
+            raise Refused(404, _("No such member among yours."))
         programs = self._data.library.catalog.programs
         return member_page_json(page, programs, next_session(page.member))
 
@@ -435,9 +468,9 @@ class MiniApp:
             _token(body), coach, member_id, scope, _text(body, 1500)
         )
         if outcome.outcome == "not_yours":
-            raise Refused(404, "No such member among yours.")
+            raise Refused(404, _("No such member among yours."))
         if outcome.outcome == "unreachable":
-            raise Refused(409, "They stopped or blocked the bot: the message cannot reach them.")
+            raise Refused(409, _("They stopped or blocked the bot: the message cannot reach them."))
         self._data.services.sender.wake.set()
         return {"status": "queued"}
 
@@ -453,6 +486,7 @@ class MiniApp:
                     "member": e.member_name,
                     "kind": e.kind,
                     "date": e.local_date.isoformat() if e.local_date else None,
+                    "label": labelled(e.local_date),
                     "text": e.text,
                     "effort": e.effort,
                     "media": e.media,
@@ -470,14 +504,14 @@ class MiniApp:
         item_id = int(request.match_info["item_id"])
         feedback = self._data.services.feedback
         if await feedback.item(item_id, scope) is None:
-            raise Refused(404, "That item is gone or not one of yours.")
+            raise Refused(404, _("That item is gone or not one of yours."))
         token = _token(body)
         # An item has one member: (request, item) names one message to them.
         outcome = await feedback.to_member(
             0, coach, item_id, _text(body, 1500), key=keys.web_relay(token, item_id)
         )
         if outcome.outcome != "queued":
-            raise Refused(409, "They stopped or blocked the bot: the reply cannot reach them.")
+            raise Refused(409, _("They stopped or blocked the bot: the reply cannot reach them."))
         self._data.services.sender.wake.set()
         return {"status": "queued"}
 
@@ -489,11 +523,17 @@ class MiniApp:
             if scope.cohort_ids is None or c.id in scope.cohort_ids
         ]
         counts = await self._data.services.broadcasts.counts(cohorts)
-        choices = [] if scope.cohort_ids is not None else [("all", "Everyone active")]
-        choices += [(f"c{cid}", f"Cohort {name}") for cid, name in cohorts]
+        choices = [] if scope.cohort_ids is not None else [("all", _("Everyone active"))]
+        choices += [(f"c{cid}", _("Cohort {name}").format(name=name)) for cid, name in cohorts]
         if scope.cohort_ids is None:
-            choices += [(f"i{d}", f"Inactive {d}+ days") for d in INACTIVE_CHOICES]
-            choices += [("t", "Not checked in today")]
+            choices += [
+                (
+                    f"i{d}",
+                    ngettext("Inactive {days}+ day", "Inactive {days}+ days", d).format(days=d),
+                )
+                for d in INACTIVE_CHOICES
+            ]
+            choices += [("t", _("Not checked in today"))]
         return {
             "audiences": [
                 {"id": key, "label": label, "count": counts.get(key, 0)} for key, label in choices
@@ -506,7 +546,9 @@ class MiniApp:
         html = to_html(_text(body, 4096))
         refused = problems(html)
         if refused:
-            raise Refused(400, f"Telegram would refuse it: {refused[0]}.")
+            # Translators: {problem} is Telegram's own error text, in English as it words it.
+            message = _("Telegram would refuse it: {problem}.")
+            raise Refused(400, message.format(problem=refused[0]))
         audience = self._audience(body.get("audience"), await self._scope(caller))
         broadcasts = self._data.services.broadcasts
         if not body.get("send"):
@@ -537,11 +579,11 @@ class MiniApp:
     def _audience(self, token: Any, scope: Scope) -> Audience:
         audience = Audience.parse(str(token or ""))
         if audience is None:
-            raise Refused(400, "Choose who gets it.")
+            raise Refused(400, _("Choose who gets it."))
         if scope.cohort_ids is not None and (
             audience.kind != "cohort" or audience.cohort_id not in scope.cohort_ids
         ):
-            raise Refused(403, "You can send to your own cohorts only.")
+            raise Refused(403, _("You can send to your own cohorts only."))
         return audience
 
     def _when(self, raw: Any, zone: str) -> datetime | None:
@@ -550,11 +592,11 @@ class MiniApp:
         try:
             local = datetime.fromisoformat(str(raw))
         except ValueError:
-            raise Refused(400, "Give the time as a date and a time.") from None
+            raise Refused(400, _("Give the time as a date and a time.")) from None
         if local.tzinfo is None:
             local = local.replace(tzinfo=ZoneInfo(zone))
         if local <= self._data.clock.now():
-            raise Refused(400, "That time has passed: choose a later one.")
+            raise Refused(400, _("That time has passed: choose a later one."))
         return local
 
     async def broadcast(self, request: web.Request, caller: Caller) -> dict[str, Any]:
@@ -562,10 +604,10 @@ class MiniApp:
         try:
             view = await self._data.services.broadcasts.view(broadcast_id)
         except BroadcastError:
-            raise Refused(404, "No such broadcast.") from None
+            raise Refused(404, _("No such broadcast.")) from None
         mine = (caller.user.id, getattr(caller.member, "chat_id", None))
         if view.author_chat_id not in mine and caller.role != Role.ADMIN:
-            raise Refused(404, "No such broadcast.")
+            raise Refused(404, _("No such broadcast."))
         return _broadcast_json(view, self._zone(caller))
 
     async def cancel(self, request: web.Request, caller: Caller) -> dict[str, Any]:
@@ -605,9 +647,27 @@ TRAINER_ROUTES: dict[str, tuple[str, str]] = {
 
 
 def _local(when: datetime | None, zone: str) -> str | None:
+    """A moment as the page shows it, in `zone` and the language of the request."""
     if when is None:
         return None
-    return when.astimezone(ZoneInfo(zone)).strftime("%a %d %b, %H:%M")
+    local = when.astimezone(ZoneInfo(zone))
+    return _("{day}, {time}").format(
+        day=i18n.format_day(local.date(), "short"), time=local.strftime("%H:%M")
+    )
+
+
+def _dated(adherence: dict[str, Any]) -> dict[str, Any]:
+    """The chart's figures (kept for every language) with its dates in this one."""
+    days = [
+        {**day, "label": labelled(date.fromisoformat(day["date"]))} for day in adherence["days"]
+    ]
+    return {**adherence, "days": days}
+
+
+def _browser_language(request: web.Request) -> str | None:
+    """The first language of the request's Accept-Language header, if any."""
+    first = request.headers.get("Accept-Language", "").split(",")[0]
+    return first.split(";")[0].strip() or None
 
 
 def _broadcast_json(view: BroadcastView, zone: str) -> dict[str, Any]:

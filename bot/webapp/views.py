@@ -3,31 +3,57 @@
 Card bodies are the content's small Markdown turned into Telegram HTML
 (`render.markdown.to_html`: everything escaped, then <b> and <i> only), so the
 page may show them as HTML; every other string is text the page escapes.
+Labels and dates are in the language of the request (`bot.i18n`), content
+comes from the library of that language; each date shown goes with an ISO
+`date` for the page's own use and a `label` (`i18n.format_day`) to show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from bot import i18n
 from bot.catalog import Catalog
 from bot.catalog.personalise import Profile, Section, personalise
 from bot.catalog.schema import AnatomyCard, ExerciseCard, Program, ProgramDay, StretchCard
+from bot.i18n import N_, _
 from bot.render.cards import format_dose
 from bot.render.markdown import to_html
 from bot.services.dashboard import MemberPage, RosterPage
 
 SECTIONS: tuple[tuple[Section, str], ...] = (
-    ("warmup", "Warm-up"),
-    ("exercises", "Exercises"),
-    ("cooldown", "Cool-down"),
-    ("mobility", "Mobility"),
+    ("warmup", N_("Warm-up")),
+    ("exercises", N_("Exercises")),
+    ("cooldown", N_("Cool-down")),
+    ("mobility", N_("Mobility")),
 )
+
+# A card's kind as the library shows it (the chat's own words for them).
+KINDS: dict[str, str] = {
+    "muscle": N_("muscle"),
+    "structure": N_("structure"),
+    "exercise": N_("exercise"),
+    "stretch": N_("stretch"),
+    "release": N_("release technique"),
+}
 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def labelled(day: date | None, style: str = "day_month") -> str | None:
+    """A date as the page shows it, in the language of the request."""
+    return i18n.format_day(day, style) if day is not None else None
+
+
+def calendar_json(days: Any) -> list[dict[str, Any]]:
+    """Calendar days: the ISO date, how it went, and the date to show."""
+    return [
+        {"date": d.day.isoformat(), "label": labelled(d.day, "short"), "mark": d.mark} for d in days
+    ]
 
 
 def roster_json(page: RosterPage) -> dict[str, Any]:
@@ -47,6 +73,7 @@ def roster_json(page: RosterPage) -> dict[str, Any]:
                 "adherence_7": r.adherence_7,
                 "adherence_30": r.adherence_30,
                 "last_checkin": _iso(r.last_checkin),
+                "last_checkin_label": labelled(r.last_checkin),
             }
             for r in page.rows
         ],
@@ -75,9 +102,15 @@ def member_page_json(
         "done": progress.total_done,
         "adherence_7": progress.adherence_7,
         "adherence_30": progress.adherence_30,
-        "calendar": [{"date": d.day.isoformat(), "mark": d.mark} for d in page.days],
+        "calendar": calendar_json(page.days),
         "notes": [
-            {"date": n.day.isoformat(), "effort": n.effort, "text": n.text} for n in page.notes
+            {
+                "date": n.day.isoformat(),
+                "label": labelled(n.day),
+                "effort": n.effort,
+                "text": n.text,
+            }
+            for n in page.notes
         ],
     }
 
@@ -98,7 +131,7 @@ def day_json(
             if items:
                 sections.append(
                     {
-                        "label": label,
+                        "label": _(label),
                         "items": [
                             {"id": card, "name": catalog.name(card), "dose": dose}
                             for card, dose in items
@@ -123,6 +156,8 @@ def card_json(catalog: Catalog, card_id: str, *, brief: bool) -> dict[str, Any]:
     assert card is not None
     kind = card.kind if isinstance(card, (AnatomyCard, ExerciseCard, StretchCard)) else "card"
     out: dict[str, Any] = {"id": card.id, "name": card.name, "kind": kind}
+    kind_label = KINDS.get(kind)
+    out["kind_label"] = _(kind_label) if kind_label else ""
     if isinstance(card, AnatomyCard):
         out["summary"] = card.summary
     elif isinstance(card, (ExerciseCard, StretchCard)):
@@ -132,16 +167,16 @@ def card_json(catalog: Catalog, card_id: str, *, brief: bool) -> dict[str, Any]:
     out["html"] = to_html(card.body) if card.body else ""
     if isinstance(card, AnatomyCard):
         out["lists"] = [
-            ("What it does", list(card.actions)),
-            ("In everyday life", list(card.everyday)),
-            ("When it is weak", list(card.when_weak)),
+            (_("What it does"), list(card.actions)),
+            (_("In everyday life"), list(card.everyday)),
+            (_("When it is weak"), list(card.when_weak)),
         ]
     elif isinstance(card, (ExerciseCard, StretchCard)):
         out["lists"] = [
-            ("Steps", list(card.steps)),
-            ("Cues", list(card.cues)),
-            ("Common mistakes", list(card.mistakes)),
-            ("Safety", list(card.safety)),
+            (_("Steps"), list(card.steps)),
+            (_("Cues"), list(card.cues)),
+            (_("Common mistakes"), list(card.mistakes)),
+            (_("Safety"), list(card.safety)),
         ]
     out["lists"] = [{"title": t, "items": items} for t, items in out["lists"] if items]
     return out

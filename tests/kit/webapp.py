@@ -10,7 +10,7 @@ the app) on a free port; `init_data` signs what Telegram would give the app.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -111,9 +111,16 @@ async def seed(url: str, count: int) -> Community:
     return Community(telegram_ids, spring, autumn, risky, ids)
 
 
-def init_data(user_id: int, first_name: str, when: datetime, token: str = TOKEN) -> str:
-    """The init data Telegram gives the app opened by this user at `when`."""
-    return sign(token, fields_for(user_id, first_name, when))
+def init_data(
+    user_id: int,
+    first_name: str,
+    when: datetime,
+    token: str = TOKEN,
+    language_code: str | None = "en",
+) -> str:
+    """The init data Telegram gives the app opened by this user at `when`, their
+    Telegram app set to `language_code`."""
+    return sign(token, fields_for(user_id, first_name, when, language_code))
 
 
 @dataclass
@@ -136,13 +143,17 @@ class Served:
         *,
         raw: str | None = None,
         name: str = "Tester",
+        language_code: str | None = "en",
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        """One API request as `user_id` (None: no init data; `raw`: this init data)."""
-        headers = {}
+        """One API request as `user_id` (None: no init data; `raw`: this init data),
+        whose Telegram app speaks `language_code`."""
+        headers = dict(headers or {})
         if raw is not None:
             headers[HEADER] = raw
         elif user_id is not None:
-            headers[HEADER] = init_data(user_id, name, self.clock.now())
+            when = self.clock.now()
+            headers[HEADER] = init_data(user_id, name, when, language_code=language_code)
         method = "POST" if body is not None else "GET"
         async with (
             aiohttp.ClientSession() as http,
@@ -159,9 +170,11 @@ async def served_app(
     catalog: Catalog,
     *,
     clock: Clock | None = None,
+    catalogs: Mapping[str, Catalog] | None = None,
     **extra: Any,
 ) -> AsyncIterator[Served]:
-    """The bot polling `sandbox`, its listener (and the app) on a free port."""
+    """The bot polling `sandbox`, its listener (and the app) on a free port;
+    `catalogs` (by language) in place of `catalog` (English only)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = Settings(
@@ -178,7 +191,7 @@ async def served_app(
         **extra,
     )
     clock = clock or ManualClock(live.at(6, 1))
-    app = build_application(settings, clock=clock, catalog=catalog)
+    app = build_application(settings, clock=clock, catalog=catalog, catalogs=catalogs)
     stop, ready = asyncio.Event(), asyncio.Event()
     serving = asyncio.create_task(serve(app, stop, ready=ready, handle_signals=False))
     waiting = asyncio.ensure_future(ready.wait())

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from bot import i18n
@@ -24,11 +25,15 @@ Key = tuple[str | tuple[str, ...], str | None]
 
 
 def code_messages() -> dict[Key, list[str]]:
-    """(msgid, context) of every string the code marks, with the translators' comments."""
+    """(msgid, context) of every string the code marks (the Python and the Mini
+    App's script, as babel.cfg maps them), with the translators' comments."""
     found: dict[Key, list[str]] = {}
+    with (ROOT / "babel.cfg").open() as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping)
     extracted = extract_from_dir(
         str(ROOT),
-        method_map=[("bot/**.py", "python")],
+        method_map=method_map,
+        options_map=options_map,
         keywords=DEFAULT_KEYWORDS,
         comment_tags=("Translators:",),
         strip_comment_tags=True,
@@ -172,3 +177,20 @@ def test_the_safety_words_come_from_the_catalog() -> None:
     pain, stop = safety_words("fr")
     assert pain == ("douleur",)
     assert {"arrête", "arrêter", "stop"} <= set(stop)
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_the_plural_table_is_the_catalogs_rule(language: str) -> None:
+    """The Mini App reads the plural rule as a table (n < 200, else 100 + n % 100):
+    that must pick the catalog's own form for every count it will meet."""
+    table = i18n.plural_table(language)
+    assert len(table) == i18n.PLURAL_TABLE
+    counts = [*range(5000), *range(5000, 1_000_001, 997), 1_000_000]
+    for count in counts:
+        read = table[count] if count < len(table) else table[100 + count % 100]
+        assert read == i18n.plural_form(language, count), count
+
+
+def test_french_plural_forms() -> None:
+    assert i18n.plural_table("fr")[:3] == (0, 0, 1)  # 0 and 1 are singular in French
+    assert i18n.plural_table("en")[:3] == (1, 0, 1)

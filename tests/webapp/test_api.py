@@ -7,47 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
-from bot.catalog import Catalog
 from bot.db.status import Role
 from bot.sandbox import Sandbox
 from bot.webapp.server import MEMBER_ROUTES, TRAINER_ROUTES
-from tests.kit import live
 from tests.kit.recording import TOKEN
-from tests.kit.webapp import ADMIN_ID, TRAINER_ID, Community, Served, init_data, seed, served_app
-
-COUNT = 40
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    async with Sandbox(TOKEN, bot_username=live.BOT_USERNAME) as box:
-        yield box
-
-
-@pytest.fixture
-async def community(db_url: str) -> Community:
-    return await seed(db_url, COUNT)
-
-
-@pytest.fixture
-async def served(
-    sandbox: Sandbox, db_url: str, tmp_path: Path, catalog: Catalog, community: Community
-) -> AsyncIterator[Served]:
-    for n, user_id in enumerate(community.members):
-        sandbox.add_user(f"Member {n}", user_id=user_id)
-    sandbox.add_user("Dana", "coach_dana", user_id=ADMIN_ID)
-    sandbox.add_user("Cora", "coach_cora", user_id=TRAINER_ID)
-    async with served_app(sandbox, db_url, tmp_path, catalog) as running:
-        await running.app.bot_data.services.stats.refresh_stale(None)
-        yield running
+from tests.kit.webapp import ADMIN_ID, TRAINER_ID, Community, Served, init_data
+from tests.webapp.conftest import COUNT
 
 
 def concrete(path: str) -> str:
@@ -93,12 +63,14 @@ async def test_a_member_gets_403_from_every_trainer_endpoint(
 async def test_a_stranger_is_told_to_start(served: Served) -> None:
     status, me = await served.call("me", 777_000, name="Stranger")
     assert status == 200
-    assert me == {
+    assert {key: me[key] for key in ("name", "role", "staff", "member", "language")} == {
         "name": "Stranger",
         "role": "member",
         "staff": False,
         "member": False,
+        "language": "en",
     }
+    assert me["messages"] == {}  # English is the page's own
     status, answer = await served.call("my", 777_000)
     assert (status, answer) == (404, {"error": "Send /start to the bot first."})
 

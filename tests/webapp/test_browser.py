@@ -2,7 +2,8 @@
 real `bootcamp-bot run` process and the sandbox: a trainer finds the members at
 risk, messages one (the message arrives in the member's chat), broadcasts to
 her cohort and watches it finish; a member sees today's session, moves their
-session time, and the session comes at the new time.
+session time, and the session comes at the new time; a member who chose
+French reads the tabs, headings, dates and an error in French.
 
 Screenshots at 390 × 844 go to tests/artifacts/webapp/<engine>/ (git-ignored).
 """
@@ -16,7 +17,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.catalog import Catalog
 from bot.clock import ManualClock
@@ -48,6 +49,19 @@ class Stage:
         self.sandbox = bot.sandbox
         self.community = community
         self.base = base
+
+    async def choose_language(self, telegram_id: int, language: str) -> None:
+        """What /language does to the member's row (the bot runs in another process)."""
+        db = Database(self.bot.url)
+        try:
+            async with db.sessions.begin() as session:
+                await session.execute(
+                    update(Member)
+                    .where(Member.telegram_id == telegram_id)
+                    .values(language=language)
+                )
+        finally:
+            await db.dispose()
 
     def launch(self, user_id: int) -> str:
         """What a Telegram client opens when this user taps their menu button."""
@@ -201,7 +215,34 @@ async def test_a_trainer_and_a_member_walk_the_app(stage: Stage, db_url: str) ->
         await browser.click("#settings-save")
         await browser.wait_text("#settings-next", "21:30")
         await browser.screenshot("9-member-settings")
+
+        # A member who chose French: the page is French, from the tabs to the dates.
+        french = community.members[6]
+        await stage.choose_language(french, "fr")
+        await browser.open("about:blank")  # the same page with another fragment: load it anew
+        await browser.open(stage.launch(french))
+        await browser.wait_text("#today-session", "aujourd’hui")
+        assert await browser.script("return document.documentElement.lang;") == "fr"
+        tabs = await browser.script(
+            "return Array.from(document.querySelectorAll('#tabs button'), b => b.textContent);"
+        )
+        assert tabs == ["Mes progrès", "Programme", "Bibliothèque", "Réglages"]
+        assert (await browser.text("main h2")).startswith("Salut ")
+        # (WebDriver reads the no-break space before the colon as a space.)
+        assert await browser.text("#next-session") == "Prochaine séance : mar. 10 mars à 20:00"
+        await browser.screenshot("10-member-french")
+        await browser.click('button[data-view="settings"]')
+        await browser.find("#setting-time")
+        assert await browser.text("main h2") == "Réglages"
         assert await browser.console_errors() == []
+        await browser.script("document.getElementById('setting-zone').value = 'Mars/Base';")
+        await browser.click("#settings-save")
+        await browser.wait_text("#settings-status", "n’est pas un fuseau horaire")
+        await browser.screenshot("11-member-french-settings")
+        refused = await browser.console_errors()  # the one the server refused, and no other
+        assert len(refused) == 1, refused
+        assert "my/settings" in refused[0]
+        assert "400" in refused[0]
 
     # The session comes at the new time: not at 20:00 with the others, at 21:30.
     stage.bot.set_clock(live.at(20, 1))
