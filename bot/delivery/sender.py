@@ -72,7 +72,7 @@ from bot.db import leases
 from bot.db.dto import OutboxDTO
 from bot.db.outbox import OUTCOME_COLUMNS, OutboxRepository, mark_statement
 from bot.db.status import OutboxKind, OutboxStatus
-from bot.delivery.limiter import Priority, SendArgs
+from bot.delivery.limiter import Priority, SendArgs, catch_up
 from bot.metrics import Metrics
 from bot.net import ON_WIRE
 from bot.services.groups import GroupService
@@ -159,6 +159,7 @@ class Pacer:
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self.interval = 1.0 / rate
+        self._behind = catch_up(rate)  # missed slots made up (see limiter.CATCH_UP_S)
         self._monotonic = monotonic or (lambda: asyncio.get_running_loop().time())
         self._sleep = sleep or asyncio.sleep
         self._next = 0.0
@@ -166,7 +167,7 @@ class Pacer:
 
     async def wait(self) -> None:
         now = self._monotonic()
-        start = max(now, self._next, self._paused_until)
+        start = max(now - self._behind, self._next, self._paused_until)
         self._next = start + self.interval
         if start > now:
             await self._sleep(start - now)
