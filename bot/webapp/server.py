@@ -17,6 +17,7 @@ also brings the page its own words (`webapp/strings.py`).
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -167,9 +168,11 @@ class MiniApp:
         # of Telegram's script, which cannot be fetched there.
         self._stand_in = config.api_base_url != TELEGRAM_API_ROOT
         self._policy = csp(self._stand_in)
-        index = _static("index.html").decode()
         script = STAND_IN_JS if self._stand_in else TELEGRAM_JS
-        self._index = index.replace("{{TELEGRAM_JS}}", script).encode()
+        index = _static("index.html").decode().replace("{{TELEGRAM_JS}}", script)
+        # The page's shell, before app.js takes over, in each language: it is
+        # chosen by the browser's Accept-Language (Telegram's app sends its own).
+        self._index = {language: _shell(index, language) for language in i18n.LANGUAGES}
         self._dashboard: DashboardService | None = None
         # The chart's figures per scope, for a few seconds: they come from
         # member_stats, which the refresh job renews every 30 s anyway, and a
@@ -267,8 +270,9 @@ class MiniApp:
         raise web.HTTPPermanentRedirect("/app/")
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
+        language = i18n.resolve(None, _browser_language(request))
         return web.Response(
-            body=self._index,
+            body=self._index.get(language, self._index[i18n.DEFAULT]),
             content_type="text/html",
             charset="utf-8",
             headers={"Cache-Control": "no-cache"},
@@ -662,6 +666,21 @@ def _dated(adherence: dict[str, Any]) -> dict[str, Any]:
         {**day, "label": labelled(date.fromisoformat(day["date"]))} for day in adherence["days"]
     ]
     return {**adherence, "days": days}
+
+
+def _shell(index: str, language: str) -> bytes:
+    """index.html with its few words in `language` (the rest comes from app.js)."""
+    with i18n.speaking(language):
+        words = {
+            "{{LANG}}": language,
+            "{{SKIP}}": _("Skip to content"),
+            "{{SECTIONS}}": _("Sections"),
+            "{{LOADING}}": _("Loading…"),
+            "{{NOSCRIPT}}": _("This page needs JavaScript: open it from the bot in Telegram."),
+        }
+    for placeholder, text in words.items():
+        index = index.replace(placeholder, html.escape(text, quote=True))
+    return index.encode()
 
 
 def _browser_language(request: web.Request) -> str | None:

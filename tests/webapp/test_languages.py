@@ -133,6 +133,28 @@ async def test_before_the_signature_the_browser_language_decides(served: Served)
         assert (await response.json())["error"] == "Open this page from the bot in Telegram."
 
 
+async def test_the_page_shell_follows_the_browser_language(served: Served) -> None:
+    """What shows before app.js has the person's words (lang, loading line,
+    the no-JavaScript line) is in the browser's language, English otherwise."""
+    pages = {}
+    async with aiohttp.ClientSession() as http:
+        for accept in ("fr-FR,fr;q=0.9", "de-DE", ""):
+            headers = {"Accept-Language": accept} if accept else {}
+            async with http.get(served.app_url, headers=headers) as response:
+                assert response.status == 200
+                pages[accept] = await response.text()
+    french = pages["fr-FR,fr;q=0.9"]
+    assert '<html lang="fr">' in french
+    assert "Chargement…" in french
+    assert "a besoin de JavaScript" in french
+    assert "Loading…" not in french
+    assert "{{" not in french
+    for english in (pages["de-DE"], pages[""]):
+        assert '<html lang="en">' in english
+        assert "Loading…" in english
+        assert "{{" not in english
+
+
 async def test_the_chat_side_of_the_app_follows_the_language(
     served: Served, sandbox: Sandbox
 ) -> None:
