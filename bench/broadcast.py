@@ -314,6 +314,7 @@ async def rate_figure(
         "configured": configured, "sustained": achieved, "ratio": achieved / configured,
         "lost": queued - sent, "duplicated": delivered - sent, "errors": sandbox_errors(api),
         "cpu_ms": {part: seconds / max(sent, 1) * 1000 for part, seconds in cpu.items()},
+        "peak": counters(api)["peak_paid_per_second" if paid else "peak_per_second"],
     }  # fmt: skip
 
 
@@ -420,8 +421,9 @@ def run(args: argparse.Namespace) -> None:
             r = asyncio.run(rate_figure(url, api, messages, 30, args.window, paid=1000))
         print(
             f"{engine} paid: {messages} messages at 1000/s configured ({latency}{window}) -> "
-            f"{r['sustained']:.0f}/s, {r['lost']} lost, {r['duplicated']} duplicated, "
-            f"errors {r['errors']}; CPU per message: {cpu_text(r['cpu_ms'])}"
+            f"{r['sustained']:.0f}/s (the most in any one second: {r['peak']}), {r['lost']} lost, "
+            f"{r['duplicated']} duplicated, errors {r['errors']}; "
+            f"CPU per message: {cpu_text(r['cpu_ms'])}"
         )
     if "reminders" in figures:
         with (
