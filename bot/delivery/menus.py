@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from bot import i18n
 from bot.db.dto import MemberDTO
-from bot.db.status import Role
+from bot.db.status import STAFF_ROLES, Role
 from bot.render.menus import commands_for, description, short_description
 from bot.render.webapp import default_menu_button, menu_button
 
@@ -39,10 +39,13 @@ async def publish_menu(
     role: Role,
     language: str | None = None,
     app_url: str | None = None,
+    button_language: str | None = None,
 ) -> None:
     """Give one person the menu of their role in their language (a member who
     did not choose a language, `language` None, gets the default one), and with
-    the Mini App's address its menu button (trainers: Dashboard)."""
+    the Mini App's address its menu button (trainers: Dashboard) in
+    `button_language` (else `language`): Telegram picks the default commands
+    by the app's language, but has one default menu button for all."""
     scope = BotCommandScopeChat(chat_id)
     try:
         if role == Role.MEMBER and language is None:
@@ -51,7 +54,7 @@ async def publish_menu(
             with i18n.speaking(language or i18n.DEFAULT):
                 await bot.set_my_commands(commands_for(role), scope=scope)
         if app_url is not None:
-            with i18n.speaking(language or i18n.DEFAULT):
+            with i18n.speaking(button_language or language or i18n.DEFAULT):
                 await bot.set_chat_menu_button(chat_id, menu_button(app_url, role))
     except TelegramError as exc:  # e.g. they never opened a chat with the bot
         log.info("could not set the menu for %s: %s", chat_id, exc)
@@ -62,6 +65,17 @@ async def publish_member_menu(
 ) -> None:
     """publish_menu for a member row: in the language they speak to the bot."""
     chosen = member.language
+    speaks = chosen or i18n.resolve(None, member.language_code)
     if role != Role.MEMBER and chosen is None:
-        chosen = i18n.resolve(None, member.language_code)
-    await publish_menu(bot, member.chat_id, role, chosen, app_url)
+        chosen = speaks
+    await publish_menu(bot, member.chat_id, role, chosen, app_url, button_language=speaks)
+
+
+def needs_own_menu(member: MemberDTO, role: Role, app_url: str | None) -> bool:
+    """Whether a newcomer needs a menu of their own chat: staff always; a member
+    whose Telegram speaks another language than English when there is a Mini
+    App (its menu button would otherwise read English)."""
+    if role in STAFF_ROLES:
+        return True
+    spoken = member.language or i18n.resolve(None, member.language_code)
+    return app_url is not None and spoken != i18n.DEFAULT

@@ -13,8 +13,8 @@ from telegram import CallbackQuery, Message, Update
 
 from bot.context import BotContext
 from bot.db.dto import MemberDTO
-from bot.db.status import STAFF_ROLES, Experience, MemberStatus
-from bot.delivery.menus import publish_member_menu
+from bot.db.status import Experience, MemberStatus
+from bot.delivery.menus import needs_own_menu, publish_member_menu
 from bot.handlers import catalog as lookups
 from bot.handlers import checkins, feedback
 from bot.handlers.common import (
@@ -97,9 +97,10 @@ async def start_member(update: Update, context: BotContext) -> None:
     registration = await data.members.register(_profile(update, message))
     member = registration.member
     role = data.services.staff.role_of(member.telegram_id, member)
-    if registration.created and role in STAFF_ROLES:
+    if registration.created and needs_own_menu(member, role, data.config.app_url):
         # An admin from BOT_ADMIN_IDS talking to the bot for the first time: their
-        # menu now, not only after the next restart.
+        # menu now, not only after the next restart; a French member: the Mini
+        # App's menu button in French.
         await publish_member_menu(context.bot, member, role, data.config.app_url)
     code = (context.args or [""])[0][:64]
     if code == texts.DEEP_LINK_HELP:  # from the inline hint

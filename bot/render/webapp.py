@@ -3,7 +3,8 @@ label per role, and the "Open in the app" button under /stats, /roster and
 /progress, in the language of the moment. (The app's own pages mark their
 words in bot/webapp/static/app.js, from the same catalog.) Everyone's default
 menu button is one for all languages (Telegram's setChatMenuButton takes no
-language), so it stays English; a trainer's own is in their language."""
+language), so it is English; a member who speaks another language gets a
+button of their own chat in it, as a trainer gets their Dashboard."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from telegram import (
     WebAppInfo,
 )
 
+from bot import i18n
 from bot.db.status import Role
 from bot.i18n import N_, _
 
@@ -49,13 +51,17 @@ def open_keyboard(app_url: str | None, command: str) -> InlineKeyboardMarkup | N
 
 
 def default_menu_button(app_url: str) -> MenuButton:
-    """Everyone's menu button: their own progress."""
+    """Everyone's menu button: their own progress (in English: Telegram keeps
+    one default for every language)."""
     return MenuButtonWebApp(MENU_MEMBER, WebAppInfo(page_url(app_url, "progress")))
 
 
 def menu_button(app_url: str, role: Role) -> MenuButton:
-    """One chat's menu button: the dashboard for trainers and admins, the
-    default one (My progress) for members."""
+    """One chat's menu button: the dashboard for trainers and admins; for
+    members, the default one (My progress) in English, and their own "My
+    progress" in the language of the moment otherwise."""
     if role == Role.MEMBER:
-        return MenuButtonDefault()
+        if i18n.current() == i18n.DEFAULT:
+            return MenuButtonDefault()
+        return MenuButtonWebApp(_(MENU_MEMBER), WebAppInfo(page_url(app_url, "progress")))
     return MenuButtonWebApp(_(MENU_TRAINER), WebAppInfo(page_url(app_url, "roster")))

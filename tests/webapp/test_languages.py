@@ -178,3 +178,23 @@ async def test_the_chat_side_of_the_app_follows_the_language(
     markup = next(m for m in answered()[before:] if m.photo or m.document).reply_markup
     assert markup is not None
     assert markup["inline_keyboard"][-1][0]["text"] == "📱 Ouvrir dans l’application"
+
+
+async def test_a_french_newcomer_gets_the_menu_button_in_french(
+    served: Served, sandbox: Sandbox
+) -> None:
+    """A member whose Telegram speaks French gets their own Mini App button in
+    French at /start (the default one, for every language, reads English); an
+    English newcomer keeps the default."""
+    french = sandbox.add_user("Élodie", language_code="fr")
+    english = sandbox.add_user("Emma", language_code="en")
+    for user in (french, english):
+        sandbox.send_text(user.id, "/start")
+        await sandbox.wait_for(
+            lambda user=user: any(m.from_bot for m in sandbox.messages(user.id)), timeout=30
+        )
+    assert await live.poll_until(
+        lambda: sandbox.menu_buttons.get(french.id, {}).get("text") == "Mes progrès", 20
+    ), (french.id, {k: v.get("text") for k, v in sandbox.menu_buttons.items()})
+    assert english.id not in sandbox.menu_buttons
+    assert sandbox.menu_button(english.id)["text"] == "My progress"
