@@ -14,6 +14,7 @@ from bot.db.dto import MemberDTO
 from bot.db.status import STAFF_ROLES, Role
 from bot.render.menus import commands_for, description, short_description
 from bot.render.webapp import default_menu_button, menu_button
+from bot.services.members import language_of_member
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ async def publish_member_menu(
 ) -> None:
     """publish_menu for a member row: in the language they speak to the bot."""
     chosen = member.language
-    speaks = chosen or i18n.resolve(None, member.language_code)
+    speaks = language_of_member(member, None)
     if role != Role.MEMBER and chosen is None:
         chosen = speaks
     await publish_menu(bot, member.chat_id, role, chosen, app_url, button_language=speaks)
@@ -77,5 +78,4 @@ def needs_own_menu(member: MemberDTO, role: Role, app_url: str | None) -> bool:
     App (its menu button would otherwise read English)."""
     if role in STAFF_ROLES:
         return True
-    spoken = member.language or i18n.resolve(None, member.language_code)
-    return app_url is not None and spoken != i18n.DEFAULT
+    return app_url is not None and language_of_member(member, None) != i18n.DEFAULT
